@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/config-schema.js';
+import { createLogger, type Logger } from '../log/create-logger.js';
+
+/** What every command that needs configuration gets: the validated config and the root logger. */
+export interface CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export function addConfigOption(command: Command): Command {
+  return command.option('-c, --config <file>', 'configuration file (YAML or JSON); the environment overrides it');
+}
+
+export function createCommandContext(options: { config?: string }): CommandContext {
+  const config = loadConfig({ file: options.config });
+  const logger = createLogger({ level: config.logLevel });
+  return { config, logger };
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+
+/** Each command lives in its own file and exports create<Name>Command(). */
+const commands: Array<() => Command> = [];
+
+export function createProgram(): Command {
+  const program = new Command('onoffice-sync')
+    .description('Sync onOffice enterprise appointments to CalDAV calendars and ICS feeds, and back.')
+    .version('0.1.0')
+    .showHelpAfterError();
+  for (const create of commands) program.addCommand(create());
+  return program;
+}
+
+await createProgram().parseAsync(process.argv);

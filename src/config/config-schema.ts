@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * The one description of every option, its type and its default. config/onoffice-sync.example.yaml
+ * documents the same options for people; test/config/config-example.test.ts keeps the two in step.
+ */
+
+const cronExpression = z.string().min(1);
+const zoneName = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not an IANA time zone name (e.g. Europe/Berlin)');
+
+export const onOfficeSchema = z.object({
+  url: z.string().url().default('https://api.onoffice.de/api/stable/api.php'),
+  token: z.string().min(1, 'is missing: set ONOFFICE_TOKEN (or onoffice.token in the config file)'),
+  secret: z.string().min(1, 'is missing: set ONOFFICE_SECRET (or onoffice.secret in the config file)'),
+  timeoutMs: z.number().int().positive().default(30_000),
+  retries: z.number().int().min(0).max(10).default(4),
+  /** Base of a link back into onOffice, `{id}` replaced by the appointment id. Empty: no URL property. */
+  appointmentUrl: z.string().default(''),
+});
+
+export const pollSchema = z.object({
+  /** How far before the cursor each incremental read starts again (clock drift, late commits). */
+  overlapSeconds: z.number().int().min(0).default(120),
+  /** How far behind now each read stops, so a second still being written to is read next time. */
+  lagSeconds: z.number().int().min(0).default(10),
+  horizonPastDays: z.number().int().min(0).default(90),
+  horizonFutureDays: z.number().int().min(1).default(730),
+  allusers: z.boolean().default(true),
+  users: z.array(z.number().int()).default([]),
+  groups: z.array(z.number().int()).default([]),
+  /** Share of the known appointments that may vanish in one reconciliation before the run stops. */
+  massDeleteThreshold: z.number().min(0).max(1).default(0.2),
+  /** Actions sent in one HTTP request. */
+  batchSize: z.number().int().min(1).max(50).default(10),
+});
+
+export const icalSchema = z.object({
+  uidDomain: z.string().min(1).default('onoffice-sync'),
+  recurrence: z.enum(['rrule', 'expand']).default('rrule'),
+  /** With recurrence: expand, how far ahead occurrences are written. */
+  expandDays: z.number().int().min(1).default(365),
+  attendees: z.boolean().default(false),
+});
+
+const routeSchema = z.object({
+  /** onOffice user id or username whose appointments go to this calendar. */
+  user: z.union([z.number().int(), z.string()]).optional(),
+  /** Calendar path below the calendar home (created when missing), or a full URL. */
+  calendar: z.string().min(1),
+  displayName: z.string().optional(),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+});
+
+export const caldavTargetSchema = z.object({
+  name: z.string().min(1).default('default'),
+  url: z.string().url(),
+  username: z.string().default(''),
+  password: z.string().default(''),
+  bearerToken: z.string().default(''),
+  /** one: everything into `calendar`; per-user: one calendar per route. */
+  routing: z.enum(['one', 'per-user']).default('one'),
+  calendar: z.string().min(1).default('onoffice'),
+  displayName: z.string().default('onOffice'),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#1f6feb'),
+  routes: z.array(routeSchema).default([]),
+  /** Only these `art` values; empty: all. */
+  arts: z.array(z.string()).default([]),
+  private: z.enum(['skip', 'busy-only', 'full']).default('full'),
+  cancelled: z.enum(['remove', 'keep']).default('remove'),
+  concurrency: z.number().int().min(1).max(32).default(4),
+  timeoutMs: z.number().int().positive().default(30_000),
+  retries: z.number().int().min(0).max(10).default(3),
+  twoWay: z.boolean().default(false),
+});
+
+export const feedSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - and _'),
+  users: z.array(z.number().int()).default([]),
+  groups: z.array(z.number().int()).default([]),
+  arts: z.array(z.string()).default([]),
+  includeCancelled: z.boolean().default(false),
+  privacy: z.enum(['full', 'busy-only']).default('full'),
+  privateAppointments: z.enum(['hide', 'busy', 'full']).default('busy'),
+  pastDays: z.number().int().min(0).default(30),
+  futureDays: z.number().int().min(1).default(365),
+  refreshMinutes: z.number().int().min(5).default(60),
+});
+
+export const daemonSchema = z.object({
+  schedule: cronExpression.default('* * * * *'),
+  reconcileSchedule: cronExpression.default('30 3 * * *'),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8787),
+  /** Public base URL of the HTTP server, for feed links (e.g. https://cal.example.com). */
+  publicUrl: z.string().default(''),
+  /** /readyz fails when the last successful run is older than this. */
+  readyMaxAgeSeconds: z.number().int().positive().default(600),
+});
+
+export const configSchema = z.object({
+  timezone: zoneName.default('Europe/Berlin'),
+  stateDb: z.string().min(1).default('./onoffice-sync.db'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  onoffice: onOfficeSchema,
+  poll: pollSchema.default(pollSchema.parse({})),
+  ical: icalSchema.default(icalSchema.parse({})),
+  caldav: z.array(caldavTargetSchema).default([]),
+  feeds: z.array(feedSchema).default([]),
+  daemon: daemonSchema.default(daemonSchema.parse({})),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type OnOfficeConfig = z.infer<typeof onOfficeSchema>;
+export type PollConfig = z.infer<typeof pollSchema>;
+export type IcalConfig = z.infer<typeof icalSchema>;
+export type CaldavTargetConfig = z.infer<typeof caldavTargetSchema>;
+export type FeedConfig = z.infer<typeof feedSchema>;
+export type DaemonConfig = z.infer<typeof daemonSchema>;

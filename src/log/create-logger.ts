@@ -1,0 +1,36 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Every key that may ever hold a credential; pino replaces their values wherever they appear. */
+export const REDACTED_KEYS = [
+  'token',
+  'secret',
+  'password',
+  'bearerToken',
+  'authorization',
+  'Authorization',
+  'hmac',
+  'feedToken',
+];
+
+const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+/**
+ * The one root logger: JSON lines on stdout (journald keeps them as they are), pretty when stdout is a
+ * terminal. Modules take `logger.child({ module })`.
+ */
+export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (options.destination) return pino(base, options.destination);
+  if (pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: 1 } } });
+  }
+  return pino(base, pino.destination({ dest: 1, sync: true }));
+}
+
+/** A logger that writes nothing, for tests and library use. */
+export function createSilentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
