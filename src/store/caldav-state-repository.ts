@@ -1,0 +1,175 @@
+import type { Database } from 'better-sqlite3';
+import type { KnownObject } from '../sync/plan-sync.js';
+
+export interface OutboxEntry {
+  readonly id: number;
+  readonly calendarKey: string;
+  readonly uid: string;
+  readonly appointmentId: number;
+  readonly action: string;
+  readonly href: string;
+  readonly startedAt: string;
+}
+
+export interface FailureEntry {
+  readonly calendarKey: string;
+  readonly uid: string;
+  readonly appointmentId: number;
+  readonly action: string;
+  readonly error: string;
+  readonly attempts: number;
+  readonly lastAttempt: string;
+}
+
+export interface CalendarRow {
+  readonly calendarKey: string;
+  readonly url: string;
+  readonly displayName: string;
+  readonly syncToken: string | null;
+}
+
+interface KnownRow {
+  calendar_key: string;
+  uid: string;
+  href: string;
+  etag: string | null;
+  content_hash: string;
+  appointment_id: number;
+}
+
+const toKnown = (row: KnownRow): KnownObject => ({
+  calendarKey: row.calendar_key,
+  uid: row.uid,
+  href: row.href,
+  etag: row.etag,
+  hash: row.content_hash,
+  appointmentId: row.appointment_id,
+});
+
+/** What we know about the CalDAV side: objects written, calendars, push cursors, failures, journal. */
+export function createCaldavStateRepository(db: Database, now: () => Date = () => new Date()) {
+  const stamp = (): string => now().toISOString();
+  const prefix = (target: string): string => `${target}:`;
+
+  const statements = {
+    knownByTarget: db.prepare<[string], KnownRow>('SELECT * FROM caldav_objects WHERE instr(calendar_key, ?) = 1'),
+    knownByAppointment: db.prepare<[string, number], KnownRow>('SELECT * FROM caldav_objects WHERE instr(calendar_key, ?) = 1 AND appointment_id = ?'),
+    upsertObject: db.prepare(
+      `INSERT INTO caldav_objects (calendar_key, uid, appointment_id, href, etag, content_hash, written_at)
+       VALUES (@calendarKey, @uid, @appointmentId, @href, @etag, @hash, @writtenAt)
+       ON CONFLICT (calendar_key, uid) DO UPDATE SET appointment_id = excluded.appointment_id, href = excluded.href,
+         etag = excluded.etag, content_hash = excluded.content_hash, written_at = excluded.written_at`,
+    ),
+    deleteObject: db.prepare('DELETE FROM caldav_objects WHERE calendar_key = ? AND uid = ?'),
+    countObjects: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM caldav_objects WHERE instr(calendar_key, ?) = 1'),
+    pushedSeq: db.prepare<[string], { pushed_seq: number; config_hash: string }>('SELECT pushed_seq, config_hash FROM caldav_targets WHERE target = ?'),
+    setPushedSeq: db.prepare(
+      `INSERT INTO caldav_targets (target, pushed_seq, config_hash) VALUES (?, ?, ?)
+       ON CONFLICT (target) DO UPDATE SET pushed_seq = excluded.pushed_seq, config_hash = excluded.config_hash`,
+    ),
+    failures: db.prepare<[string], Record<string, unknown>>('SELECT * FROM caldav_failures WHERE instr(calendar_key, ?) = 1 ORDER BY last_attempt'),
+    recordFailure: db.prepare(
+      `INSERT INTO caldav_failures (calendar_key, uid, appointment_id, action, error, attempts, last_attempt)
+       VALUES (@calendarKey, @uid, @appointmentId, @action, @error, 1, @lastAttempt)
+       ON CONFLICT (calendar_key, uid) DO UPDATE SET action = excluded.action, error = excluded.error,
+         attempts = caldav_failures.attempts + 1, last_attempt = excluded.last_attempt`,
+    ),
+    clearFailure: db.prepare('DELETE FROM caldav_failures WHERE calendar_key = ? AND uid = ?'),
+    beginOutbox: db.prepare(
+      'INSERT INTO caldav_outbox (calendar_key, uid, appointment_id, action, href, started_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    finishOutbox: db.prepare('DELETE FROM caldav_outbox WHERE id = ?'),
+    pendingOutbox: db.prepare<[string], Record<string, unknown>>('SELECT * FROM caldav_outbox WHERE instr(calendar_key, ?) = 1 ORDER BY id'),
+    clearOutboxFor: db.prepare('DELETE FROM caldav_outbox WHERE calendar_key = ? AND uid = ?'),
+    calendar: db.prepare<[string], { calendar_key: string; url: string; display_name: string; sync_token: string | null }>(
+      'SELECT * FROM caldav_calendars WHERE calendar_key = ?',
+    ),
+    saveCalendar: db.prepare(
+      `INSERT INTO caldav_calendars (calendar_key, url, display_name, sync_token) VALUES (?, ?, ?, NULL)
+       ON CONFLICT (calendar_key) DO UPDATE SET url = excluded.url, display_name = excluded.display_name`,
+    ),
+    setSyncToken: db.prepare('UPDATE caldav_calendars SET sync_token = ? WHERE calendar_key = ?'),
+  };
+
+  return {
+    listKnown(target: string): KnownObject[] {
+      return statements.knownByTarget.all(prefix(target)).map(toKnown);
+    },
+    listKnownFor(target: string, appointmentIds: Iterable<number>): KnownObject[] {
+      const result: KnownObject[] = [];
+      for (const id of appointmentIds) result.push(...statements.knownByAppointment.all(prefix(target), id).map(toKnown));
+      return result;
+    },
+    countKnown(target: string): number {
+      return statements.countObjects.get(prefix(target))?.n ?? 0;
+    },
+    recordWritten(object: KnownObject, outboxId: number | null): void {
+      db.transaction(() => {
+        statements.upsertObject.run({ ...object, writtenAt: stamp() });
+        statements.clearFailure.run(object.calendarKey, object.uid);
+        if (outboxId !== null) statements.finishOutbox.run(outboxId);
+      })();
+    },
+    recordDeleted(calendarKey: string, uid: string, outboxId: number | null): void {
+      db.transaction(() => {
+        statements.deleteObject.run(calendarKey, uid);
+        statements.clearFailure.run(calendarKey, uid);
+        if (outboxId !== null) statements.finishOutbox.run(outboxId);
+      })();
+    },
+    recordFailure(failure: { calendarKey: string; uid: string; appointmentId: number; action: string; error: string }, outboxId: number | null): void {
+      db.transaction(() => {
+        statements.recordFailure.run({ ...failure, lastAttempt: stamp() });
+        if (outboxId !== null) statements.finishOutbox.run(outboxId);
+      })();
+    },
+    listFailures(target: string): FailureEntry[] {
+      return statements.failures.all(prefix(target)).map((row) => ({
+        calendarKey: String(row.calendar_key),
+        uid: String(row.uid),
+        appointmentId: Number(row.appointment_id),
+        action: String(row.action),
+        error: String(row.error),
+        attempts: Number(row.attempts),
+        lastAttempt: String(row.last_attempt),
+      }));
+    },
+    beginOutbox(entry: { calendarKey: string; uid: string; appointmentId: number; action: string; href: string }): number {
+      const result = statements.beginOutbox.run(entry.calendarKey, entry.uid, entry.appointmentId, entry.action, entry.href, stamp());
+      return Number(result.lastInsertRowid);
+    },
+    listPendingOutbox(target: string): OutboxEntry[] {
+      return statements.pendingOutbox.all(prefix(target)).map((row) => ({
+        id: Number(row.id),
+        calendarKey: String(row.calendar_key),
+        uid: String(row.uid),
+        appointmentId: Number(row.appointment_id),
+        action: String(row.action),
+        href: String(row.href),
+        startedAt: String(row.started_at),
+      }));
+    },
+    clearOutbox(calendarKey: string, uid: string): void {
+      statements.clearOutboxFor.run(calendarKey, uid);
+    },
+    readPushState(target: string): { pushedSeq: number; configHash: string } {
+      const row = statements.pushedSeq.get(target);
+      return { pushedSeq: row?.pushed_seq ?? 0, configHash: row?.config_hash ?? '' };
+    },
+    savePushState(target: string, pushedSeq: number, configHash: string): void {
+      statements.setPushedSeq.run(target, pushedSeq, configHash);
+    },
+    readCalendar(calendarKey: string): CalendarRow | null {
+      const row = statements.calendar.get(calendarKey);
+      return row ? { calendarKey: row.calendar_key, url: row.url, displayName: row.display_name, syncToken: row.sync_token } : null;
+    },
+    saveCalendar(calendarKey: string, url: string, displayName: string): void {
+      statements.saveCalendar.run(calendarKey, url, displayName);
+    },
+    saveSyncToken(calendarKey: string, syncToken: string | null): void {
+      statements.setSyncToken.run(syncToken, calendarKey);
+    },
+  };
+}
+
+export type CaldavStateRepository = ReturnType<typeof createCaldavStateRepository>;
