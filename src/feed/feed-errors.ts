@@ -1,0 +1,21 @@
+/** A feed named on the command line is not in the configuration's `feeds` list. */
+export class FeedNotFoundError extends Error {
+  override readonly name = 'FeedNotFoundError';
+  constructor(
+    readonly feedName: string,
+    readonly configured: readonly string[],
+  ) {
+    const known = configured.length > 0 ? `configured feeds: ${configured.join(', ')}` : 'no feeds are configured';
+    super(
+      `feed ${feedName} is not in the configuration (${known}): add "- name: ${feedName}" under "feeds:" in the config file, then run the command again`,
+    );
+  }
+}
+
+/** `feed add` for a feed that already has a token: the old one would silently stop working. */
+export class FeedTokenExistsError extends Error {
+  override readonly name = 'FeedTokenExistsError';
+  constructor(readonly feedName: string) {
+    super(`feed ${feedName} already has a token: run "onoffice-sync feed rotate ${feedName}" to replace it (the old URL stops working)`);
+  }
+}
