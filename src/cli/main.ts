@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { createDoctorCommand } from './doctor-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [];
+const commands: Array<() => Command> = [createDoctorCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')

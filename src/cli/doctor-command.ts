@@ -1,0 +1,173 @@
+import { Command } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { createOnOfficeClient } from '../onoffice/onoffice-client.js';
+import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
+import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
+import { runAction } from './run-action.js';
+
+export interface DoctorCheckResult {
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  /** The error behind a failure; it decides the exit code (2 for setup/auth problems). */
+  error?: unknown;
+}
+
+export interface DoctorCheck {
+  name: string;
+  run(): Promise<DoctorCheckResult>;
+}
+
+export interface DoctorOptions {
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** The checks to run once the configuration loaded, in order; default createOnOfficeChecks. */
+  createChecks?: (context: CommandContext, options: DoctorOptions) => DoctorCheck[];
+}
+
+export interface DoctorOutput {
+  write(text: string): unknown;
+}
+
+/** onOffice accepts a request timestamp within ±120 s of its own clock. */
+const ALLOWED_SKEW_SECONDS = 120;
+/** Beyond this the clock still works but is drifting towards the limit. */
+const DRIFT_WARNING_SECONDS = 30;
+
+export function createDoctorCommand(): Command {
+  const command = new Command('doctor').description(
+    'Check the configuration and the connection to onOffice (signing, credentials, clock); prints what to fix',
+  );
+  return addConfigOption(command).action(
+    runAction(async (options: { config?: string }) => runDoctor(() => createCommandContext(options), process.stdout)),
+  );
+}
+
+/**
+ * Loads the configuration, runs each check in turn and prints ✓/✗ with the fix. Resolves to the exit
+ * code: 0 when all is well, 2 when a failure is a setup problem (configuration, credentials, clock),
+ * 1 otherwise.
+ */
+export async function runDoctor(loadContext: () => CommandContext, out: DoctorOutput, options: DoctorOptions = {}): Promise<number> {
+  let context: CommandContext;
+  try {
+    context = loadContext();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print(out, 'configuration', { ok: false, detail: `${error.key} ${error.problem}`, error });
+    out.write('The configuration must load before anything else can be checked.\n');
+    return EXIT_SETUP;
+  }
+  print(out, 'configuration', { ok: true, detail: `loaded (onOffice endpoint ${context.config.onoffice.url})` });
+
+  const checks = (options.createChecks ?? createOnOfficeChecks)(context, options);
+  let exitCode = EXIT_OK;
+  let failures = 0;
+  for (const check of checks) {
+    let result: DoctorCheckResult;
+    try {
+      result = await check.run();
+    } catch (error) {
+      result = { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+    }
+    print(out, check.name, result);
+    if (!result.ok) {
+      failures += 1;
+      exitCode = Math.max(exitCode, result.error === undefined ? EXIT_FAILED : exitCodeFor(result.error));
+    }
+  }
+  out.write(failures === 0 ? 'All checks passed.\n' : `${failures} check(s) failed.\n`);
+  return exitCode;
+}
+
+/**
+ * One signed `read calendar` (changes of the last minute, all users) against the configured endpoint,
+ * then the clock offset that answer's Date header shows. The clock check reads what the API check
+ * measured, so they run in this order.
+ */
+export function createOnOfficeChecks(context: CommandContext, options: DoctorOptions = {}): DoctorCheck[] {
+  const { onoffice } = context.config;
+  const now = options.now ?? Date.now;
+  const client = createOnOfficeClient({
+    url: onoffice.url,
+    token: onoffice.token,
+    secret: onoffice.secret,
+    timeoutMs: onoffice.timeoutMs,
+    // The doctor should answer promptly; one retry rides out a single hiccup.
+    retries: Math.min(onoffice.retries, 1),
+    fetch: options.fetch,
+    now,
+    logger: context.logger,
+  });
+  let apiError: unknown;
+
+  const apiCheck: DoctorCheck = {
+    name: 'onOffice API',
+    async run() {
+      try {
+        const end = now();
+        const page = (
+          await client.readCalendarBatch([{ modifiedstart: formatUtc(end - 60_000), modifiedend: formatUtc(end), allusers: true }])
+        )[0]!;
+        if (page instanceof OnOfficeActionError) throw page;
+        return {
+          ok: true,
+          detail: `signed read calendar accepted by ${onoffice.url} (${page.records.length} appointment(s) changed in the last minute)`,
+        };
+      } catch (error) {
+        apiError = error;
+        return describeFailure(error, onoffice.token, onoffice.secret);
+      }
+    },
+  };
+
+  const clockCheck: DoctorCheck = {
+    name: 'clock',
+    async run() {
+      const offset = client.lastClockOffsetSeconds();
+      if (offset === null) {
+        return {
+          ok: false,
+          detail: 'not measured: onOffice sent no answer with a Date header',
+          fix: 'fix the onOffice API check above first',
+        };
+      }
+      const measured = `offset ${offset > 0 ? '+' : ''}${offset} s to the onOffice server (allowed ±${ALLOWED_SKEW_SECONDS} s)`;
+      if (Math.abs(offset) > ALLOWED_SKEW_SECONDS) {
+        return {
+          ok: false,
+          detail: `clock skew: ${measured}`,
+          fix: 'synchronise this machine\'s clock with NTP (`timedatectl set-ntp true`, check with `timedatectl status`)',
+          error: apiError instanceof OnOfficeClockSkewError ? apiError : new OnOfficeClockSkewError('read calendar', offset),
+        };
+      }
+      return { ok: true, detail: Math.abs(offset) > DRIFT_WARNING_SECONDS ? `${measured}; drifting, enable NTP` : measured };
+    },
+  };
+
+  return [apiCheck, clockCheck];
+}
+
+function describeFailure(error: unknown, token: string, secret: string): DoctorCheckResult {
+  if (!(error instanceof OnOfficeError)) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+  }
+  let fix = error.fix;
+  if (error instanceof OnOfficeAuthError) {
+    // Lengths only: they show a truncated copy or swapped values without revealing anything.
+    fix += ` (configured: token ${token.length} chars, secret ${secret.length} chars)`;
+  }
+  return { ok: false, detail: `${error.action}: ${error.problem}`, fix, error };
+}
+
+function print(out: DoctorOutput, name: string, result: DoctorCheckResult): void {
+  out.write(`${result.ok ? '✓' : '✗'} ${name}: ${result.detail}\n`);
+  if (!result.ok && result.fix) out.write(`    fix: ${result.fix}\n`);
+}
+
+/** 'YYYY-MM-DD HH:mm:ss' in UTC, the form of onOffice's modifiedstart/modifiedend. */
+function formatUtc(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
