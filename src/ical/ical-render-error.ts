@@ -1,0 +1,11 @@
+/** Rendering was asked for something it cannot produce (an unknown zone, expand without a window). */
+export class IcalRenderError extends Error {
+  override readonly name = 'IcalRenderError';
+
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
