@@ -148,7 +148,8 @@ function renderOneVEvent(appointment: Appointment, options: RenderOptions, occur
   const resources = full ? appointment.resources.map(cleanText).filter((name) => name !== '') : [];
   if (resources.length > 0) {
     // ical-generator has no RESOURCES and only takes X- extras, so the line goes in before END:VEVENT.
-    text = text.replace(/END:VEVENT\r\n$/, `RESOURCES:${resources.map((name) => escape(name, false)).join(',')}\r\nEND:VEVENT\r\n`);
+    const line = `RESOURCES:${resources.map((name) => escape(name, false)).join(',')}`;
+    text = `${text.slice(0, text.length - 'END:VEVENT\r\n'.length)}${line}\r\nEND:VEVENT\r\n`;
   }
   return { uid, text, usesZone: !appointment.allDay };
 }
