@@ -65,6 +65,8 @@ export interface AppointmentRepository {
   listChangedSince(seq: number, limit?: number): StoredAppointment[];
   /** Ids of active or cancelled appointments whose own start and end lie within [fromUtc, toUtc] (ISO). */
   listIdsWithin(fromUtc: string, toUtc: string): number[];
+  /** start_dt (local wall time, as onOffice sends it) of every active or cancelled appointment, sorted. */
+  listStartTimes(): string[];
   /** Marks these appointments deleted (those not deleted already); returns how many changed. */
   markDeleted(ids: Iterable<number>): number;
   counts(): AppointmentCounts;
@@ -134,6 +136,8 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     countQuarantine: db.prepare('SELECT COUNT(*) AS n FROM quarantine'),
     listQuarantine: db.prepare('SELECT * FROM quarantine ORDER BY first_seen, record_id'),
     changedSince: db.prepare('SELECT * FROM appointments WHERE change_seq > ? ORDER BY change_seq LIMIT ?'),
+    startTimes: db.prepare(`SELECT json_extract(raw_json, '$.elements.start_dt') AS s FROM appointments
+      WHERE status IN ('active', 'cancelled') AND s IS NOT NULL ORDER BY s`).pluck(),
     within: db.prepare(`SELECT id FROM appointments WHERE status IN ('active', 'cancelled')
       AND start_utc >= ? AND end_utc <= ? ORDER BY id`),
   };
@@ -223,6 +227,9 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     },
     listIdsWithin(fromUtc, toUtc) {
       return (statements.within.all(fromUtc, toUtc) as Array<{ id: number }>).map((r) => r.id);
+    },
+    listStartTimes() {
+      return statements.startTimes.all() as string[];
     },
     markDeleted(ids) {
       const stamp = now().toISOString();

@@ -1,0 +1,348 @@
+import { DateTime } from 'luxon';
+import type { Config } from '../config/config-schema.js';
+import { createSilentLogger, type Logger } from '../log/create-logger.js';
+import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository.js';
+import type { StateStore } from '../store/open-state-store.js';
+import type { AppointmentRecord } from './appointment-record.js';
+import { hashAppointmentRecord } from './hash-appointment-record.js';
+import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
+import { OnOfficeActionError } from './onoffice-errors.js';
+import { parseAppointment } from './parse-appointment.js';
+import { MassDeleteGuardError, PollCapExceededError } from './poll-errors.js';
+import {
+  EARLIEST_WALL,
+  READ_CAP,
+  describeWindow,
+  formatDay,
+  formatSeconds,
+  parseDay,
+  parseSeconds,
+  periodOf,
+  planBatch,
+  planDensity,
+  planRangesFromStarts,
+  planRecut,
+  type Density,
+  type PendingRange,
+  type ReadWindow,
+} from './plan-windows.js';
+
+/*
+ * The change feed: never lose or duplicate an appointment. Readings where the docs are silent:
+ *
+ * - modifiedstart/modifiedend are UTC and inclusive at both ends; windows are whole seconds that touch
+ *   without overlapping. cntabsolute of a capped answer is the full count of the window and sizes the
+ *   split; without it a capped window is halved.
+ * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete.
+ * - Backfill (no cursor yet) is a date-period sweep over the horizon, not `modified` windows from the
+ *   beginning of time: it reads only what the horizon holds (an account's whole history can be years of
+ *   appointments nobody needs on a phone), it is immune to mass edits that give thousands of records
+ *   the same `modified` second (imports, migrations), and it is the same code as the nightly
+ *   reconciliation. The cursor is then set to the sweep's start (minus the lag), so whatever changes
+ *   during the sweep is read by the next incremental run.
+ * - A date period matches an appointment whose own start_dt..end_dt overlaps it; a recurring series is
+ *   matched by its own (first) occurrence only, so a series that began before the horizon is not
+ *   returned by a sweep. Hence the reconciliation marks deleted ONLY stored appointments whose own start
+ *   and end lie inside the swept days, shrunk by one day at each end (zone and boundary doubts), and a
+ *   `modified` read after the sweep adds whatever moved while the sweep ran, so a moved appointment is
+ *   not taken for a deleted one.
+ * - users/groups are documented to work only with a date period; we send them with `modified` reads too
+ *   (with allusers, the default, they play no part).
+ * - Several one-second windows still capped (a mass edit within one second) cannot be cut by
+ *   `modified`; a date-period sweep over the horizon reads every appointment there, and the store's hash
+ *   comparison applies what changed. A burst appointment outside the horizon is not needed by anyone
+ *   and is logged as not recovered.
+ */
+
+export const MODIFIED_CURSOR = 'onoffice:modified';
+
+export type PollClient = Pick<OnOfficeClient, 'readCalendarBatch'>;
+
+export type PollMode = 'incremental' | 'backfill' | 'full';
+
+export interface PollProgress {
+  readonly phase: 'sweep' | 'modified' | 'recovery';
+  readonly requests: number;
+  readonly actions: number;
+  readonly records: number;
+  readonly pendingWindows: number;
+}
+
+export interface PollChangesOptions {
+  readonly client: PollClient;
+  readonly store: StateStore;
+  readonly config: Pick<Config, 'timezone' | 'poll'>;
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+  /** Reconciliation: sweep the horizon and mark deleted what onOffice no longer returns. */
+  readonly full?: boolean;
+  /** Pass the mass-delete guard. */
+  readonly forceDelete?: boolean;
+  /** Called after each committed batch (a good moment for the run lock's heartbeat). */
+  readonly onProgress?: (progress: PollProgress) => void;
+}
+
+export interface PollResult {
+  readonly mode: PollMode;
+  /** The cursor after the run, 'YYYY-MM-DD HH:mm:ss' UTC. */
+  readonly cursor: string | null;
+  readonly requests: number;
+  readonly actions: number;
+  /** Capped windows that were cut. */
+  readonly splits: number;
+  readonly records: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly quarantined: number;
+  readonly released: number;
+  readonly deleted: number;
+  /** One-second `modified` windows over the cap, recovered by a date sweep. */
+  readonly overflowSeconds: readonly string[];
+  readonly sweeps: number;
+}
+
+interface Tally extends UpsertCounts {
+  requests: number;
+  actions: number;
+  splits: number;
+  records: number;
+  deleted: number;
+  sweeps: number;
+}
+
+type Sink = {
+  /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
+  readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
+  /** A capped window that cannot be cut: defer it (returns true) or throw. */
+  readonly unsplittable: (window: ReadWindow, page: ReadCalendarPage) => boolean;
+};
+
+const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
+
+export async function pollChanges(options: PollChangesOptions): Promise<PollResult> {
+  const { client, store, config } = options;
+  const poll = config.poll;
+  const now = options.now ?? (() => new Date());
+  const log = (options.logger ?? createSilentLogger()).child({ module: 'poll' });
+  const nowSeconds = (): number => Math.floor(now().getTime() / 1000);
+  const tally: Tally = { requests: 0, actions: 0, splits: 0, records: 0, deleted: 0, sweeps: 0, created: 0, updated: 0, unchanged: 0, quarantined: 0, released: 0 };
+  const overflowSeconds: string[] = [];
+
+  const startCursor = store.cursors.get(MODIFIED_CURSOR);
+  const mode: PollMode = startCursor === undefined ? 'backfill' : options.full ? 'full' : 'incremental';
+  const runId = store.runs.start(`poll:${mode}`);
+
+  const participants: ReadCalendarParams = poll.allusers
+    ? { allusers: true }
+    : { ...(poll.users.length > 0 ? { users: [...poll.users] } : {}), ...(poll.groups.length > 0 ? { groups: [...poll.groups] } : {}) };
+
+  function toParams(window: ReadWindow): ReadCalendarParams {
+    const base: ReadCalendarParams = { showcancelled: true, ...participants };
+    if (window.kind === 'modified') return { ...base, modifiedstart: formatSeconds(window.from), modifiedend: formatSeconds(window.to) };
+    const period = periodOf(window);
+    return {
+      ...base,
+      datestart: formatDay(period.fromDay),
+      dateend: formatDay(period.toDay),
+      filter: { start_dt: [{ op: 'between', val: [formatSeconds(window.from), formatSeconds(window.to)] }] },
+    };
+  }
+
+  function toUpserts(records: AppointmentRecord[], skip?: Set<string>): RecordUpsert[] {
+    // One id can come twice in a batch (moved between windows while we read): keep the newest version.
+    const newest = new Map<string, AppointmentRecord>();
+    for (const record of records) {
+      const key = String(record.id);
+      if (skip?.has(key)) continue;
+      const held = newest.get(key);
+      if (!held || String(record.elements?.modified ?? '') >= String(held.elements?.modified ?? '')) newest.set(key, record);
+    }
+    return [...newest.values()].map((record) => ({
+      record,
+      hash: hashAppointmentRecord(record),
+      outcome: parseAppointment(record, config.timezone),
+    }));
+  }
+
+  function applyRecords(records: AppointmentRecord[], skip?: Set<string>): void {
+    const counts = store.appointments.upsertRecords(toUpserts(records, skip));
+    tally.created += counts.created;
+    tally.updated += counts.updated;
+    tally.unchanged += counts.unchanged;
+    tally.quarantined += counts.quarantined;
+    tally.released += counts.released;
+  }
+
+  /**
+   * Reads every range, one batch of actions per HTTP request, cutting capped windows, and commits each
+   * batch in one transaction. The queue stays in order, so everything before its head is done.
+   * Returns the density seen last.
+   */
+  async function readRanges(phase: PollProgress['phase'], initial: PendingRange[], initialDensity: Density, sink: Sink): Promise<Density> {
+    let queue = initial;
+    let density = initialDensity;
+    const deferred: ReadWindow[] = [];
+    while (queue.length > 0) {
+      const { windows, rest } = planBatch(queue, density, poll.batchSize);
+      const pages = await client.readCalendarBatch(windows.map(toParams));
+      tally.requests += 1;
+      tally.actions += windows.length;
+      const back: PendingRange[] = [];
+      const complete: Array<{ window: ReadWindow; records: number }> = [];
+      const capped: ReadWindow[] = [];
+      const records: AppointmentRecord[] = [];
+      let failure: OnOfficeActionError | undefined;
+      for (const [i, window] of windows.entries()) {
+        const page = pages[i];
+        if (page === undefined || page instanceof OnOfficeActionError) {
+          log.error({ window: describeWindow(window), code: page?.code }, 'read calendar action failed');
+          failure ??= page ?? new OnOfficeActionError('read calendar', 0, `no answer for ${describeWindow(window)}`);
+          back.push({ ...window, fixed: true, limit: null });
+          continue;
+        }
+        if (!isCapped(page)) {
+          complete.push({ window, records: page.records.length });
+          tally.records += page.records.length;
+          for (const record of page.records) records.push(record);
+          continue;
+        }
+        capped.push(window);
+        const recut = planRecut(window);
+        if (recut) {
+          tally.splits += 1;
+          back.push(recut);
+        } else if (sink.unsplittable(window, page)) {
+          deferred.push(window);
+        }
+      }
+      queue = [...back, ...rest];
+      density = planDensity(density, complete, capped);
+      const firstPending = [queue[0], deferred[0]]
+        .filter((w): w is ReadWindow => w !== undefined)
+        .sort((a, b) => a.from - b.from)[0];
+      log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density }, 'batch read');
+      store.transaction(() => sink.commit(records, firstPending));
+      options.onProgress?.({ phase, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length });
+      if (failure) throw failure;
+    }
+    return density;
+  }
+
+  function horizonDays(): { fromDay: number; toDay: number } {
+    const today = parseDay(DateTime.fromJSDate(now(), { zone: config.timezone }).toFormat('yyyy-MM-dd'));
+    return { fromDay: today - poll.horizonPastDays, toDay: today + poll.horizonFutureDays };
+  }
+
+  /**
+   * Reads every appointment of the horizon: by start_dt ranges over the horizon's days, plus one range
+   * for what began before the horizon and still overlaps it (long series, multi-day appointments).
+   * Sized by the start times the store already knows, else probed.
+   */
+  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<string>): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
+    const days = horizonDays();
+    const startedAt = nowSeconds();
+    tally.sweeps += 1;
+    const first = days.fromDay * 86_400;
+    const last = (days.toDay + 1) * 86_400 - 1;
+    const known = store.appointments.listStartTimes().map(parseSeconds);
+    const main: PendingRange[] =
+      known.length > 0
+        ? planRangesFromStarts('start', first, last, known)
+        : [{ kind: 'start', from: first, to: last, measured: true, fixed: false, limit: last - first + 1 }];
+    const before: PendingRange = { kind: 'start', from: EARLIEST_WALL, to: first - 1, period: days, measured: false, fixed: false, limit: null };
+    await readRanges(phase, [before, ...main], null, {
+      commit(records) {
+        // A record moved while we read can come twice: apply what we saw first, the next run does the rest.
+        applyRecords(records, seen);
+        for (const record of records) seen.add(String(record.id));
+      },
+      unsplittable(window, page) {
+        throw new PollCapExceededError(describeWindow(window), page.cntabsolute);
+      },
+    });
+    return { ...days, startedAt };
+  }
+
+  let cursor = startCursor ? parseSeconds(startCursor.value) : null;
+  let lastSweepStart: number | null = null;
+
+  function saveCursor(value: number, density: number | null): void {
+    if (cursor !== null && value <= cursor) return;
+    cursor = value;
+    store.cursors.set(MODIFIED_CURSOR, formatSeconds(value), density);
+  }
+
+  async function readModified(from: number, to: number, seen: Set<string>): Promise<void> {
+    if (to < from) return;
+    const recordsBefore = tally.records;
+    const density = (): number => (tally.records - recordsBefore) / (to - from + 1);
+    const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
+    await readRanges('modified', [range], startCursor?.density ?? null, {
+      commit(records, firstPending) {
+        applyRecords(records);
+        for (const record of records) seen.add(String(record.id));
+        saveCursor(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
+      },
+      unsplittable(window, page) {
+        overflowSeconds.push(formatSeconds(window.from));
+        log.warn({ second: describeWindow(window), cntabsolute: page.cntabsolute }, 'over 500 appointments share one modified second: recovering by a date sweep');
+        return true;
+      },
+    });
+    if (overflowSeconds.length === 0) return;
+    // The sweep already run in this run read them as they are now when it began after their second.
+    const lastOverflow = parseSeconds(overflowSeconds.at(-1)!);
+    if (lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) {
+      const recovered = new Set<string>();
+      await sweepHorizon('recovery', recovered);
+      for (const id of recovered) seen.add(id);
+    }
+    store.transaction(() => saveCursor(to, density()));
+  }
+
+  try {
+    const seen = new Set<string>();
+    let swept: { fromDay: number; toDay: number } | null = null;
+    if (mode !== 'incremental') {
+      const sweep = await sweepHorizon('sweep', seen);
+      swept = sweep;
+      lastSweepStart = sweep.startedAt;
+      if (cursor === null) store.transaction(() => saveCursor(sweep.startedAt - poll.lagSeconds, null));
+    }
+    if (mode !== 'backfill' || options.full) {
+      // After a sweep, this reads what changed while it ran (cursor was set before it began).
+      await readModified(cursor! - poll.overlapSeconds, nowSeconds() - poll.lagSeconds, seen);
+    }
+    if (options.full && swept) tally.deleted = markVanished(swept, seen);
+    const result: PollResult = { mode, cursor: cursor === null ? null : formatSeconds(cursor), overflowSeconds, ...tally };
+    store.runs.finish(runId, { counts: { ...result } });
+    log.info(
+      { mode, requests: tally.requests, actions: tally.actions, records: tally.records, created: tally.created, updated: tally.updated, deleted: tally.deleted, quarantined: tally.quarantined, cursor: result.cursor },
+      'onOffice changes read',
+    );
+    return result;
+  } catch (error) {
+    try {
+      store.runs.finish(runId, { counts: { mode, ...tally }, error: error instanceof Error ? error.message : String(error) });
+    } catch (logError) {
+      log.error({ err: logError }, 'could not record the failed run');
+    }
+    throw error;
+  }
+
+  function markVanished(days: { fromDay: number; toDay: number }, seen: Set<string>): number {
+    const fromUtc = DateTime.fromISO(formatDay(days.fromDay + 1), { zone: config.timezone }).toUTC().toISO()!;
+    const toUtc = DateTime.fromISO(formatDay(days.toDay), { zone: config.timezone }).toUTC().toISO()!;
+    const missing = store.appointments.listIdsWithin(fromUtc, toUtc).filter((id) => !seen.has(String(id)));
+    if (missing.length === 0) return 0;
+    const counts = store.appointments.counts();
+    const known = counts.active + counts.cancelled;
+    if (missing.length > poll.massDeleteThreshold * known && !options.forceDelete) {
+      throw new MassDeleteGuardError(missing.length, known, poll.massDeleteThreshold);
+    }
+    log.info({ count: missing.length }, 'appointments no longer in onOffice marked deleted');
+    return store.appointments.markDeleted(missing);
+  }
+}
+

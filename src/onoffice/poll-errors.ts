@@ -1,0 +1,36 @@
+/**
+ * The poller's own failures. Each leaves the cursor where it was: the next run reads the same range again.
+ */
+
+/** Even the narrowest read onOffice allows still hit the 500 cap, so some appointments cannot be read. */
+export class PollCapExceededError extends Error {
+  override readonly name = 'PollCapExceededError';
+
+  constructor(
+    readonly window: string,
+    readonly count: number | null,
+  ) {
+    super(
+      `onOffice read calendar: ${window} still holds ${count ?? 'at least 500'} appointments, over the 500 cap, and cannot be ` +
+        'cut finer (one second of start time within one day); the cursor was not advanced — ' +
+        'narrow poll.users/poll.groups or report this account shape as a bug',
+    );
+  }
+}
+
+/** The reconciliation sweep would mark more appointments deleted at once than the threshold allows. */
+export class MassDeleteGuardError extends Error {
+  override readonly name = 'MassDeleteGuardError';
+
+  constructor(
+    readonly wouldDelete: number,
+    readonly known: number,
+    readonly threshold: number,
+  ) {
+    super(
+      `onOffice no longer returns ${wouldDelete} of ${known} known appointments (more than ${Math.round(threshold * 100)}% at once); ` +
+        'nothing was marked deleted — check the API user\'s rights and poll.users/poll.groups, and if the deletions are real ' +
+        're-run with --force-delete',
+    );
+  }
+}
