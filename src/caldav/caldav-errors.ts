@@ -1,0 +1,260 @@
+/**
+ * One error class per CalDAV failure kind. Each carries the request (method, url) and, where the server
+ * answered, the HTTP status; the message says what failed and what to do about it. Callers match on the
+ * literal `name` (src/cli/exit-code-for.ts) or on `instanceof`.
+ */
+
+export interface CaldavRequestInfo {
+  method: string;
+  url: string;
+}
+
+function describe(what: string, request: CaldavRequestInfo): string {
+  return `${what}: ${request.method} ${request.url}`;
+}
+
+/** 401, or a 403 that is not a CalDAV/WebDAV precondition: the credentials or the account's rights. */
+export class CaldavAuthError extends Error {
+  override readonly name = 'CaldavAuthError';
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  constructor(request: CaldavRequestInfo & { status: number }) {
+    super(
+      `${describe(`CalDAV server refused access (HTTP ${request.status})`, request)} — ` +
+        'check CALDAV_USERNAME/CALDAV_PASSWORD (many providers need an app password) or the bearer token, ' +
+        'and that the account may write to this calendar',
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.status = request.status;
+  }
+}
+
+/** 412: the object changed (If-Match) or already exists (If-None-Match: *) since we last saw it. */
+export class CaldavPreconditionError extends Error {
+  override readonly name = 'CaldavPreconditionError';
+  readonly method: string;
+  readonly url: string;
+  readonly status = 412;
+  constructor(request: CaldavRequestInfo) {
+    super(
+      `${describe('CalDAV object changed or already exists on the server (HTTP 412)', request)} — ` +
+        'fetch it again and re-plan; the next sync run does this',
+    );
+    this.method = request.method;
+    this.url = request.url;
+  }
+}
+
+/** 404: the object or calendar is gone. */
+export class CaldavNotFoundError extends Error {
+  override readonly name = 'CaldavNotFoundError';
+  readonly method: string;
+  readonly url: string;
+  readonly status = 404;
+  constructor(request: CaldavRequestInfo) {
+    super(
+      `${describe('CalDAV resource not found (HTTP 404)', request)} — ` +
+        'it was deleted on the server; check the calendar URL or let the next sync run recreate it',
+    );
+    this.method = request.method;
+    this.url = request.url;
+  }
+}
+
+/**
+ * 409 (or a 403 carrying CALDAV:no-uid-conflict): the server will not store the object, most often because
+ * its UID is already used by another object in the calendar; `existingHref` names that object when the
+ * server says which one it is.
+ */
+export class CaldavConflictError extends Error {
+  override readonly name = 'CaldavConflictError';
+  readonly method: string;
+  readonly url: string;
+  /** null when the conflict was found by inspection (e.g. the calendar path is not a calendar), not sent by the server. */
+  readonly status: number | null;
+  readonly existingHref: string | null;
+  readonly uidConflict: boolean;
+  constructor(request: CaldavRequestInfo & { status: number | null; existingHref?: string | null; uidConflict?: boolean; detail?: string }) {
+    const uidConflict = request.uidConflict ?? false;
+    const existingHref = request.existingHref ?? null;
+    const http = request.status === null ? '' : ` (HTTP ${request.status})`;
+    const what = uidConflict
+      ? `CalDAV server reports the UID is already used${existingHref ? ` by ${existingHref}` : ''}${http}`
+      : `CalDAV server reports a conflict${request.detail ? ` (${request.detail})` : ''}${http}`;
+    const todo = uidConflict
+      ? 'adopt or delete the existing object before writing this one'
+      : 'check that the calendar path points at a calendar and that its parent collection exists';
+    super(`${describe(what, request)} — ${todo}`);
+    this.method = request.method;
+    this.url = request.url;
+    this.status = request.status;
+    this.existingHref = existingHref;
+    this.uidConflict = uidConflict;
+  }
+}
+
+/**
+ * A 403/409 with DAV:valid-sync-token: the server no longer knows the sync token. The target catches it
+ * and falls back to a full listing; it only escapes when that fallback fails too.
+ */
+export class CaldavSyncTokenError extends Error {
+  override readonly name = 'CaldavSyncTokenError';
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  constructor(request: CaldavRequestInfo & { status: number }) {
+    super(`${describe(`CalDAV server rejected the sync token (HTTP ${request.status})`, request)} — drop the token and list the calendar again`);
+    this.method = request.method;
+    this.url = request.url;
+    this.status = request.status;
+  }
+}
+
+/** Any other 4xx: the server understood the request and will not carry it out as sent. */
+export class CaldavRequestError extends Error {
+  override readonly name = 'CaldavRequestError';
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly detail: string;
+  constructor(request: CaldavRequestInfo & { status: number; detail?: string }) {
+    const detail = request.detail ?? '';
+    super(
+      `${describe(`CalDAV server rejected the request (HTTP ${request.status}${detail ? `, ${detail}` : ''})`, request)} — ` +
+        'the server may not support this operation or this data; check the server log and the calendar URL',
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.status = request.status;
+    this.detail = detail;
+  }
+}
+
+/** 5xx or 429 after the bounded retries; `retryAfterMs` repeats the server's Retry-After when it sent one. */
+export class CaldavServerError extends Error {
+  override readonly name = 'CaldavServerError';
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly retryAfterMs: number | null;
+  readonly attempts: number;
+  constructor(request: CaldavRequestInfo & { status: number; retryAfterMs?: number | null; attempts: number }) {
+    const retryAfterMs = request.retryAfterMs ?? null;
+    super(
+      `${describe(`CalDAV server failed (HTTP ${request.status}) after ${request.attempts} attempt(s)`, request)} — ` +
+        (retryAfterMs !== null
+          ? `the server asks to wait ${Math.ceil(retryAfterMs / 1000)} s; the next sync run will try again`
+          : 'the next sync run will try again; if it persists, check the server'),
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.status = request.status;
+    this.retryAfterMs = retryAfterMs;
+    this.attempts = request.attempts;
+  }
+}
+
+/** The connection failed (DNS, refused, reset) after the bounded retries. */
+export class CaldavNetworkError extends Error {
+  override readonly name = 'CaldavNetworkError';
+  readonly method: string;
+  readonly url: string;
+  readonly attempts: number;
+  constructor(request: CaldavRequestInfo & { attempts: number; cause: unknown }) {
+    const reason = request.cause instanceof Error ? (request.cause.cause instanceof Error ? request.cause.cause.message : request.cause.message) : String(request.cause);
+    super(
+      `${describe(`CalDAV server unreachable (${reason}) after ${request.attempts} attempt(s)`, request)} — ` +
+        'check the CalDAV URL and the network; the next sync run will try again',
+      { cause: request.cause },
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.attempts = request.attempts;
+  }
+}
+
+/** No complete answer within `timeoutMs`, on every attempt. */
+export class CaldavTimeoutError extends Error {
+  override readonly name = 'CaldavTimeoutError';
+  readonly method: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  constructor(request: CaldavRequestInfo & { timeoutMs: number; attempts: number }) {
+    super(
+      `${describe(`CalDAV server did not answer within ${request.timeoutMs} ms, ${request.attempts} attempt(s)`, request)} — ` +
+        'the server is overloaded or hanging; raise timeoutMs if it is merely slow',
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.timeoutMs = request.timeoutMs;
+    this.attempts = request.attempts;
+  }
+}
+
+/** A 2xx answer we cannot read (not a multistatus, or missing what the protocol requires). */
+export class CaldavProtocolError extends Error {
+  override readonly name = 'CaldavProtocolError';
+  readonly method: string;
+  readonly url: string;
+  readonly detail: string;
+  constructor(request: CaldavRequestInfo & { detail: string }) {
+    super(
+      `${describe(`CalDAV server sent an answer that is not valid WebDAV (${request.detail})`, request)} — ` +
+        'check that the URL points at a CalDAV server and not at a web page or a proxy login',
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.detail = request.detail;
+  }
+}
+
+export type CaldavError =
+  | CaldavAuthError
+  | CaldavPreconditionError
+  | CaldavNotFoundError
+  | CaldavConflictError
+  | CaldavSyncTokenError
+  | CaldavRequestError
+  | CaldavServerError
+  | CaldavNetworkError
+  | CaldavTimeoutError
+  | CaldavProtocolError;
+
+/** Element names inside a DAV:error body, without namespace prefixes (e.g. `no-uid-conflict`). */
+function readPreconditions(body: string): string[] {
+  const errorBody = /<(?:[\w-]+:)?error[\s>][\s\S]*<\/(?:[\w-]+:)?error>/i.exec(body)?.[0] ?? '';
+  return [...errorBody.matchAll(/<(?:[\w-]+:)?([\w-]+)[\s/>]/g)].map((match) => match[1] ?? '').filter((name) => name !== 'error' && name !== 'href');
+}
+
+/** The href inside a no-uid-conflict precondition, which RFC 4791 §5.3.2.1 lets the server include. */
+function readConflictHref(body: string): string | null {
+  const conflict = /<(?:[\w-]+:)?no-uid-conflict[^>]*>([\s\S]*?)<\/(?:[\w-]+:)?no-uid-conflict>/i.exec(body)?.[1] ?? '';
+  const href = /<(?:[\w-]+:)?href[^>]*>([^<]+)<\/(?:[\w-]+:)?href>/i.exec(conflict)?.[1];
+  return href ? href.trim() : null;
+}
+
+/**
+ * Turns a non-2xx answer into its typed error. 5xx/429 are not handled here: they go through the retry
+ * loop, which builds the CaldavServerError once the retries are spent.
+ */
+export function createCaldavHttpError(request: CaldavRequestInfo & { status: number; body: string }): CaldavError {
+  const { status, body } = request;
+  const preconditions = readPreconditions(body);
+  const info = { method: request.method, url: request.url };
+  if ((status === 403 || status === 409) && preconditions.includes('valid-sync-token')) {
+    return new CaldavSyncTokenError({ ...info, status });
+  }
+  // Radicale answers 409, RFC 4791 says 403, Xandikos sends 412 inside a 207: the precondition decides.
+  if (preconditions.includes('no-uid-conflict')) {
+    const href = readConflictHref(body);
+    return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: href === null ? null : new URL(href, request.url).href });
+  }
+  if (status === 401 || (status === 403 && preconditions.length === 0)) return new CaldavAuthError({ ...info, status });
+  if (status === 404 || status === 410) return new CaldavNotFoundError(info);
+  if (status === 412) return new CaldavPreconditionError(info);
+  if (status === 409) return new CaldavConflictError({ ...info, status, detail: preconditions.join(', ') });
+  return new CaldavRequestError({ ...info, status, detail: preconditions.join(', ') });
+}

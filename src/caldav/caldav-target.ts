@@ -1,0 +1,502 @@
+import {
+  DAVNamespace,
+  createObject as davCreateObject,
+  davRequest,
+  deleteObject as davDeleteObject,
+  getDAVAttribute,
+  makeCalendar,
+  propfind,
+  serviceDiscovery,
+  supportedReportSet,
+  syncCollection,
+  updateObject as davUpdateObject,
+  type DAVResponse,
+} from 'tsdav';
+import type { Logger } from '../log/create-logger.js';
+import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
+import {
+  CaldavConflictError,
+  CaldavNotFoundError,
+  CaldavPreconditionError,
+  CaldavProtocolError,
+  CaldavRequestError,
+  CaldavServerError,
+  CaldavSyncTokenError,
+} from './caldav-errors.js';
+import { RETRYABLE_STATUSES, createCaldavFetch } from './caldav-fetch.js';
+import { normaliseHref, resolveObjectUrl } from './normalise-href.js';
+
+export interface CaldavTargetOptions {
+  /** Server root, principal, calendar home, or a single calendar. */
+  url: string;
+  username?: string;
+  password?: string;
+  bearerToken?: string;
+  timeoutMs?: number;
+  retries?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  logger?: Logger;
+  /** Hrefs per calendar-multiget REPORT. */
+  multigetBatchSize?: number;
+}
+
+type Location = { kind: 'home' | 'calendar'; url: string };
+type Props = Record<string, unknown>;
+
+const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
+/** A server that keeps answering "truncated" (507) is cut off here; the next run continues from the token. */
+const MAX_SYNC_PAGES = 50;
+const CALENDAR_PROPS = {
+  'd:resourcetype': {},
+  'd:displayname': {},
+  'ca:calendar-color': {},
+  'cs:getctag': {},
+  'd:sync-token': {},
+};
+
+/**
+ * tsdav parses XML with xml-js in compact mode and converts numeric-looking text to numbers (integers
+ * only when they round-trip, so String() gives the original back); text may also arrive as _text/_cdata.
+ */
+function readText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return readText(value[0]);
+  if (typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if (typeof node._cdata === 'string') return node._cdata;
+    if (node._text !== undefined) return readText(node._text);
+  }
+  return null;
+}
+
+function readHref(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return readText(value);
+  return readText((value as Record<string, unknown>).href);
+}
+
+function hasResourceType(props: Props, type: string): boolean {
+  const resourceType = props.resourcetype;
+  return resourceType !== null && typeof resourceType === 'object' && type in resourceType;
+}
+
+/** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
+function sameColor(stored: string | null, wanted: string): boolean {
+  return stored !== null && stored.slice(0, 7).toLowerCase() === wanted.slice(0, 7).toLowerCase();
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function sameCollection(a: string, b: string): boolean {
+  return withSlash(a) === withSlash(b);
+}
+
+/** What to put in a DAV:href: the path for same-origin objects, as servers expect. */
+function toRequestHref(href: string, base: string): string {
+  const url = new URL(href, base);
+  return url.origin === new URL(base).origin ? `${url.pathname}${url.search}` : url.href;
+}
+
+/**
+ * davRequest returns one pseudo-response holding the raw text when the body was not a multistatus; a
+ * 2xx like that means the server (or a proxy in front of it) is not speaking WebDAV.
+ */
+function readMultistatus(responses: DAVResponse[], method: string, url: string): { responses: DAVResponse[]; multistatus: Props } {
+  const raw: unknown = responses[0]?.raw;
+  const multistatus = raw !== null && typeof raw === 'object' ? (raw as Props).multistatus : undefined;
+  if (multistatus === null || typeof multistatus !== 'object') {
+    throw new CaldavProtocolError({ method, url, detail: 'expected a 207 multistatus XML body' });
+  }
+  return { responses: responses.filter((response) => typeof response.href === 'string' || typeof response.href === 'number'), multistatus: multistatus as Props };
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof CaldavNotFoundError;
+}
+
+/**
+ * The CalDAV target over tsdav. Every request goes through createCaldavFetch, which adds auth, timeouts and
+ * retries and turns non-2xx answers into typed errors; tsdav builds the XML requests and parses the answers.
+ *
+ * Where tsdav is bypassed and why:
+ * - calendar-multiget goes through davRequest, not calendarMultiGet/fetchCalendarObjects: those throw a
+ *   plain Error for the whole batch when one href is 404 (deleted between listing and fetching), and
+ *   fetchCalendarObjects' default urlFilter drops objects whose URL lacks `.ics`.
+ * - listing is a Depth 1 PROPFIND (getetag only) rather than fetchCalendarObjects, which always downloads
+ *   calendar data.
+ * - extended MKCOL (RFC 5689) is sent with davRequest: tsdav's makeCollection is not exported.
+ * - PUT/DELETE use tsdav's createObject/updateObject/deleteObject with our headers (If-None-Match: *,
+ *   Content-Type); tsdav hands back the raw Response, so the ETag is read from its headers here, with a
+ *   PROPFIND when the server sends none.
+ */
+export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget {
+  const logger = options.logger?.child({ module: 'caldav' });
+  const fetchOptions = {
+    username: options.username,
+    password: options.password,
+    bearerToken: options.bearerToken,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    fetch: options.fetch,
+    sleep: options.sleep,
+    now: options.now,
+    logger,
+  };
+  const davFetch = createCaldavFetch(fetchOptions);
+  // Xandikos answers an unknown sync token with a 500 (KeyError in its git store). Retrying that is
+  // pointless, so an incremental sync does not retry 500s and falls back to a full listing instead,
+  // which gets the normal retries.
+  const tokenFetch = createCaldavFetch({ ...fetchOptions, retryableStatuses: new Set([...RETRYABLE_STATUSES].filter((status) => status !== 500)) });
+  const batchSize = options.multigetBatchSize ?? 50;
+  let location: Promise<Location> | undefined;
+  const syncSupport = new Map<string, Promise<boolean>>();
+
+  async function fetchProps(url: string, props: Record<string, object>): Promise<Props | null> {
+    let responses: DAVResponse[];
+    try {
+      responses = await propfind({ url, props, depth: '0', fetch: davFetch });
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    const { responses: entries } = readMultistatus(responses, 'PROPFIND', url);
+    const entry = entries.find((response) => sameCollection(normaliseHref(String(response.href), url), normaliseHref(url, url))) ?? entries[0];
+    if (!entry) throw new CaldavProtocolError({ method: 'PROPFIND', url, detail: 'the multistatus names no resource' });
+    if (entry.status === 404) return null;
+    return (entry.props ?? {}) as Props;
+  }
+
+  async function discoverLocation(): Promise<Location> {
+    const discoveryProps = { 'd:resourcetype': {}, 'd:current-user-principal': {}, 'c:calendar-home-set': {} };
+    const locate = async (url: string): Promise<Location | null> => {
+      const props = await fetchProps(url, discoveryProps);
+      if (props === null) return null;
+      if (hasResourceType(props, 'calendar')) return { kind: 'calendar', url: withSlash(url) };
+      const home = readHref(props.calendarHomeSet);
+      if (home) return { kind: 'home', url: withSlash(normaliseHref(home, url)) };
+      const principal = readHref(props.currentUserPrincipal);
+      if (principal) {
+        const principalUrl = normaliseHref(principal, url);
+        const principalProps = await fetchProps(principalUrl, { 'c:calendar-home-set': {} });
+        const principalHome = principalProps ? readHref(principalProps.calendarHomeSet) : null;
+        return { kind: 'home', url: withSlash(principalHome ? normaliseHref(principalHome, principalUrl) : principalUrl) };
+      }
+      return null;
+    };
+    const direct = await locate(options.url);
+    if (direct) return direct;
+    const discovered = await serviceDiscovery({ account: { serverUrl: options.url, accountType: 'caldav' }, fetch: davFetch });
+    if (!sameCollection(discovered, options.url)) {
+      const viaWellKnown = await locate(discovered);
+      if (viaWellKnown) return viaWellKnown;
+    }
+    // A plain collection without principal properties: take the URL as the calendar home.
+    return { kind: 'home', url: withSlash(options.url) };
+  }
+
+  function getLocation(): Promise<Location> {
+    if (!location) {
+      location = discoverLocation();
+      location.catch(() => {
+        location = undefined;
+      });
+    }
+    return location;
+  }
+
+  async function fetchCalendarRef(url: string): Promise<CalendarRef | null> {
+    const props = await fetchProps(url, CALENDAR_PROPS);
+    if (props === null) return null;
+    if (!hasResourceType(props, 'calendar')) {
+      throw new CaldavConflictError({ method: 'PROPFIND', url, status: null, detail: 'the resource exists but is not a calendar' });
+    }
+    const lastSegment = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '');
+    return {
+      url,
+      displayName: readText(props.displayname) ?? lastSegment,
+      color: readText(props.calendarColor),
+      ctag: readText(props.getctag),
+      syncToken: readText(props.syncToken),
+    };
+  }
+
+  async function createCalendar(url: string, spec: CalendarSpec): Promise<void> {
+    const props: Record<string, unknown> = {
+      'd:displayname': spec.displayName,
+      ...(spec.color ? { 'ca:calendar-color': spec.color } : {}),
+      'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
+    };
+    try {
+      await makeCalendar({ url, props, fetch: davFetch });
+      return;
+    } catch (error) {
+      // 405/501: MKCALENDAR unknown to the server; 400/415: it does not take our body. Both may still
+      // accept an extended MKCOL (RFC 5689) with the calendar resource type.
+      if (!(error instanceof CaldavRequestError) || ![400, 405, 415, 501].includes(error.status)) throw error;
+      logger?.info({ url, status: error.status }, 'MKCALENDAR refused, trying extended MKCOL');
+    }
+    await davRequest({
+      url,
+      init: {
+        method: 'MKCOL',
+        namespace: 'd',
+        body: {
+          mkcol: {
+            _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV, DAVNamespace.CALDAV_APPLE]),
+            set: { prop: { resourcetype: { collection: {}, 'c:calendar': {} }, ...props } },
+          },
+        },
+      },
+      fetch: davFetch,
+    });
+  }
+
+  async function ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
+    let url: string;
+    if (/^https?:\/\//i.test(spec.path)) {
+      url = withSlash(normaliseHref(spec.path, spec.path));
+    } else {
+      const found = await getLocation();
+      // A URL that is itself a calendar pins every relative path to it: the user named the calendar.
+      url =
+        found.kind === 'calendar'
+          ? found.url
+          : withSlash(normaliseHref(spec.path.split('/').filter(Boolean).map(encodeURIComponent).join('/'), found.url));
+    }
+    const existing = await fetchCalendarRef(url);
+    if (existing) return existing;
+    try {
+      await createCalendar(url, spec);
+    } catch (error) {
+      // Someone else may have created it between our PROPFIND and MKCALENDAR.
+      const raced = await fetchCalendarRef(url).catch(() => null);
+      if (raced) return raced;
+      throw error;
+    }
+    logger?.info({ url }, 'created calendar');
+    const created = await fetchCalendarRef(url);
+    if (!created) throw new CaldavProtocolError({ method: 'MKCALENDAR', url, detail: 'the calendar was reported created but cannot be found' });
+    return applyMissingProps(created, spec);
+  }
+
+  /**
+   * Xandikos creates the calendar but drops calendar-color from MKCALENDAR (404 in its
+   * mkcalendar-response) while accepting it by PROPPATCH. The colour is cosmetic, so failing to set it
+   * only logs.
+   */
+  async function applyMissingProps(calendar: CalendarRef, spec: CalendarSpec): Promise<CalendarRef> {
+    const missing: Record<string, string> = {};
+    if (calendar.displayName !== spec.displayName) missing['d:displayname'] = spec.displayName;
+    if (spec.color && !sameColor(calendar.color ?? null, spec.color)) missing['ca:calendar-color'] = spec.color;
+    if (Object.keys(missing).length === 0) return calendar;
+    try {
+      await davRequest({
+        url: calendar.url,
+        init: {
+          method: 'PROPPATCH',
+          namespace: 'd',
+          body: {
+            propertyupdate: {
+              _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV_APPLE]),
+              set: { prop: missing },
+            },
+          },
+        },
+        fetch: davFetch,
+      });
+    } catch (error) {
+      logger?.warn({ url: calendar.url, error: error instanceof Error ? error.message : String(error) }, 'could not set calendar name/colour');
+      return calendar;
+    }
+    return (await fetchCalendarRef(calendar.url)) ?? calendar;
+  }
+
+  async function listObjects(calendar: CalendarRef): Promise<RemoteObject[]> {
+    const responses = await propfind({ url: calendar.url, props: { 'd:getetag': {}, 'd:resourcetype': {} }, depth: '1', fetch: davFetch });
+    const { responses: entries } = readMultistatus(responses, 'PROPFIND', calendar.url);
+    const objects: RemoteObject[] = [];
+    for (const entry of entries) {
+      const href = normaliseHref(String(entry.href), calendar.url);
+      const props = (entry.props ?? {}) as Props;
+      if (!entry.ok || sameCollection(href, calendar.url) || hasResourceType(props, 'collection')) continue;
+      objects.push({ href, etag: readText(props.getetag) });
+    }
+    return objects;
+  }
+
+  async function fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]> {
+    const objects: Array<RemoteObject | null> = [];
+    for (let start = 0; start < hrefs.length; start += batchSize) {
+      const batch = hrefs.slice(start, start + batchSize).map((href) => toRequestHref(href, calendar.url));
+      const responses = await davRequest({
+        url: calendar.url,
+        init: {
+          method: 'REPORT',
+          namespace: 'c',
+          headers: { depth: '1' },
+          body: {
+            'calendar-multiget': {
+              _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV]),
+              'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} },
+              'd:href': batch,
+            },
+          },
+        },
+        fetch: davFetch,
+      });
+      const { responses: entries } = readMultistatus(responses, 'REPORT', calendar.url);
+      for (const entry of entries) {
+        if (!entry.ok) continue;
+        const href = normaliseHref(String(entry.href), calendar.url);
+        const props = (entry.props ?? {}) as Props;
+        const data = readText(props.calendarData);
+        objects.push(data === null ? await fetchObjectByGet(href) : { href, etag: readText(props.getetag), data });
+      }
+    }
+    return objects.filter((object): object is RemoteObject => object !== null);
+  }
+
+  /**
+   * Xandikos stores an object whose name lacks `.ics` as an opaque blob and answers calendar-data with
+   * 404 for it inside the multiget; a plain GET still returns the body.
+   */
+  async function fetchObjectByGet(href: string): Promise<RemoteObject | null> {
+    try {
+      const response = await davFetch(href, { method: 'GET' });
+      return { href, etag: response.headers.get('etag'), data: await response.text() };
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  function supportsSyncCollection(url: string): Promise<boolean> {
+    let known = syncSupport.get(url);
+    if (!known) {
+      known = supportedReportSet({ collection: { url }, fetch: davFetch }).then((reports) => reports.includes('syncCollection'));
+      known.catch(() => syncSupport.delete(url));
+      syncSupport.set(url, known);
+    }
+    return known;
+  }
+
+  async function fetchSyncCollection(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+    const changed = new Map<string, RemoteObject>();
+    const deleted = new Set<string>();
+    let token = syncToken ?? '';
+    for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+      const responses = await syncCollection({
+        url: calendar.url,
+        props: { 'd:getetag': {}, 'd:resourcetype': {} },
+        // Xandikos answers nothing useful without an explicit sync-level.
+        syncLevel: 1,
+        syncToken: token,
+        fetch: token === '' ? davFetch : tokenFetch,
+      });
+      const { responses: entries, multistatus } = readMultistatus(responses, 'REPORT', calendar.url);
+      let truncated = false;
+      for (const entry of entries) {
+        const href = normaliseHref(String(entry.href), calendar.url);
+        if (sameCollection(href, calendar.url)) {
+          truncated ||= entry.status === 507;
+          continue;
+        }
+        const props = (entry.props ?? {}) as Props;
+        if (entry.status === 404 || entry.status === 410) {
+          changed.delete(href);
+          deleted.add(href);
+        } else if (entry.ok && !hasResourceType(props, 'collection')) {
+          deleted.delete(href);
+          changed.set(href, { href, etag: readText(props.getetag) });
+        }
+      }
+      const next = readText(multistatus.syncToken);
+      if (next === null) throw new CaldavProtocolError({ method: 'REPORT', url: calendar.url, detail: 'sync-collection answer without a sync-token' });
+      token = next;
+      if (!truncated) break;
+    }
+    // A listing from an empty token is complete: what it reports as deleted (Radicale lists the hrefs
+    // still in its history) carries no news, absence from `changed` already says it.
+    const complete = syncToken === null;
+    return { changed: [...changed.values()], deleted: complete ? [] : [...deleted], syncToken: token, complete };
+  }
+
+  async function fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+    if (await supportsSyncCollection(calendar.url)) {
+      if (syncToken !== null) {
+        try {
+          return await fetchSyncCollection(calendar, syncToken);
+        } catch (error) {
+          const rejected = error instanceof CaldavSyncTokenError || (error instanceof CaldavServerError && error.status === 500);
+          if (!rejected) throw error;
+          logger?.info({ url: calendar.url, error: error.name }, 'sync token refused, listing the calendar again');
+        }
+      }
+      return fetchSyncCollection(calendar, null);
+    }
+    return { changed: await listObjects(calendar), deleted: [], syncToken: null, complete: true };
+  }
+
+  async function fetchEtag(href: string): Promise<string | null> {
+    const props = await fetchProps(href, { 'd:getetag': {} });
+    return props ? readText(props.getetag) : null;
+  }
+
+  /** PUT's ETag header when the server sends one (RFC 4791 lets it omit it when it altered the data). */
+  async function readEtag(response: Response, href: string): Promise<string | null> {
+    return response.headers.get('etag') ?? (await fetchEtag(href));
+  }
+
+  /**
+   * A conditional request on a vanished object fails with 412 (RFC 9110 §13.1.1), which would read as
+   * "changed under us"; ask whether it still exists so the caller gets the kind that tells it what to do.
+   */
+  async function explainPreconditionFailure(error: unknown, method: string, href: string): Promise<never> {
+    if (error instanceof CaldavPreconditionError && (await fetchProps(href, { 'd:getetag': {} })) === null) {
+      throw new CaldavNotFoundError({ method, url: href });
+    }
+    throw error;
+  }
+
+  async function createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }> {
+    const url = resolveObjectUrl(calendar.url, filename);
+    const response = await davCreateObject({
+      url,
+      data: ics,
+      headers: { 'Content-Type': ICS_CONTENT_TYPE, 'If-None-Match': '*' },
+      fetch: davFetch,
+    });
+    // A server may store the object elsewhere and say so in Location; that is where it lives from now on.
+    const movedTo = response.headers.get('location');
+    const href = movedTo ? normaliseHref(movedTo, url) : url;
+    return { href, etag: await readEtag(response, href) };
+  }
+
+  async function updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }> {
+    const url = normaliseHref(href, calendar.url);
+    let response: Response;
+    try {
+      response = await davUpdateObject({ url, data: ics, etag: etag ?? undefined, headers: { 'Content-Type': ICS_CONTENT_TYPE }, fetch: davFetch });
+    } catch (error) {
+      return explainPreconditionFailure(error, 'PUT', url);
+    }
+    return { href: url, etag: await readEtag(response, url) };
+  }
+
+  async function deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void> {
+    const url = normaliseHref(href, calendar.url);
+    try {
+      await davDeleteObject({ url, etag: etag ?? undefined, fetch: davFetch });
+    } catch (error) {
+      await explainPreconditionFailure(error, 'DELETE', url);
+    }
+  }
+
+  return { ensureCalendar, listObjects, fetchObjects, fetchChanges, createObject, updateObject, deleteObject };
+}
+

@@ -1,0 +1,243 @@
+import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
+import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError, CaldavRequestError } from './caldav-errors.js';
+import { normaliseHref, resolveObjectUrl } from './normalise-href.js';
+
+export type MemoryOperation = keyof CalendarTarget;
+
+export interface MemoryCalendarTargetOptions {
+  /** Where relative calendar paths live. */
+  homeUrl?: string;
+  /**
+   * Refuse a second object with a UID already in the calendar, as Radicale and Xandikos do (DAViCal
+   * accepts it). Default true.
+   */
+  uniqueUids?: boolean;
+}
+
+export interface MemoryCalendarTarget extends CalendarTarget {
+  /** Calls per operation, faults included. */
+  readonly requestCounts: Record<MemoryOperation, number>;
+  /** The calendar's objects with data, in href order. */
+  readObjects(calendarUrl: string): RemoteObject[];
+  /** Another client writes the object (create or replace); returns the new ETag. */
+  putObjectBehindBack(href: string, ics: string): string;
+  /** Another client deletes the object. */
+  deleteObjectBehindBack(href: string): void;
+  /** The next `times` calls of `operation` fail with `error` (forever when `times` is omitted); null clears. */
+  setFault(operation: MemoryOperation, error: Error | null, times?: number): void;
+  /** Forget every sync token handed out so far, as a server does when it prunes its change log. */
+  expireSyncTokens(calendarUrl: string): void;
+}
+
+interface StoredObject {
+  etag: string;
+  data: string;
+}
+
+interface MemoryCalendar {
+  id: number;
+  url: string;
+  displayName: string;
+  color: string | null;
+  objects: Map<string, StoredObject>;
+  /** Sequence number of the last change; tokens name one. */
+  seq: number;
+  /** Changes with seq above this are remembered; older tokens are expired. */
+  oldestValidSeq: number;
+  changes: Array<{ seq: number; href: string }>;
+}
+
+const OPERATIONS: MemoryOperation[] = ['ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject'];
+
+function readUid(ics: string): string | null {
+  return /^UID[;:](?:[^:\r\n]*:)?(.+?)\r?$/m.exec(ics)?.[1]?.trim() ?? null;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * An in-memory calendar server with the semantics the sync code relies on: ETags that change on every
+ * write, 412 on If-Match/If-None-Match mismatch, 404 for missing objects (also behind If-Match, as the
+ * CalDAV target reports it), sync tokens with expiry, and UID uniqueness. It throws the same typed errors
+ * as the CalDAV target.
+ */
+export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions = {}): MemoryCalendarTarget {
+  const homeUrl = withSlash(options.homeUrl ?? 'http://calendar.memory.invalid/calendars/user/');
+  const uniqueUids = options.uniqueUids ?? true;
+  const calendars = new Map<string, MemoryCalendar>();
+  const requestCounts = Object.fromEntries(OPERATIONS.map((operation) => [operation, 0])) as Record<MemoryOperation, number>;
+  const faults = new Map<MemoryOperation, { error: Error; remaining: number }>();
+  let nextEtag = 1;
+  let nextCalendarId = 1;
+
+  function enter(operation: MemoryOperation): void {
+    requestCounts[operation] += 1;
+    const fault = faults.get(operation);
+    if (!fault) return;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) faults.delete(operation);
+    throw fault.error;
+  }
+
+  function calendarFor(url: string, method: string): MemoryCalendar {
+    const calendar = calendars.get(withSlash(url));
+    if (!calendar) throw new CaldavNotFoundError({ method, url });
+    return calendar;
+  }
+
+  function calendarOfHref(href: string, method: string): MemoryCalendar {
+    const parent = href.slice(0, href.lastIndexOf('/') + 1);
+    return calendarFor(parent, method);
+  }
+
+  function tokenOf(calendar: MemoryCalendar): string {
+    return `memory-sync:${calendar.id}:${calendar.seq}`;
+  }
+
+  function refOf(calendar: MemoryCalendar): CalendarRef {
+    return { url: calendar.url, displayName: calendar.displayName, color: calendar.color, ctag: String(calendar.seq), syncToken: tokenOf(calendar) };
+  }
+
+  function record(calendar: MemoryCalendar, href: string): void {
+    calendar.seq += 1;
+    calendar.changes.push({ seq: calendar.seq, href });
+  }
+
+  function store(calendar: MemoryCalendar, href: string, ics: string, method: string): string {
+    if (!/^BEGIN:VCALENDAR/m.test(ics)) throw new CaldavRequestError({ method, url: href, status: 400, detail: 'valid-calendar-data' });
+    const uid = readUid(ics);
+    if (uniqueUids && uid !== null) {
+      for (const [otherHref, other] of calendar.objects) {
+        if (otherHref !== href && readUid(other.data) === uid) {
+          throw new CaldavConflictError({ method, url: href, status: 409, uidConflict: true });
+        }
+      }
+    }
+    const etag = `"memory-${nextEtag++}"`;
+    calendar.objects.set(href, { etag, data: ics });
+    record(calendar, href);
+    return etag;
+  }
+
+  function checkMatch(calendar: MemoryCalendar, href: string, etag: string | null, method: string): void {
+    const existing = calendar.objects.get(href);
+    if (!existing) {
+      if (etag !== null || method === 'DELETE') throw new CaldavNotFoundError({ method, url: href });
+      return;
+    }
+    if (etag !== null && existing.etag !== etag) throw new CaldavPreconditionError({ method, url: href });
+  }
+
+  function listAll(calendar: MemoryCalendar): RemoteObject[] {
+    return [...calendar.objects.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([href, object]) => ({ href, etag: object.etag }));
+  }
+
+  function readChanges(calendar: MemoryCalendar, syncToken: string | null): CalendarChanges {
+    const match = syncToken === null ? null : /^memory-sync:(\d+):(\d+)$/.exec(syncToken);
+    const seq = match && Number(match[1]) === calendar.id ? Number(match[2]) : null;
+    if (seq === null || seq < calendar.oldestValidSeq || seq > calendar.seq) {
+      return { changed: listAll(calendar), deleted: [], syncToken: tokenOf(calendar), complete: true };
+    }
+    const touched = new Set(calendar.changes.filter((change) => change.seq > seq).map((change) => change.href));
+    const changed: RemoteObject[] = [];
+    const deleted: string[] = [];
+    for (const href of [...touched].sort()) {
+      const object = calendar.objects.get(href);
+      if (object) changed.push({ href, etag: object.etag });
+      else deleted.push(href);
+    }
+    return { changed, deleted, syncToken: tokenOf(calendar), complete: false };
+  }
+
+  return {
+    requestCounts,
+
+    async ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
+      enter('ensureCalendar');
+      const url = /^https?:\/\//i.test(spec.path)
+        ? withSlash(normaliseHref(spec.path, spec.path))
+        : withSlash(normaliseHref(spec.path.split('/').filter(Boolean).map(encodeURIComponent).join('/'), homeUrl));
+      let calendar = calendars.get(url);
+      if (!calendar) {
+        calendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };
+        calendars.set(url, calendar);
+      }
+      return refOf(calendar);
+    },
+
+    async listObjects(calendar: CalendarRef): Promise<RemoteObject[]> {
+      enter('listObjects');
+      return listAll(calendarFor(calendar.url, 'PROPFIND'));
+    },
+
+    async fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]> {
+      enter('fetchObjects');
+      const stored = calendarFor(calendar.url, 'REPORT');
+      return hrefs.flatMap((href) => {
+        const key = normaliseHref(href, stored.url);
+        const object = stored.objects.get(key);
+        return object ? [{ href: key, etag: object.etag, data: object.data }] : [];
+      });
+    },
+
+    async fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+      enter('fetchChanges');
+      return readChanges(calendarFor(calendar.url, 'REPORT'), syncToken);
+    },
+
+    async createObject(calendar: CalendarRef, filename: string, ics: string) {
+      enter('createObject');
+      const stored = calendarFor(calendar.url, 'PUT');
+      const href = resolveObjectUrl(stored.url, filename);
+      if (stored.objects.has(href)) throw new CaldavPreconditionError({ method: 'PUT', url: href });
+      return { href, etag: store(stored, href, ics, 'PUT') };
+    },
+
+    async updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null) {
+      enter('updateObject');
+      const stored = calendarFor(calendar.url, 'PUT');
+      const key = normaliseHref(href, stored.url);
+      checkMatch(stored, key, etag, 'PUT');
+      return { href: key, etag: store(stored, key, ics, 'PUT') };
+    },
+
+    async deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void> {
+      enter('deleteObject');
+      const stored = calendarFor(calendar.url, 'DELETE');
+      const key = normaliseHref(href, stored.url);
+      checkMatch(stored, key, etag, 'DELETE');
+      stored.objects.delete(key);
+      record(stored, key);
+    },
+
+    readObjects(calendarUrl: string): RemoteObject[] {
+      const calendar = calendarFor(calendarUrl, 'PROPFIND');
+      return listAll(calendar).map((object) => ({ ...object, data: calendar.objects.get(object.href)?.data ?? '' }));
+    },
+
+    putObjectBehindBack(href: string, ics: string): string {
+      const key = normaliseHref(href, homeUrl);
+      return store(calendarOfHref(key, 'PUT'), key, ics, 'PUT');
+    },
+
+    deleteObjectBehindBack(href: string): void {
+      const key = normaliseHref(href, homeUrl);
+      const calendar = calendarOfHref(key, 'DELETE');
+      if (!calendar.objects.delete(key)) throw new CaldavNotFoundError({ method: 'DELETE', url: key });
+      record(calendar, key);
+    },
+
+    setFault(operation: MemoryOperation, error: Error | null, times = Number.POSITIVE_INFINITY): void {
+      if (error === null) faults.delete(operation);
+      else faults.set(operation, { error, remaining: times });
+    },
+
+    expireSyncTokens(calendarUrl: string): void {
+      const calendar = calendarFor(calendarUrl, 'REPORT');
+      calendar.oldestValidSeq = calendar.seq + 1;
+      calendar.changes = [];
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { startRadicale } from '../support/caldav-servers.js';
+import { describeCalendarTargetContract } from './calendar-target.contract.js';
+import { createServerHarness } from './create-server-harness.js';
+
+describeCalendarTargetContract('Radicale', { auth: true, refusesDuplicateUid: true, rejectsUnknownSyncToken: true }, async () =>
+  createServerHarness(await startRadicale()),
+);
