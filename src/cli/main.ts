@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { createDoctorCommand } from './doctor-command.js';
+import { createEmulatorCommand } from './emulator-command.js';
+import { createMigrateCommand } from './migrate-command.js';
+import { createStatusCommand } from './status-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [createDoctorCommand];
+const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createMigrateCommand, createStatusCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')

@@ -279,11 +279,11 @@ function createSchedule(
     }
     case 'seriesAcrossDst': {
       const changes = [...dst.spring, ...dst.autumn];
-      const change = changes.length === 0 ? day : random.pick(changes);
-      const start = isoDate(wall(change).minus({ weeks: 2 }));
+      const change = changes.length === 0 ? undefined : random.pick(changes);
+      const start = change === undefined ? day : isoDate(wall(change).minus({ weeks: 2 }));
       return {
         times: { start_dt: `${start} 10:00:00`, end_dt: `${start} 11:00:00`, ganztags: false },
-        recurrence: { rp_flag: true, rp_type: 'w', rp_tage: 1, rp_beginn_datum: start, rp_ende_datum: isoDate(wall(change).plus({ weeks: 4 })), rp_ende_status: '1', rp_exception: [] },
+        recurrence: { rp_flag: true, rp_type: 'w', rp_tage: 1, rp_beginn_datum: start, rp_ende_datum: isoDate(wall(start).plus({ weeks: 6 })), rp_ende_status: '1', rp_exception: [] },
       };
     }
     case 'series': {

@@ -225,6 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     log.httpRequests += 1;
+    const latencyMs = faults.latencyMs;
     response.sendDate = false;
     const send = (status: number, body: string, type: string, headers: Record<string, string> = {}): void => {
       response.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), Date: new Date(clock()).toUTCString(), ...headers });
@@ -242,7 +243,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     const body = await readBody(request);
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (latencyMs > 0) await sleep(latencyMs);
     if (body === undefined) {
       send(413, 'request body too large\n', 'text/plain; charset=utf-8', { Connection: 'close' });
       return;
