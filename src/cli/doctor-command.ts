@@ -157,7 +157,7 @@ function describeFailure(error: unknown, token: string, secret: string): DoctorC
   let fix = error.fix;
   if (error instanceof OnOfficeAuthError) {
     // Lengths only: they show a truncated copy or swapped values without revealing anything.
-    fix += ` (configured: token ${token.length} chars, secret ${secret.length} chars)`;
+    fix += `; configured: token ${token.length} chars, secret ${secret.length} chars`;
   }
   return { ok: false, detail: `${error.action}: ${error.problem}`, fix, error };
 }

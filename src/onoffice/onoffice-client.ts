@@ -239,10 +239,12 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
     if (rootCode === 400 || AUTH_ERROR_CODES.has(rootErrorCode)) {
       throw new OnOfficeAuthError(label, rootErrorCode === 0 ? null : rootErrorCode, rootMessage);
     }
+    // A root error code other than 97 names a fault in the request's JSON or structure: sending the same
+    // request again cannot help. Status 500 without one is a general server failure, retried like HTTP 5xx.
     if (rootErrorCode !== 0 && rootErrorCode !== ACTION_FAILED_ERROR_CODE) {
-      if (rootCode === 500) throw new OnOfficeServerError(label, url, 500, rootMessage);
       throw protocolError(`the request was rejected with errorcode ${rootErrorCode}${rootMessage ? ` (${rootMessage})` : ''}`);
     }
+    if (rootCode === 500 && rootErrorCode === 0) throw new OnOfficeServerError(label, url, 500, rootMessage);
 
     const results = isObject(payload.response) ? payload.response.results : undefined;
     if (!Array.isArray(results)) throw protocolError('response.results is not a list');

@@ -119,7 +119,7 @@ export class OnOfficeServerError extends OnOfficeError {
   ) {
     super(
       action,
-      `POST ${url} answered ${status >= 400 && status < 500 && status !== 429 ? 'HTTP' : 'status'} ${status}${serverMessage ? ` (${serverMessage})` : ''}`,
+      `POST ${url} answered status ${status}${serverMessage ? ` (${serverMessage})` : ''}`,
       status === 404 || status === 405
         ? 'check ONOFFICE_API_URL (default https://api.onoffice.de/api/stable/api.php)'
         : 'onOffice is having trouble; the next run retries',

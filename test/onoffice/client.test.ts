@@ -224,6 +224,11 @@ describe('onOffice client: answers that do not match', () => {
     ['a body that is not JSON', { text: '<html>oops</html>' }, /not JSON/],
     ['no status at the root', { json: { response: { results: [] } } }, /no status object/],
     ['no results list', { json: { status: { code: 200, errorcode: 0 }, response: {} } }, /results is not a list/],
+    [
+      'a rejected request structure',
+      { json: { status: { code: 500, errorcode: 21, message: 'invalid request' }, response: { results: [] } } },
+      /rejected with errorcode 21 \(invalid request\)/,
+    ],
   ])('throws OnOfficeProtocolError for %s, without retrying', async (_, answer, pattern) => {
     const api = await startFakeApi(() => answer);
     const error = await rejection(client(api.url).getUsers());
@@ -353,6 +358,16 @@ describe('onOffice client: retries', () => {
     const { time, now, sleep } = fakeTime();
     await rejection(client(api.url, { now, sleep, retries: 3, random: () => 0 }).getUsers());
     expect(time.delays).toEqual([125, 250, 500]);
+  });
+
+  it('retries root status 500 without an errorcode like an HTTP 5xx', async () => {
+    const api = await startFakeApi((request, attempt) =>
+      attempt === 1
+        ? { json: { status: { code: 500, errorcode: 0, message: 'server error' }, response: { results: [] } } }
+        : echo()(request, attempt),
+    );
+    expect(await client(api.url).getUsers()).toEqual([]);
+    expect(api.requests).toHaveLength(2);
   });
 
   it('does not resend a create after a 5xx: it may have been created', async () => {
