@@ -33,8 +33,8 @@ as_db_owner() {
 cleanup() {
   set +e
   if [ -n "$php_pid" ]; then
-    pkill -TERM -P "$php_pid" 2>/dev/null
-    kill -TERM "$php_pid" 2>/dev/null
+    # php runs in its own process group (setsid below) together with its forked workers.
+    kill -TERM -- "-$php_pid" 2>/dev/null
     wait "$php_pid" 2>/dev/null
   fi
   if [ -f "$dir/data/postmaster.pid" ]; then
@@ -63,7 +63,7 @@ export PGHOST="$dir" PGPORT=5432
 PGUSER=postgres "$create_db" davical "$password" >"$dir/create-database.log" 2>&1 || fail "DAViCal's create-database.sh failed"
 grep -q "has been set to" "$dir/create-database.log" || fail "DAViCal's create-database.sh did not set the admin password"
 
-PHP_CLI_SERVER_WORKERS="${DAVICAL_PHP_WORKERS:-4}" php -S "127.0.0.1:$port" -t "$htdocs" "$here/davical-router.php" \
+PHP_CLI_SERVER_WORKERS="${DAVICAL_PHP_WORKERS:-4}" setsid php -S "127.0.0.1:$port" -t "$htdocs" "$here/davical-router.php" \
   >"$dir/php.log" 2>&1 </dev/null &
 php_pid=$!
 

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CaldavAuthError,
+  CaldavConflictError,
+  CaldavNotFoundError,
+  CaldavPreconditionError,
+  CaldavRequestError,
+  CaldavSyncTokenError,
+  createCaldavHttpError,
+} from '../../src/caldav/caldav-errors.js';
+import { parseRetryAfter } from '../../src/caldav/caldav-fetch.js';
+
+const url = 'https://dav.example.com/cal/anna/onoffice/oo-1.ics';
+
+describe('createCaldavHttpError', () => {
+  it('reads the existing href from an RFC 4791 no-uid-conflict precondition', () => {
+    const body =
+      '<?xml version="1.0"?><D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:no-uid-conflict><D:href>/cal/anna/onoffice/other.ics</D:href></C:no-uid-conflict></D:error>';
+    const error = createCaldavHttpError({ method: 'PUT', url, status: 403, body });
+    expect(error).toBeInstanceOf(CaldavConflictError);
+    expect(error).toMatchObject({ name: 'CaldavConflictError', uidConflict: true, existingHref: 'https://dav.example.com/cal/anna/onoffice/other.ics', status: 403 });
+    expect(error.message).toContain(`PUT ${url}`);
+    expect(error.message).toContain('other.ics');
+  });
+
+  it('maps Radicale’s 409 with an empty no-uid-conflict to a conflict without href', () => {
+    const body = '<error xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:no-uid-conflict /></error>';
+    expect(createCaldavHttpError({ method: 'PUT', url, status: 409, body })).toMatchObject({ name: 'CaldavConflictError', uidConflict: true, existingHref: null });
+  });
+
+  it('tells a rejected sync token apart from an auth failure', () => {
+    const body = '<error xmlns="DAV:"><valid-sync-token /></error>';
+    expect(createCaldavHttpError({ method: 'REPORT', url, status: 403, body })).toBeInstanceOf(CaldavSyncTokenError);
+    expect(createCaldavHttpError({ method: 'REPORT', url, status: 409, body })).toBeInstanceOf(CaldavSyncTokenError);
+    expect(createCaldavHttpError({ method: 'REPORT', url, status: 403, body: 'Forbidden' })).toBeInstanceOf(CaldavAuthError);
+  });
+
+  it('maps the remaining statuses to one class each, every message naming method and URL', () => {
+    const cases: Array<[number, string, string]> = [
+      [401, '', 'CaldavAuthError'],
+      [403, '<d:error xmlns:d="DAV:"><c:valid-calendar-data xmlns:c="urn:ietf:params:xml:ns:caldav"/></d:error>', 'CaldavRequestError'],
+      [404, '', 'CaldavNotFoundError'],
+      [410, '', 'CaldavNotFoundError'],
+      [409, '', 'CaldavConflictError'],
+      [412, '', 'CaldavPreconditionError'],
+      [415, '', 'CaldavRequestError'],
+      [501, '', 'CaldavRequestError'],
+    ];
+    for (const [status, body, name] of cases) {
+      const error = createCaldavHttpError({ method: 'PROPFIND', url, status, body });
+      expect(error.name, String(status)).toBe(name);
+      expect(error.message).toContain(`PROPFIND ${url}`);
+    }
+    const request = createCaldavHttpError({ method: 'PUT', url, status: 403, body: cases[1]![1] });
+    expect((request as CaldavRequestError).detail).toBe('valid-calendar-data');
+    expect(createCaldavHttpError({ method: 'PUT', url, status: 412, body: '' })).toBeInstanceOf(CaldavPreconditionError);
+    expect(createCaldavHttpError({ method: 'GET', url, status: 404, body: '' })).toBeInstanceOf(CaldavNotFoundError);
+  });
+
+  it('says what to do about bad credentials', () => {
+    expect(new CaldavAuthError({ method: 'PROPFIND', url, status: 401 }).message).toMatch(/check CALDAV_USERNAME\/CALDAV_PASSWORD.*app password/);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-21T10:00:00Z');
+
+  it('reads delay-seconds and HTTP-dates, and nothing else', () => {
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 10:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter('', now)).toBeNull();
+    expect(parseRetryAfter(null, now)).toBeNull();
+  });
+});
