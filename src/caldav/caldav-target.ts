@@ -176,7 +176,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     const locate = async (url: string): Promise<Location | null> => {
       const props = await fetchProps(url, discoveryProps);
       if (props === null) return null;
-      if (hasResourceType(props, 'calendar')) return { kind: 'calendar', url: withSlash(url) };
+      if (hasResourceType(props, 'calendar')) return { kind: 'calendar', url: withSlash(normaliseHref(url, url)) };
       const home = readHref(props.calendarHomeSet);
       if (home) return { kind: 'home', url: withSlash(normaliseHref(home, url)) };
       const principal = readHref(props.currentUserPrincipal);
@@ -196,7 +196,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
       if (viaWellKnown) return viaWellKnown;
     }
     // A plain collection without principal properties: take the URL as the calendar home.
-    return { kind: 'home', url: withSlash(options.url) };
+    return { kind: 'home', url: withSlash(normaliseHref(options.url, options.url)) };
   }
 
   function getLocation(): Promise<Location> {
