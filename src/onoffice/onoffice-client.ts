@@ -15,7 +15,7 @@ import {
   OnOfficeTimeoutError,
 } from './onoffice-errors.js';
 
-export const DEFAULT_ONOFFICE_URL = 'https://api.onoffice.de/api/stable/api.php';
+const ACTION_ID_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
 
 export const ACTION_IDS = {
   read: 'urn:onoffice-de-ns:smart:2.5:smartml:action:read',
@@ -386,9 +386,7 @@ function assignIdentifiers(actions: OnOfficeAction[]): string[] {
 
 /** `read calendar`: the words people and the docs use for an action. */
 function describeAction(action: OnOfficeAction): string {
-  const verb = action.actionid.startsWith('urn:onoffice-de-ns:smart:2.5:smartml:action:')
-    ? action.actionid.slice('urn:onoffice-de-ns:smart:2.5:smartml:action:'.length)
-    : action.actionid;
+  const verb = action.actionid.startsWith(ACTION_ID_PREFIX) ? action.actionid.slice(ACTION_ID_PREFIX.length) : action.actionid;
   return `${verb} ${action.resourcetype}`;
 }
 
