@@ -4,12 +4,12 @@ import type { EmulatorDatabase } from './emulator-database.js';
 import { EMULATOR_API_USER_ID, EMULATOR_GROUPS, EMULATOR_USERS, findEmulatorGroup, listGroupIdsOf, type EmulatorUser } from './emulator-users.js';
 import { parseAppointmentWrite } from './parse-appointment-write.js';
 import { isPlainObject, parseFlag, parseInteger, parseString } from './parse-action-values.js';
-import { parseAppointmentQuery, selectAppointments } from './select-appointments.js';
+import { parseAppointmentQuery, selectAppointments, sortByStart } from './select-appointments.js';
 
 /** onOffice's documented maximum of appointments one read returns. */
-export const READ_CAP = 500;
+const READ_CAP = 500;
 
-export const ACTION_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
+const ACTION_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
 
 export interface EmulatorAction {
   readonly actionid: string;
@@ -50,10 +50,12 @@ function readCalendar(action: EmulatorAction, context: ActionContext): ActionDat
     return { meta: { cntabsolute: 1 }, records: [record] };
   }
   const matches = selectAppointments(context.data.scan(), parseAppointmentQuery(action.parameters));
-  if (matches.length <= READ_CAP) return { meta: { cntabsolute: matches.length }, records: matches };
+  if (matches.length <= READ_CAP) return { meta: { cntabsolute: matches.length }, records: sortByStart(matches) };
+  // Over the cap the 500 come in no particular order: the arbitrary mode shuffles them (the worst case a
+  // client must survive), the sorted mode gives the lowest ids in id order.
   const capped =
     context.capMode === 'sorted'
-      ? [...matches].sort((a, b) => a.id - b.id).slice(0, READ_CAP)
+      ? matches.sort((a, b) => a.id - b.id).slice(0, READ_CAP)
       : context.random.shuffle(matches).slice(0, READ_CAP);
   return { meta: { cntabsolute: READ_CAP }, records: capped };
 }

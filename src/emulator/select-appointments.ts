@@ -234,9 +234,14 @@ function matchesQuery(record: Readonly<EmulatorRecord>, query: AppointmentQuery)
   return query.filters.every((expression) => matchesExpression(fieldValue(elements, expression.field), expression));
 }
 
-/** Every record the query matches, ordered by start_dt then id (as the docs' examples are). */
+/** Every record the query matches, in table order. */
 export function selectAppointments(records: Iterable<Readonly<EmulatorRecord>>, query: AppointmentQuery): Readonly<EmulatorRecord>[] {
   const matches: Readonly<EmulatorRecord>[] = [];
   for (const record of records) if (matchesQuery(record, query)) matches.push(record);
-  return matches.sort((a, b) => (a.elements.start_dt < b.elements.start_dt ? -1 : a.elements.start_dt > b.elements.start_dt ? 1 : a.id - b.id));
+  return matches;
+}
+
+/** Ordered by start_dt, then id, as the docs' examples list them. */
+export function sortByStart<T extends Readonly<EmulatorRecord>>(records: T[]): T[] {
+  return records.sort((a, b) => (a.elements.start_dt < b.elements.start_dt ? -1 : a.elements.start_dt > b.elements.start_dt ? 1 : a.id - b.id));
 }

@@ -20,6 +20,7 @@ describe('emulator fault injection and request log', () => {
   it('answers queued HTTP statuses first, then normally again', async () => {
     emulator.faults.queueHttpStatus(503, 2);
     emulator.faults.queueHttpStatus(502);
+    expect(emulator.faults.pendingHttpStatuses).toBe(3);
     expect((await post()).status).toBe(503);
     expect((await post()).status).toBe(503);
     const bad = await post();
