@@ -162,6 +162,10 @@ function renderRecurrenceLines(appointment: Appointment, zone: string): string {
   const anchor = appointment.start.setZone(zone);
   let rrule = `RRULE:FREQ=${FREQ[recurrence.frequency]!}`;
   if (recurrence.interval > 1) rrule += `;INTERVAL=${recurrence.interval}`;
+  // Redundant for RFC 5545, but rrule-temporal (node-ical) and others clamp the 31st to the month's last
+  // day and then drift; spelling the day out makes them skip short months as the RFC says.
+  if (recurrence.frequency === 'monthly' && anchor.day > 28) rrule += `;BYMONTHDAY=${anchor.day}`;
+  if (recurrence.frequency === 'yearly' && anchor.month === 2 && anchor.day === 29) rrule += ';BYMONTH=2;BYMONTHDAY=29';
   if (recurrence.until !== null) {
     const [year, month, day] = recurrence.until.split('-').map(Number) as [number, number, number];
     rrule += appointment.allDay
