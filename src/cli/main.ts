@@ -4,9 +4,10 @@ import { createDoctorCommand } from './doctor-command.js';
 import { createEmulatorCommand } from './emulator-command.js';
 import { createMigrateCommand } from './migrate-command.js';
 import { createStatusCommand } from './status-command.js';
+import { createSyncCommand } from './sync-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createMigrateCommand, createStatusCommand];
+const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createMigrateCommand, createStatusCommand, createSyncCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')

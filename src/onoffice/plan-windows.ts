@@ -120,24 +120,36 @@ function toWindow(range: PendingRange, from: number, to: number): ReadWindow {
   return { kind: range.kind, from, to, measured: range.measured, ...(range.period ? { period: range.period } : {}) };
 }
 
-/** A capped window goes back as a range whose windows are at most half as long; null at one second. */
-export function planRecut(window: ReadWindow): PendingRange | null {
+/**
+ * A capped window goes back as a range cut into equal pieces: as many as the density says it holds
+ * (at least the 500 it returned), at least two; null at one second.
+ */
+export function planRecut(window: ReadWindow, density: Density): PendingRange | null {
   const length = window.to - window.from + 1;
   if (length <= 1) return null;
-  return { ...window, fixed: false, limit: Math.floor(length / 2) };
+  const expected = Math.max(READ_CAP, (density ?? 0) * length);
+  const pieces = Math.max(2, Math.ceil(expected / TARGET_PER_WINDOW));
+  return { ...window, fixed: false, limit: Math.max(1, Math.ceil(length / pieces)) };
 }
 
 /**
- * The density after a request: records per second of the measured windows that came back complete;
- * a capped window says the density there is at least 500 per its length. Only capped windows and no
- * complete one with records: unknown again (probe). Nothing measured: keep the old estimate.
+ * The density after a request, near the front where the next windows are cut: records per second of
+ * the last complete measured windows (latest first, until they hold a window's worth), so an empty
+ * stretch read earlier does not water it down. A capped window says the density there is at least 500
+ * per its length. Only capped windows and no complete one with records: unknown again (probe).
+ * Nothing measured: keep the old estimate.
  */
 export function planDensity(previous: Density, complete: ReadonlyArray<{ window: ReadWindow; records: number }>, capped: readonly ReadWindow[]): Density {
   const length = (w: ReadWindow): number => w.to - w.from + 1;
-  const measured = complete.filter((c) => c.window.measured);
+  const measured = complete.filter((c) => c.window.measured).sort((a, b) => b.window.from - a.window.from);
   const cappedMeasured = capped.filter((w) => w.measured);
-  const records = measured.reduce((sum, c) => sum + c.records, 0);
-  const seconds = measured.reduce((sum, c) => sum + length(c.window), 0);
+  let records = 0;
+  let seconds = 0;
+  for (const c of measured) {
+    if (records >= TARGET_PER_WINDOW) break;
+    records += c.records;
+    seconds += length(c.window);
+  }
   const floor = Math.max(0, ...cappedMeasured.map((w) => READ_CAP / length(w)));
   if (records > 0) return Math.max(records / seconds, floor);
   if (cappedMeasured.length > 0) return null;

@@ -31,10 +31,12 @@ import {
  * The change feed: never lose or duplicate an appointment. Readings where the docs are silent:
  *
  * - modifiedstart/modifiedend are UTC and inclusive at both ends; windows are whole seconds that touch
- *   without overlapping. cntabsolute of a capped answer is the full count of the window and sizes the
- *   split; without it a capped window is halved.
- * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete.
- * - Backfill (no cursor yet) is a date-period sweep over the horizon, not `modified` windows from the
+ *   without overlapping (src/onoffice/plan-windows.ts sizes them from the density seen).
+ * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete;
+ *   cntabsolute of a capped answer is not taken as the full count (the emulator, like onOffice as far
+ *   as we know, reports 500), so it is cut by density.
+ * - Backfill (no cursor yet) is a sweep over the horizon by start_dt ranges inside date periods (plus one
+ *   range for what began before the horizon and overlaps it), not `modified` windows from the
  *   beginning of time: it reads only what the horizon holds (an account's whole history can be years of
  *   appointments nobody needs on a phone), it is immune to mass edits that give thousands of records
  *   the same `modified` second (imports, migrations), and it is the same code as the nightly
@@ -51,7 +53,9 @@ import {
  * - Several one-second windows still capped (a mass edit within one second) cannot be cut by
  *   `modified`; a date-period sweep over the horizon reads every appointment there, and the store's hash
  *   comparison applies what changed. A burst appointment outside the horizon is not needed by anyone
- *   and is logged as not recovered.
+ *   and is not recovered; the seconds are reported in PollResult.overflowSeconds.
+ * - Sweep windows can be one second of start_dt wide; should even that hold 500 appointments the run
+ *   fails with PollCapExceededError and the cursor stays.
  */
 
 export const MODIFIED_CURSOR = 'onoffice:modified';
@@ -62,6 +66,10 @@ export type PollMode = 'incremental' | 'backfill' | 'full';
 
 export interface PollProgress {
   readonly phase: 'sweep' | 'modified' | 'recovery';
+  /** Records read so far. */
+  readonly done: number;
+  /** Always null: how many records a run will read is not known until it has read them. */
+  readonly total: null;
   readonly requests: number;
   readonly actions: number;
   readonly records: number;
@@ -208,22 +216,28 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
           continue;
         }
         capped.push(window);
-        const recut = planRecut(window);
+        back.push({ ...window, fixed: true, limit: null });
+      }
+      density = planDensity(density, complete, capped);
+      for (const window of capped) {
+        const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
+        const recut = planRecut(window, density);
         if (recut) {
           tally.splits += 1;
-          back.push(recut);
-        } else if (sink.unsplittable(window, page)) {
-          deferred.push(window);
+          back[at] = recut;
+          continue;
         }
+        back.splice(at, 1);
+        const page = pages[windows.indexOf(window)] as ReadCalendarPage;
+        if (sink.unsplittable(window, page)) deferred.push(window);
       }
       queue = [...back, ...rest];
-      density = planDensity(density, complete, capped);
       const firstPending = [queue[0], deferred[0]]
         .filter((w): w is ReadWindow => w !== undefined)
         .sort((a, b) => a.from - b.from)[0];
       log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density }, 'batch read');
       store.transaction(() => sink.commit(records, firstPending));
-      options.onProgress?.({ phase, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length });
+      options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length });
       if (failure) throw failure;
     }
     return density;

@@ -51,7 +51,7 @@ export function openStateStore(path: string, options: OpenStateStoreOptions = {}
   }
   if (migrations.applied.length > 0) {
     options.logger?.child({ module: 'store' }).info(
-      { path, from: migrations.from, to: migrations.to, applied: migrations.applied.map((m) => `${m.version}_${m.name}`) },
+      { path, from: migrations.from, to: migrations.to, applied: migrations.applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`) },
       'state database migrated',
     );
   }

@@ -40,7 +40,7 @@ export async function startPollHarness(options: {
       generateAppointments({ count: options.count, seed: options.seed ?? 7, timezone: ZONE, ...(options.burst ? { burst: options.burst } : {}) }),
     );
   }
-  const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret, now: () => clock, retries: 0 });
+  const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret, now: () => clock, retries: 2 });
   const config = { timezone: ZONE, poll: pollSchema.parse(options.poll ?? {}) };
   const harness: PollHarness = {
     emulator,

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MODIFIED_CURSOR } from '../../src/onoffice/poll-changes.js';
+import { compareWithEmulator, horizonOf, isInHorizon, startPollHarness, type PollHarness } from './poll-harness.js';
+
+let harness: PollHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** A store that last read long before every generated `modified`: the next run reads them all by `modified`. */
+function rewindCursor(h: PollHarness): void {
+  h.store.cursors.set(MODIFIED_CURSOR, '2025-01-01 00:00:00');
+}
+
+describe('incremental reads by modified windows, over HTTP', () => {
+  for (const capMode of ['arbitrary', 'sorted'] as const) {
+    it(`loses and duplicates nothing across split windows (${capMode} capped answers)`, async () => {
+      harness = await startPollHarness({ count: 4000, capMode, poll: { batchSize: 4 } });
+      rewindCursor(harness);
+      const result = await harness.poll();
+      expect(result.mode).toBe('incremental');
+      expect(result.splits).toBeGreaterThan(0);
+      expect(compareWithEmulator(harness, harness.emulator.data.list())).toEqual({ missing: [], stale: [], extra: [] });
+      expect(result.created).toBe(4000);
+      expect(result.records).toBe(4000);
+      expect(harness.store.appointments.maxChangeSeq()).toBe(4000);
+      expect(harness.store.cursors.get(MODIFIED_CURSOR)?.value).toBe('2026-11-01 11:59:50');
+    });
+  }
+
+  it('recovers a 1,200-appointment same-second burst by a date sweep and advances the cursor past it', async () => {
+    const burst = { size: 1200, modified: '2026-10-15 08:00:00' };
+    harness = await startPollHarness({ count: 3000, burst });
+    rewindCursor(harness);
+    const result = await harness.poll();
+    expect(result.overflowSeconds).toEqual([burst.modified]);
+    expect(result.sweeps).toBe(1);
+    const horizon = horizonOf(harness);
+    const expected = harness.emulator.data.list().filter((r) => r.elements.modified !== burst.modified || isInHorizon(r, horizon));
+    expect(expected.filter((r) => r.elements.modified === burst.modified).length).toBeGreaterThan(1100);
+    expect(compareWithEmulator(harness, expected)).toEqual({ missing: [], stale: [], extra: [] });
+    expect(harness.store.cursors.get(MODIFIED_CURSOR)?.value).toBe('2026-11-01 11:59:50');
+  });
+
+  it('re-reads the overlap without counting twice or bumping revisions, and applies real changes once', async () => {
+    harness = await startPollHarness({ count: 300 });
+    await harness.poll();
+    const [a, b, c] = harness.emulator.data.list();
+    harness.advance(60);
+    harness.emulator.data.update(a!.id, { description: 'moved to Tuesday' });
+    harness.emulator.data.cancel(b!.id);
+    harness.advance(30);
+    const first = await harness.poll();
+    expect(first).toMatchObject({ mode: 'incremental', created: 0, updated: 2 });
+    expect(harness.store.appointments.get(a!.id)).toMatchObject({ revision: 1, status: 'active' });
+    expect(harness.store.appointments.get(b!.id)).toMatchObject({ revision: 1, status: 'cancelled' });
+    const seq = harness.store.appointments.maxChangeSeq();
+
+    harness.advance(30);
+    const again = await harness.poll();
+    expect(again).toMatchObject({ created: 0, updated: 0, records: 2, unchanged: 2 });
+    expect(harness.store.appointments.get(a!.id)?.revision).toBe(1);
+    expect(harness.store.appointments.get(c!.id)?.revision).toBe(0);
+    expect(harness.store.appointments.maxChangeSeq()).toBe(seq);
+    expect(harness.store.appointments.listChangedSince(seq - 2).map((s) => s.id).sort()).toEqual([a!.id, b!.id].sort());
+  });
+
+  it('quarantines a bad record while the rest syncs, does not re-report it, and releases it when fixed', async () => {
+    harness = await startPollHarness({ count: 200 });
+    await harness.poll();
+    harness.advance(60);
+    const bad = harness.emulator.data.insert({ start_dt: 'next Tuesday', end_dt: '2026-11-03 10:00:00', description: 'broken' });
+    const good = harness.emulator.data.insert({ start_dt: '2026-11-03 09:00:00', end_dt: '2026-11-03 10:00:00', description: 'fine' });
+    harness.advance(30);
+    const first = await harness.poll();
+    expect(first).toMatchObject({ created: 1, quarantined: 1 });
+    expect(harness.store.appointments.get(good)?.status).toBe('active');
+    expect(harness.store.appointments.get(bad)?.status).toBe('quarantined');
+    expect(harness.store.appointments.listQuarantine().map((q) => q.recordId)).toEqual([String(bad)]);
+    expect(harness.store.appointments.counts().quarantined).toBe(1);
+
+    harness.advance(30);
+    expect(await harness.poll()).toMatchObject({ quarantined: 0, created: 0 });
+    expect(harness.store.appointments.counts().quarantined).toBe(1);
+
+    harness.advance(60);
+    harness.emulator.data.update(bad, { start_dt: '2026-11-03 09:30:00' });
+    harness.advance(30);
+    expect(await harness.poll()).toMatchObject({ released: 1, created: 1, quarantined: 0 });
+    expect(harness.store.appointments.get(bad)).toMatchObject({ status: 'active', revision: 0 });
+    expect(harness.store.appointments.counts().quarantined).toBe(0);
+  });
+});
