@@ -26,8 +26,10 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number =
   const buckets = new Map<string, { tokens: number; at: number }>();
 
   function refill(bucket: { tokens: number; at: number }, time: number): void {
-    bucket.tokens = Math.min(options.burst, bucket.tokens + ((time - bucket.at) / 1000) * options.perSecond);
-    bucket.at = time;
+    // A clock set back must not drain the bucket.
+    const elapsed = Math.max(0, time - bucket.at);
+    bucket.tokens = Math.min(options.burst, bucket.tokens + (elapsed / 1000) * options.perSecond);
+    bucket.at = Math.max(bucket.at, time);
   }
 
   function dropIdle(time: number): void {

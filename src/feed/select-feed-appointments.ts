@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
+import { expandOccurrences } from '../domain/expand-occurrences.js';
 import type { FeedConfig } from '../config/config-schema.js';
 
 /** A stored appointment with what the feed filter needs beyond the domain model. */
@@ -13,6 +14,8 @@ export interface FeedCandidate {
   readonly groupIds: readonly number[];
   /** The store's revision: +1 per content change, the iCalendar SEQUENCE. */
   readonly revision: number;
+  /** The store's change_seq of this row: a rendered event can be reused while it stays the same. */
+  readonly changeSeq: number;
 }
 
 export type FeedVisibility = 'full' | 'busy';
@@ -20,6 +23,7 @@ export type FeedVisibility = 'full' | 'busy';
 export interface FeedSelection {
   readonly appointment: Appointment;
   readonly revision: number;
+  readonly changeSeq: number;
   /** busy: shown as "Busy" at its time with no other detail. */
   readonly visibility: FeedVisibility;
 }
@@ -44,29 +48,24 @@ export function planFeedWindow(now: DateTime, zone: string, feed: Pick<FeedConfi
 }
 
 /**
- * Which appointments a feed shows and how much of each. `hasOccurrenceIn` answers whether a series
- * has an occurrence overlapping the window (exceptions and the end date make a bounds check too coarse).
+ * Which appointments a feed shows and how much of each, in id order (so the body, and its ETag,
+ * depend only on the state).
  */
-export function selectFeedAppointments(
-  candidates: Iterable<FeedCandidate>,
-  feed: FeedFilter,
-  window: FeedWindow,
-  hasOccurrenceIn: (appointment: Appointment, window: FeedWindow) => boolean,
-): FeedSelection[] {
+export function selectFeedAppointments(candidates: Iterable<FeedCandidate>, feed: FeedFilter, window: FeedWindow): FeedSelection[] {
   const users = new Set(feed.users);
   const groups = new Set(feed.groups);
   const arts = new Set(feed.arts);
   const selected: FeedSelection[] = [];
-  for (const { appointment, groupIds, revision } of candidates) {
+  for (const { appointment, groupIds, revision, changeSeq } of candidates) {
     if (appointment.cancelled && !feed.includeCancelled) continue;
     if (!matchesParticipants(appointment, groupIds, users, groups)) continue;
     if (arts.size > 0 && !appointment.categories.some((art) => arts.has(art))) continue;
     if (appointment.private && feed.privateAppointments === 'hide') continue;
-    if (!overlapsWindow(appointment, window, hasOccurrenceIn)) continue;
+    if (!overlapsWindow(appointment, window)) continue;
     const busy = feed.privacy === 'busy-only' || (appointment.private && feed.privateAppointments === 'busy');
-    selected.push({ appointment, revision, visibility: busy ? 'busy' : 'full' });
+    selected.push({ appointment, revision, changeSeq, visibility: busy ? 'busy' : 'full' });
   }
-  return selected;
+  return selected.sort((a, b) => a.appointment.id - b.appointment.id);
 }
 
 /** No users and no groups: everyone's appointments. Otherwise a match on either is enough. */
@@ -80,14 +79,40 @@ function matchesParticipants(
   return appointment.userIds.some((id) => users.has(id)) || groupIds.some((id) => groups.has(id));
 }
 
-function overlapsWindow(
-  appointment: Appointment,
-  window: FeedWindow,
-  hasOccurrenceIn: (appointment: Appointment, window: FeedWindow) => boolean,
-): boolean {
+/** Any occurrence overlapping the window counts, so a series that began long ago is shown. */
+function overlapsWindow(appointment: Appointment, window: FeedWindow): boolean {
   if (appointment.start >= window.to) return false;
   if (!appointment.recurrence) return appointment.end > window.from;
   return hasOccurrenceIn(appointment, window);
+}
+
+/**
+ * Whether a series has an occurrence overlapping the window; exceptions and the end date make a bounds
+ * check too coarse. Expanding costs a zone lookup per occurrence (a daily series over a year: 400), so
+ * it starts where the series can first overlap and looks at a month first, widening while nothing is found.
+ */
+export function hasOccurrenceIn(appointment: Appointment, window: FeedWindow): boolean {
+  const recurrence = appointment.recurrence;
+  const lengthDays = Math.ceil(appointment.end.diff(appointment.start).as('days'));
+  if (recurrence?.until && recurrence.until < window.from.minus({ days: lengthDays + 1 }).toISODate()!) return false;
+  // The first occurrence is the appointment itself: when it overlaps and is not left out, done.
+  if (appointment.start < window.to && appointment.end > window.from && !recurrence?.exceptions.includes(appointment.start.toISODate()!)) {
+    return true;
+  }
+  const seriesFrom = appointment.start.minus({ days: 1 });
+  let from = seriesFrom > window.from ? seriesFrom : window.from;
+  let days = 31;
+  while (from < window.to) {
+    const to = earlierOf(from.plus({ days }), window.to);
+    if (expandOccurrences(appointment, from, to).length > 0) return true;
+    from = to;
+    days *= 4;
+  }
+  return false;
+}
+
+function earlierOf(a: DateTime, b: DateTime): DateTime {
+  return a < b ? a : b;
 }
 
 /** The record's `groups` field, whatever its shape: ids as numbers, numeric strings or {id} objects. */

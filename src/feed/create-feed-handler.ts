@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Database } from 'better-sqlite3';
+import { DateTime } from 'luxon';
+import type { Config, FeedConfig } from '../config/config-schema.js';
+import type { Logger } from '../log/create-logger.js';
+import type { AppointmentRepository } from '../store/appointment-repository.js';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.js';
+import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES } from './feed-stats-repository.js';
+import { createFeedTokenRepository } from './feed-token-repository.js';
+import { createFeedCandidates } from './create-feed-candidates.js';
+import { renderFeed, type FeedEventCache } from './render-feed.js';
+import { planFeedWindow, selectFeedAppointments } from './select-feed-appointments.js';
+
+/** What the feed needs of the state store (src/store): the db for its own tables and the appointments. */
+export interface FeedStore {
+  readonly db: Database;
+  readonly appointments: Pick<AppointmentRepository, 'listByStatus' | 'listChangedSince' | 'maxChangeSeq'>;
+}
+
+export interface FeedHandlerOptions {
+  readonly store: FeedStore;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  readonly rateLimit?: RateLimitOptions;
+}
+
+/** A node:http handler: true when it answered the request, false for paths that are not feeds. */
+export interface FeedHandler {
+  (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Writes the request counters kept in memory to the state db (also done every STATS_FLUSH_MS). */
+  flushStats(): void;
+}
+
+interface RenderedFeed {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly hash: string;
+  readonly lastModified: Date;
+  readonly events: FeedEventCache;
+  gzipped?: Promise<Buffer>;
+}
+
+/** Request counters are written at most this often: a db write per request would dominate a 304. */
+const STATS_FLUSH_MS = 10_000;
+const NOT_FOUND_BODY = 'Not found\n';
+const FEED_PATH = /^\/feeds\/([^/]+)\.ics$/;
+const FEED_TOKEN_PATH = /^\/feeds\/([^/]+)\/([^/]+)\.ics$/;
+const gzipAsync = promisify(gzip);
+
+/**
+ * Serves /feeds/<name>.ics?token=… and /feeds/<name>/<token>.ics from the state db. A body is rendered
+ * once per state version (change_seq), feed and window day, and kept with its gzip form; every other
+ * request is answered from memory, mostly with 304.
+ */
+export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
+  const { store, config } = options;
+  const logger = options.logger.child({ module: 'feed' });
+  const now = options.now ?? (() => new Date());
+  const tokens = createFeedTokenRepository(store.db, now);
+  const stats = createFeedStatsRepository(store.db);
+  const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => now().getTime());
+  const feeds = new Map(config.feeds.map((feed) => [feed.name, feed]));
+  const rendered = new Map<string, RenderedFeed>();
+  const candidates = createFeedCandidates(store.appointments, config.timezone);
+  let reportedSkipped = 0;
+  const pending = new Map<string, { served: number; notModified: number; lastServedAt: string }>();
+  let lastFlush = now().getTime();
+
+  function flushStats(): void {
+    lastFlush = now().getTime();
+    for (const [feedName, counts] of pending) stats.addServed(feedName, counts);
+    pending.clear();
+  }
+
+  function countServed(feedName: string, status: 200 | 304): void {
+    const counts = pending.get(feedName) ?? { served: 0, notModified: 0, lastServedAt: '' };
+    if (status === 200) counts.served++;
+    else counts.notModified++;
+    counts.lastServedAt = now().toISOString();
+    pending.set(feedName, counts);
+    if (now().getTime() - lastFlush >= STATS_FLUSH_MS) flushStats();
+  }
+
+  function readRenderedFeed(feed: FeedConfig): RenderedFeed {
+    const started = performance.now();
+    const { seq, list, skipped } = candidates.read();
+    if (skipped !== reportedSkipped) {
+      reportedSkipped = skipped;
+      if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
+    }
+    const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
+    // The config is fixed for the handler's life, so the state version and the window day are the key.
+    const key = `${seq}|${window.from.toISODate()}`;
+    const cached = rendered.get(feed.name);
+    if (cached?.key === key) return cached;
+
+    const selection = selectFeedAppointments(list, feed, window);
+    const { text, eventCount, newestModified, events } = renderFeed(selection, feed, config, window, cached?.events);
+    const body = Buffer.from(text, 'utf8');
+    const hash = createHash('sha256').update(body).digest('hex');
+    const lastModified = planLastModified(feed.name, hash, newestModified);
+    const oversize = body.length > FEED_SIZE_LIMIT_BYTES;
+    stats.recordRender({
+      feedName: feed.name,
+      bodySha256: hash,
+      lastModified: lastModified.toISOString(),
+      sizeBytes: body.length,
+      eventCount,
+      oversize,
+      renderedAt: now().toISOString(),
+    });
+    const entry: RenderedFeed = { key, body, hash, lastModified, events };
+    rendered.set(feed.name, entry);
+    logger.info(
+      { feed: feed.name, events: eventCount, bytes: body.length, ms: Math.round(performance.now() - started) },
+      'feed rendered',
+    );
+    if (oversize) {
+      logger.warn(
+        { feed: feed.name, bytes: body.length, limit: FEED_SIZE_LIMIT_BYTES },
+        'feed is larger than Google Calendar accepts (about 1 MB): narrow it with pastDays/futureDays, users or arts',
+      );
+    }
+    return entry;
+  }
+
+  /**
+   * The newest `modified` of the shown appointments, unless the body changed without any of them
+   * getting newer (a deletion, the window moving, a config change): then the render time, so that
+   * If-Modified-Since clients do not keep a stale copy.
+   */
+  function planLastModified(feedName: string, hash: string, newestModified: Date | null): Date {
+    const previous = stats.read(feedName);
+    const previousModified = previous?.lastModified ? new Date(previous.lastModified) : null;
+    if (previous?.bodySha256 === hash && previousModified) return previousModified;
+    const current = wholeSeconds(now());
+    let candidate = newestModified && newestModified < current ? wholeSeconds(newestModified) : current;
+    if (previousModified && candidate <= previousModified) candidate = current;
+    return candidate;
+  }
+
+  async function serveFeed(req: IncomingMessage, res: ServerResponse, feed: FeedConfig): Promise<void> {
+    const entry = readRenderedFeed(feed);
+    const useGzip = acceptsGzip(req.headers['accept-encoding']);
+    const etag = useGzip ? `"${entry.hash}-gzip"` : `"${entry.hash}"`;
+    const headers: Record<string, string | number> = {
+      ETag: etag,
+      'Last-Modified': entry.lastModified.toUTCString(),
+      // private: the URL holds the secret, so shared caches must not keep a copy.
+      'Cache-Control': `private, max-age=${feed.refreshMinutes * 60}`,
+      Vary: 'Accept-Encoding',
+    };
+    if (isNotModified(req, entry)) {
+      countServed(feed.name, 304);
+      res.writeHead(304, headers).end();
+      return;
+    }
+    let body = entry.body;
+    if (useGzip) {
+      entry.gzipped ??= gzipAsync(entry.body);
+      body = await entry.gzipped;
+      headers['Content-Encoding'] = 'gzip';
+    }
+    Object.assign(headers, {
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'Content-Length': body.length,
+      'Content-Disposition': `inline; filename="${feed.name}.ics"`,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    countServed(feed.name, 200);
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://feed.invalid');
+    if (!url.pathname.startsWith('/feeds/')) return false;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const decision = limiter.take(address);
+    if (!decision.allowed) {
+      logger.warn({ client: address }, 'feed request rate limited');
+      res.writeHead(429, { 'Retry-After': String(decision.retryAfterSeconds), 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Too many requests\n');
+      return true;
+    }
+    const target = readFeedTarget(url);
+    const feed = target && feeds.get(target.name);
+    // An unknown feed and a wrong or missing token look the same, so the answer reveals nothing.
+    if (!target || !feed || !tokens.verify(target.name, target.token)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_BODY);
+      return true;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
+      return true;
+    }
+    try {
+      await serveFeed(req, res, feed);
+    } catch (error) {
+      logger.error({ feed: feed.name, err: error }, 'feed could not be served');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Internal server error\n');
+    }
+    return true;
+  };
+  return Object.assign(handler, { flushStats });
+}
+
+function readFeedTarget(url: URL): { name: string; token: string } | null {
+  const withToken = FEED_TOKEN_PATH.exec(url.pathname);
+  if (withToken) return { name: safeDecode(withToken[1]!), token: safeDecode(withToken[2]!) };
+  const plain = FEED_PATH.exec(url.pathname);
+  if (plain) return { name: safeDecode(plain[1]!), token: url.searchParams.get('token') ?? '' };
+  return null;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return '';
+  }
+}
+
+/** RFC 9110 §13.1.2 (If-None-Match wins over If-Modified-Since; weak comparison, either encoding's tag). */
+function isNotModified(req: IncomingMessage, entry: RenderedFeed): boolean {
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    const tags = ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
+    return tags.some((tag) => tag === '*' || tag === `"${entry.hash}"` || tag === `"${entry.hash}-gzip"`);
+  }
+  const ifModifiedSince = req.headers['if-modified-since'];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && entry.lastModified.getTime() <= since;
+}
+
+/** gzip unless the client sent no Accept-Encoding (Google) or refuses it with q=0. */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let gzipQ: number | null = null;
+  let anyQ: number | null = null;
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (coding === 'gzip' || coding === 'x-gzip') gzipQ = q;
+    else if (coding === '*') anyQ = q;
+  }
+  const q = gzipQ ?? anyQ ?? 0;
+  return q > 0;
+}
+
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}

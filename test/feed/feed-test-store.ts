@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/config-schema.js';
+import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
+import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
+import { openStateStore, type StateStore } from '../../src/store/open-state-store.js';
+import { FEED_ZONE } from './generate-feed-records.js';
+
+export interface TempStore {
+  readonly store: StateStore;
+  readonly path: string;
+  dispose(): void;
+}
+
+export function openTempStore(now: () => Date): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), 'oos-feed-'));
+  const path = join(dir, 'state.db');
+  const store = openStateStore(path, { now });
+  return {
+    store,
+    path,
+    dispose() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Through the store's own write path, as the poller does. */
+export function storeRecords(store: StateStore, records: readonly AppointmentRecord[]): void {
+  const counts = store.appointments.upsertRecords(
+    records.map((record) => ({ record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, FEED_ZONE) })),
+  );
+  if (counts.quarantined > 0) throw new Error(`${counts.quarantined} generated records did not parse`);
+}
+
+export function createFeedTestConfig(feeds: readonly Record<string, unknown>[], daemon: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    onoffice: { token: 't', secret: 's' },
+    timezone: FEED_ZONE,
+    stateDb: ':memory:',
+    feeds,
+    daemon,
+  });
+}
