@@ -2,12 +2,14 @@
 import { Command } from 'commander';
 import { createDoctorCommand } from './doctor-command.js';
 import { createEmulatorCommand } from './emulator-command.js';
+import { createFeedCommand } from './feed-command.js';
 import { createMigrateCommand } from './migrate-command.js';
+import { createServeCommand } from './serve-command.js';
 import { createStatusCommand } from './status-command.js';
 import { createSyncCommand } from './sync-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createMigrateCommand, createStatusCommand, createSyncCommand];
+const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createFeedCommand, createMigrateCommand, createServeCommand, createStatusCommand, createSyncCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')
