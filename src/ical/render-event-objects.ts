@@ -6,7 +6,6 @@ import {
   ICalEventClass,
   ICalEventStatus,
   escape,
-  foldLines,
   type ICalAttendeeScheduleAgent,
   type ICalEventData,
 } from 'ical-generator';
@@ -14,6 +13,7 @@ import type { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
 import { expandOccurrences, type Occurrence } from '../domain/expand-occurrences.js';
 import { resolveLocalTime } from '../domain/resolve-local-time.js';
+import { foldLines } from './fold-lines.js';
 import { IcalRenderError } from './ical-render-error.js';
 import { renderVTimezone } from './render-vtimezone.js';
 

@@ -1,0 +1,32 @@
+/**
+ * RFC 5545 3.1 folding: every line at most 75 octets (continuations count their leading space), split
+ * only between code points. ical-generator's foldLines runs a TextEncoder per character, which was more
+ * than half of the rendering time of a 10,000-event feed; this counts UTF-8 octets arithmetically.
+ */
+export function foldLines(text: string): string {
+  return text
+    .split('\r\n')
+    .map((line) => (line.length <= 75 && isAscii(line) ? line : foldLine(line)))
+    .join('\r\n');
+}
+
+function isAscii(line: string): boolean {
+  for (let i = 0; i < line.length; i += 1) if (line.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function foldLine(line: string): string {
+  let result = '';
+  let octets = 0;
+  for (const char of line) {
+    const codePoint = char.codePointAt(0)!;
+    const size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+    if (octets + size > 75) {
+      result += '\r\n ';
+      octets = 1;
+    }
+    result += char;
+    octets += size;
+  }
+  return result;
+}
