@@ -376,12 +376,13 @@ describe('ICS feed rate limiting', () => {
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
+      // Wrong tokens: the limit applies before the token is checked, and no render is needed.
       for (let i = 0; i < 5; i++) {
-        const response = await request(limited.url, feedPath('team'));
+        const response = await request(limited.url, feedPath('team', `guess${i}`));
         statuses.push(response.status);
         if (response.status === 429) retryAfter = response.headers.get('retry-after');
       }
-      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(statuses).toEqual([404, 404, 404, 429, 429]);
       expect(retryAfter).toBe('2');
     } finally {
       await limited.close();
