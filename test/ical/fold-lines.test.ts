@@ -9,8 +9,10 @@ describe('foldLines', () => {
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }).map((s) => `X${s.replace(/[\r\n]/g, '')}`), { minLength: 1, maxLength: 5 }), (lines) => {
         const text = lines.join('\r\n');
         const folded = foldLines(text);
-        for (const line of folded.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
-        expect(folded).not.toMatch(/\uFFFD/);
+        for (const line of folded.split('\r\n')) {
+          expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+          expect(line).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        }
         expect(folded.replace(/\r\n /g, '')).toBe(text);
       }),
       { numRuns: 500 },
