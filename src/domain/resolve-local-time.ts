@@ -29,15 +29,3 @@ export function resolveLocalTime(zone: string, fields: LocalDateTimeFields): Dat
   return DateTime.fromMillis(instant, { zone });
 }
 
-/** The local calendar date of `date` plus `days` nominal days, at the same wall time, resolved as above. */
-export function shiftLocalDays(zone: string, date: DateTime, days: number): DateTime {
-  const shifted = date.plus({ days });
-  return resolveLocalTime(zone, {
-    year: shifted.year,
-    month: shifted.month,
-    day: shifted.day,
-    hour: date.hour,
-    minute: date.minute,
-    second: date.second,
-  });
-}
