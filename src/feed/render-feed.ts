@@ -1,5 +1,6 @@
-import { escape, foldLines } from 'ical-generator';
+import { escape } from 'ical-generator';
 import type { Config, FeedConfig } from '../config/config-schema.js';
+import { foldLines } from '../ical/fold-lines.js';
 import { PRODID, renderVEvents, type RenderOptions } from '../ical/render-event-objects.js';
 import { renderVTimezone } from '../ical/render-vtimezone.js';
 import type { FeedSelection, FeedWindow } from './select-feed-appointments.js';
@@ -57,7 +58,7 @@ export function renderFeed(
     if (!rendered) {
       const vevents = renderVEvents(appointment, { ...base, privacy: visibility === 'busy' ? 'busy-only' : 'full', sequence: revision });
       rendered = {
-        text: foldLongLines(vevents.map((vevent) => vevent.text).join('')),
+        text: foldLines(vevents.map((vevent) => vevent.text).join('')),
         count: vevents.length,
         usesZone: vevents.some((vevent) => vevent.usesZone),
       };
@@ -79,24 +80,13 @@ export function renderFeed(
     `REFRESH-INTERVAL;VALUE=DURATION:PT${feed.refreshMinutes}M`,
     `X-PUBLISHED-TTL:PT${feed.refreshMinutes}M`,
   ];
-  // As assembleCalendar does, but the events come folded already: folding a 1 MB body at once costs
-  // seconds (ical-generator's foldLines encodes every character on its own).
+  // As assembleCalendar does, but each event is folded once and kept folded in the cache.
   const head = ['BEGIN:VCALENDAR', 'VERSION:2.0', ...header];
   if (config.timezone !== 'UTC' && usesZone) head.push(renderVTimezone(config.timezone));
   return {
-    text: `${foldLongLines(`${head.join('\r\n')}\r\n`)}${parts.join('')}END:VCALENDAR\r\n`,
+    text: `${foldLines(`${head.join('\r\n')}\r\n`)}${parts.join('')}END:VCALENDAR\r\n`,
     eventCount,
     newestModified: newest > 0 ? new Date(newest) : null,
     events,
   };
-}
-
-/** ical-generator's folding (at 75 octets, never inside a character), run only on lines that need it. */
-function foldLongLines(text: string): string {
-  const lines = text.split('\r\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.length > 24 && Buffer.byteLength(line, 'utf8') > 74) lines[i] = foldLines(line);
-  }
-  return lines.join('\r\n');
 }
