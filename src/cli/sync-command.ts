@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { openStateStore } from '../store/open-state-store.js';
+import { createSyncRuntime } from '../sync/create-sync-runtime.js';
+import { runSync, summaryCounts, type SyncSummary } from '../sync/run-sync.js';
+import type { SyncPlan } from '../sync/plan-sync.js';
+import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
+import { createProgressReporter } from './create-progress-reporter.js';
+import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
+import { runAction } from './run-action.js';
+
+interface SyncCommandOptions {
+  config?: string;
+  full?: boolean;
+  dryRun?: boolean;
+  forceDelete?: boolean;
+  json?: boolean;
+}
+
+export function createSyncCommand(): Command {
+  return addConfigOption(new Command('sync'))
+    .description('poll onOffice into the state store and push the changes to every CalDAV target, once')
+    .option('--full', 'also run the reconciliation sweep (finds appointments deleted in onOffice) and re-check every object')
+    .option('--dry-run', 'print the plan (creates/updates/deletes per calendar) and write nothing')
+    .option('--force-delete', 'let the reconciliation mark more than massDeleteThreshold of the appointments deleted')
+    .option('--json', 'print the run summary as JSON')
+    .action(runAction(async (options: SyncCommandOptions) => runSyncCommand(createCommandContext(options), options, process.stdout)));
+}
+
+/**
+ * Exit 0: everything written (quarantined onOffice records are reported but are no failure);
+ * 1: some items could not be written (listed; retried next run). Errors map through exitCodeFor.
+ */
+export async function runSyncCommand(context: CommandContext, options: SyncCommandOptions, out: NodeJS.WritableStream): Promise<number> {
+  const progress = createProgressReporter();
+  if (options.dryRun) return runDryRun(context, options, out);
+  const runtime = createSyncRuntime(context.config, context.logger);
+  try {
+    const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(p) });
+    progress.finish();
+    printSummary(summary, options.json === true, out);
+    return summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+  } finally {
+    runtime.store.close();
+  }
+}
+
+/** A dry run polls into a throw-away copy of the state store, so neither the store nor a calendar changes. */
+async function runDryRun(context: CommandContext, options: SyncCommandOptions, out: NodeJS.WritableStream): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'onoffice-sync-dry-run-'));
+  const copyPath = join(dir, 'state.db');
+  const original = openStateStore(context.config.stateDb, { logger: context.logger });
+  try {
+    await original.db.backup(copyPath);
+  } finally {
+    original.close();
+  }
+  const store = openStateStore(copyPath);
+  const runtime = createSyncRuntime(context.config, context.logger, { store });
+  const plans: Array<{ target: string; plan: SyncPlan; calendars: Map<string, string> }> = [];
+  try {
+    const summary = await runSync(runtime, {
+      full: options.full,
+      forceDelete: options.forceDelete,
+      dryRun: true,
+      onPlan: (target, plan, calendars) => plans.push({ target, plan, calendars: new Map([...calendars].map(([key, ref]) => [key, ref.url])) }),
+    });
+    if (options.json) {
+      out.write(`${JSON.stringify({ dryRun: true, poll: summary.poll, plans: plans.map(({ target, plan }) => ({ target, unchanged: plan.unchanged, actions: plan.actions.map(({ kind, calendarKey, uid, appointmentId, reason }) => ({ kind, calendarKey, uid, appointmentId, reason })) })) }, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    out.write(`dry run: read ${summary.poll.records} record(s) from onOffice; nothing was written\n`);
+    for (const { target, plan, calendars } of plans) {
+      const byCalendar = new Map<string, SyncPlan['actions'][number][]>();
+      for (const action of plan.actions) byCalendar.set(action.calendarKey, [...(byCalendar.get(action.calendarKey) ?? []), action]);
+      out.write(`target ${target}: ${plan.actions.length} change(s), ${plan.unchanged} unchanged\n`);
+      for (const [calendarKey, actions] of byCalendar) {
+        const count = (kind: string) => actions.filter((action) => action.kind === kind).length;
+        out.write(`  ${calendars.get(calendarKey) ?? calendarKey}: ${count('create')} create, ${count('update')} update, ${count('delete')} delete\n`);
+        for (const action of actions.slice(0, 50)) out.write(`    ${action.kind.padEnd(6)} ${action.uid} (${action.reason})\n`);
+        if (actions.length > 50) out.write(`    … and ${actions.length - 50} more\n`);
+      }
+    }
+    return EXIT_OK;
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableStream): void {
+  const counts = summaryCounts(summary);
+  if (json) {
+    out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed }, null, 2)}\n`);
+    return;
+  }
+  out.write(
+    `sync: read ${counts.read} from onOffice (${counts.changed} changed, ${counts.markedDeleted} deleted, ${counts.quarantined} quarantined); ` +
+      `calendars: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.skipped} unchanged, ${counts.failed} failed ` +
+      `in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
+  );
+  if (summary.quarantined > 0) out.write(`  ${summary.quarantined} onOffice record(s) are in quarantine: see \`onoffice-sync status\`\n`);
+  for (const item of summary.failed) out.write(`  failed: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
+}

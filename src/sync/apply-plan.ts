@@ -1,0 +1,186 @@
+import type { Logger } from '../log/create-logger.js';
+import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { SyncAction, SyncPlan } from './plan-sync.js';
+import { hashIcs } from './plan-desired-objects.js';
+
+export interface FailedItem {
+  readonly calendarKey: string;
+  readonly uid: string;
+  readonly appointmentId: number;
+  readonly action: SyncAction['kind'];
+  readonly error: string;
+}
+
+export interface ApplyResult {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** 412/404/conflict recoveries: the server held something else than we thought; onOffice won. */
+  recovered: number;
+  failed: FailedItem[];
+}
+
+export interface ApplyPlanOptions {
+  readonly plan: SyncPlan;
+  readonly target: CalendarTarget;
+  readonly calendars: ReadonlyMap<string, CalendarRef>;
+  readonly repository: CaldavStateRepository;
+  readonly concurrency: number;
+  readonly logger: Logger;
+  /** Checked before each item: once it returns true no new item starts (graceful shutdown). */
+  readonly shouldStop?: () => boolean;
+}
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
+
+/**
+ * Carries a plan out against one target, `concurrency` requests at a time. Every item is journalled
+ * before its request and recorded with its outcome in one transaction, so a kill at any moment leaves
+ * at most the in-flight items uncertain — and each of them resolves itself on the next run: a repeated
+ * create meets 412 and adopts the object, a repeated delete meets 404 and counts as done.
+ */
+export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult> {
+  const { plan, target, calendars, repository, logger } = options;
+  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
+  const queue = [...plan.actions];
+
+  const runOne = async (action: SyncAction): Promise<void> => {
+    const calendar = calendars.get(action.calendarKey);
+    if (!calendar) throw new Error(`no calendar resolved for ${action.calendarKey}`);
+    const href = action.kind === 'create' ? resolveObjectUrl(calendar.url, action.filename) : action.href;
+    const outboxId = repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href });
+    try {
+      if (action.kind === 'delete') {
+        await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
+        repository.recordDeleted(action.calendarKey, action.uid, outboxId);
+        result.deleted += 1;
+        return;
+      }
+      const written =
+        action.kind === 'create'
+          ? await createWithRecovery(target, calendar, action.filename, action.ics, logger, () => (result.recovered += 1))
+          : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
+      repository.recordWritten(
+        { calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash },
+        outboxId,
+      );
+      if (action.kind === 'create') result.created += 1;
+      else result.updated += 1;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId);
+      result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
+      logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');
+      if (errorName(error) === 'CaldavAuthError') throw error;
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (options.shouldStop?.()) return;
+      const action = queue.shift();
+      if (!action) return;
+      await runOne(action);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+  return result;
+}
+
+async function createWithRecovery(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  filename: string,
+  ics: string,
+  logger: Logger,
+  onRecovered: () => void,
+): Promise<{ href: string; etag: string | null }> {
+  try {
+    return await target.createObject(calendar, filename, ics);
+  } catch (error) {
+    // The object exists already: written by a run that was killed before recording it, or by someone
+    // else under our UID. onOffice is the source of truth, so take the object over.
+    if (errorName(error) === 'CaldavPreconditionError') {
+      onRecovered();
+      const href = resolveObjectUrl(calendar.url, filename);
+      return overwrite(target, calendar, href, ics, logger, 'existed already');
+    }
+    const existingHref = (error as { existingHref?: string | null }).existingHref;
+    if (errorName(error) === 'CaldavConflictError' && existingHref) {
+      onRecovered();
+      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href');
+    }
+    throw error;
+  }
+}
+
+async function updateWithRecovery(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  href: string,
+  etag: string | null,
+  ics: string,
+  logger: Logger,
+  onRecovered: () => void,
+): Promise<{ href: string; etag: string | null }> {
+  try {
+    return await target.updateObject(calendar, href, ics, etag);
+  } catch (error) {
+    if (errorName(error) === 'CaldavPreconditionError') {
+      onRecovered();
+      return overwrite(target, calendar, href, ics, logger, 'changed on the server (412)');
+    }
+    if (errorName(error) === 'CaldavNotFoundError') {
+      onRecovered();
+      logger.info({ href }, 'object was deleted on the server; re-creating it');
+      return target.createObject(calendar, filenameOf(href), ics);
+    }
+    throw error;
+  }
+}
+
+/** Re-fetch, compare, and overwrite unless the server already holds exactly our text. */
+async function overwrite(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  href: string,
+  ics: string,
+  logger: Logger,
+  why: string,
+): Promise<{ href: string; etag: string | null }> {
+  const [current] = await target.fetchObjects(calendar, [href]);
+  if (!current) return target.createObject(calendar, filenameOf(href), ics);
+  if (current.data !== undefined && hashIcs(current.data) === hashIcs(ics)) {
+    logger.info({ href, why }, 'server already holds our version; adopted');
+    return { href: current.href, etag: current.etag };
+  }
+  logger.info({ href, why }, 'overwriting the server copy with onOffice’s version');
+  return target.updateObject(calendar, current.href, ics, current.etag);
+}
+
+async function deleteWithRecovery(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  href: string,
+  etag: string | null,
+  onRecovered: () => void,
+): Promise<void> {
+  try {
+    await target.deleteObject(calendar, href, etag);
+  } catch (error) {
+    if (errorName(error) === 'CaldavNotFoundError') return;
+    if (errorName(error) === 'CaldavPreconditionError') {
+      onRecovered();
+      const [current] = await target.fetchObjects(calendar, [href]);
+      if (!current) return;
+      await target.deleteObject(calendar, current.href, current.etag);
+      return;
+    }
+    throw error;
+  }
+}
+
+function filenameOf(href: string): string {
+  return decodeURIComponent(href.slice(href.lastIndexOf('/') + 1));
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
+import type { Appointment } from '../domain/appointment.js';
+import type { Logger } from '../log/create-logger.js';
+import { normaliseHref, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { RenderOptions } from '../ical/render-event-objects.js';
+import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
+import { countActions, planSync, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
+
+/** The appointments as the push sees them: the store behind a narrow port. */
+export interface AppointmentSource {
+  /** Highest change sequence number in the store. */
+  maxChangeSeq(): number;
+  /** Ids of appointments changed (created, updated, cancelled, deleted) after `seq`. */
+  listChangedIdsSince(seq: number): number[];
+  /** Every appointment that is not deleted or quarantined. */
+  listAppointments(): Appointment[];
+  /** The appointment, or null when it is deleted or quarantined. */
+  getAppointment(id: number): Appointment | null;
+  /** Revision counter of an appointment (SEQUENCE). */
+  getRevision(id: number): number;
+}
+
+export interface PushResult extends ApplyResult {
+  target: string;
+  plan: ReturnType<typeof countActions>;
+  full: boolean;
+  driftRepaired: number;
+}
+
+export interface PushOptions {
+  readonly config: Config;
+  readonly targetConfig: CaldavTargetConfig;
+  readonly target: CalendarTarget;
+  readonly repository: CaldavStateRepository;
+  readonly source: AppointmentSource;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly full?: boolean;
+  readonly dryRun?: boolean;
+  readonly shouldStop?: () => boolean;
+  /** Receives the plan before it is applied (dry runs print it). */
+  readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
+}
+
+/** Everything that changes what a target should hold without any appointment changing. */
+function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
+  return createHash('sha256').update(JSON.stringify({ target, ical: config.ical, zone: config.timezone })).digest('hex');
+}
+
+export function createRenderOptions(config: Config, now: Date): RenderOptions {
+  const today = DateTime.fromJSDate(now, { zone: config.timezone }).startOf('day');
+  return {
+    zone: config.timezone,
+    uidDomain: config.ical.uidDomain,
+    recurrence: config.ical.recurrence,
+    expandWindow:
+      config.ical.recurrence === 'expand'
+        ? { from: today.minus({ days: config.poll.horizonPastDays }), to: today.plus({ days: config.ical.expandDays }) }
+        : undefined,
+    attendees: config.ical.attendees,
+    appointmentUrl: config.onoffice.appointmentUrl || undefined,
+  };
+}
+
+async function resolveCalendars(
+  routes: readonly CalendarRoute[],
+  target: CalendarTarget,
+  repository: CaldavStateRepository,
+  dryRun: boolean,
+): Promise<Map<string, CalendarRef>> {
+  const calendars = new Map<string, CalendarRef>();
+  for (const route of routes) {
+    const known = repository.readCalendar(route.calendarKey);
+    if (known && dryRun) {
+      calendars.set(route.calendarKey, { url: known.url, displayName: known.displayName, syncToken: known.syncToken });
+      continue;
+    }
+    if (dryRun) {
+      calendars.set(route.calendarKey, { url: `about:new-calendar/${route.path}/`, displayName: route.displayName, syncToken: null });
+      continue;
+    }
+    const ref = await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color });
+    if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
+    calendars.set(route.calendarKey, { ...ref, syncToken: known && known.url === ref.url ? known.syncToken : null });
+  }
+  return calendars;
+}
+
+/**
+ * Finds objects changed or deleted on the server behind our back, by sync-collection where the server
+ * has it, else by listing ETags. Returns the drift per calendar and the new sync tokens (saved only
+ * after the plan is applied, so a crash re-reads the same changes).
+ */
+async function detectDrift(
+  calendars: ReadonlyMap<string, CalendarRef>,
+  known: readonly KnownObject[],
+  target: CalendarTarget,
+): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number> }> {
+  const drift = new Map<string, Drift>();
+  const tokens = new Map<string, string | null>();
+  const affected = new Set<number>();
+  for (const [calendarKey, calendar] of calendars) {
+    const byHref = new Map(known.filter((object) => object.calendarKey === calendarKey).map((object) => [normaliseHref(object.href, calendar.url), object]));
+    const changes = await target.fetchChanges(calendar, calendar.syncToken ?? null);
+    const changed = new Map<string, string | null>();
+    const deleted = new Set<string>();
+    const seen = new Set<string>();
+    for (const object of changes.changed) {
+      const href = normaliseHref(object.href, calendar.url);
+      seen.add(href);
+      const mine = byHref.get(href);
+      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) {
+        changed.set(mine.href, object.etag);
+        affected.add(mine.appointmentId);
+      }
+    }
+    for (const raw of changes.deleted) {
+      const mine = byHref.get(normaliseHref(raw, calendar.url));
+      if (mine) {
+        deleted.add(mine.href);
+        affected.add(mine.appointmentId);
+      }
+    }
+    if (changes.complete) {
+      for (const [href, mine] of byHref) {
+        if (!seen.has(href)) {
+          deleted.add(mine.href);
+          affected.add(mine.appointmentId);
+        }
+      }
+    }
+    drift.set(calendarKey, { changed, deleted });
+    tokens.set(calendarKey, changes.syncToken);
+  }
+  return { drift, tokens, affected };
+}
+
+/** One target: resolve calendars, detect drift, plan, apply, and move the target's cursor. */
+export async function pushToTarget(options: PushOptions): Promise<PushResult> {
+  const { config, targetConfig, target, repository, source, logger } = options;
+  const dryRun = options.dryRun ?? false;
+  const log = logger.child({ target: targetConfig.name });
+  const routes = planCalendarRoutes(targetConfig);
+  const calendars = await resolveCalendars(routes, target, repository, dryRun);
+  const configHash = hashTargetConfig(config, targetConfig);
+  const pushState = repository.readPushState(targetConfig.name);
+  const seqAtStart = source.maxChangeSeq();
+  const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
+
+  const knownAll = repository.listKnown(targetConfig.name);
+  const { drift, tokens, affected } = dryRun
+    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>() }
+    : await detectDrift(calendars, knownAll, target);
+
+  const render = createRenderOptions(config, options.now());
+  let scope: Set<number> | 'all';
+  let appointments: Array<[number, Appointment | null]>;
+  if (full) {
+    scope = 'all';
+    appointments = source.listAppointments().map((appointment) => [appointment.id, appointment]);
+  } else {
+    const ids = new Set<number>(source.listChangedIdsSince(pushState.pushedSeq));
+    for (const failure of repository.listFailures(targetConfig.name)) ids.add(failure.appointmentId);
+    for (const pending of repository.listPendingOutbox(targetConfig.name)) ids.add(pending.appointmentId);
+    for (const id of affected) ids.add(id);
+    scope = ids;
+    appointments = [...ids].map((id) => [id, source.getAppointment(id)]);
+  }
+
+  const desired = appointments.flatMap(([id, appointment]) =>
+    planDesiredObjects(appointment, targetConfig, routes, { ...render, sequence: source.getRevision(id) }),
+  );
+  const plan = planSync({ desired, known: knownAll, scope, drift });
+  options.onPlan?.(plan, calendars);
+  const counts = countActions(plan);
+  const result: PushResult = { target: targetConfig.name, plan: counts, full, driftRepaired: affected.size, created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
+  if (dryRun) return result;
+
+  for (const pending of repository.listPendingOutbox(targetConfig.name)) {
+    log.info({ uid: pending.uid, action: pending.action }, 'resuming an item a previous run left unfinished');
+    repository.clearOutbox(pending.calendarKey, pending.uid);
+  }
+  const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
+  Object.assign(result, applied);
+  const stopped = options.shouldStop?.() === true && applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length;
+  if (!stopped) {
+    for (const [calendarKey, token] of tokens) repository.saveSyncToken(calendarKey, token);
+    repository.savePushState(targetConfig.name, seqAtStart, configHash);
+  }
+  return result;
+}

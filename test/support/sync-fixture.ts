@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/config-schema.js';
+import { createCaldavTarget } from '../../src/caldav/calendar-target.js';
+import type { Appointment } from '../../src/domain/appointment.js';
+import { expandOccurrences } from '../../src/domain/expand-occurrences.js';
+import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';
+import { parseIcsObjects, type VEventLike } from '../../src/ical/parse-ics-objects.js';
+import { createSilentLogger } from '../../src/log/create-logger.js';
+import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
+import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import { createSyncRuntime } from '../../src/sync/create-sync-runtime.js';
+import { runSync, type SyncOptions, type SyncSummary } from '../../src/sync/run-sync.js';
+
+export const ZONE = 'Europe/Berlin';
+
+/** A config for the emulator and one CalDAV server, as a user would write it. */
+export function createTestConfig(options: { emulator: Emulator; caldavUrl: string; username?: string; password?: string; stateDb: string; extra?: Record<string, unknown> }): Config {
+  return parseConfig({
+    timezone: ZONE,
+    stateDb: options.stateDb,
+    logLevel: 'silent',
+    onoffice: { url: options.emulator.url, token: options.emulator.token, secret: options.emulator.secret, retries: 1 },
+    // Tests change the emulator and sync at once: no lag behind now. The generator dates appointments
+    // from 90 days before its fixed reference day, so the horizon reaches back a year.
+    poll: { lagSeconds: 0, horizonPastDays: 365 },
+    caldav: [{ name: 'default', url: options.caldavUrl, username: options.username ?? '', password: options.password ?? '', ...(options.extra ?? {}) }],
+  });
+}
+
+export function createTempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One sync run in-process with fresh adapters, as `onoffice-sync sync` does it; counts CalDAV requests. */
+export async function syncOnce(config: Config, options: SyncOptions = {}): Promise<{ summary: SyncSummary; caldavRequests: Array<{ method: string; url: string }> }> {
+  const caldavRequests: Array<{ method: string; url: string }> = [];
+  const countingFetch: typeof fetch = (input, init) => {
+    caldavRequests.push({ method: init?.method ?? 'GET', url: String(input) });
+    return fetch(input, init);
+  };
+  const runtime = createSyncRuntime(config, createSilentLogger(), { caldavFetch: countingFetch });
+  try {
+    return { summary: await runSync(runtime, options), caldavRequests };
+  } finally {
+    runtime.store.close();
+  }
+}
+
+export const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'MKCOL', 'PROPPATCH']);
+
+/** Every object of the synced calendar, read back through a fresh adapter and parsed with node-ical. */
+export async function readCalendarEvents(config: Config): Promise<Array<{ href: string; event: VEventLike; ics: string }>> {
+  const targetConfig = config.caldav[0]!;
+  const target = createCaldavTarget({ url: targetConfig.url, username: targetConfig.username || undefined, password: targetConfig.password || undefined });
+  const calendar = await target.ensureCalendar({ path: targetConfig.calendar, displayName: targetConfig.displayName });
+  const listed = await target.listObjects(calendar);
+  const objects = await target.fetchObjects(calendar, listed.map((object) => object.href));
+  return objects.flatMap((object) => parseIcsObjects(object.data ?? '').map((event) => ({ href: object.href, event, ics: object.data ?? '' })));
+}
+
+/** The appointments the emulator holds, as the domain sees them. */
+export function readEmulatorAppointments(emulator: Emulator): Appointment[] {
+  const result: Appointment[] = [];
+  for (const record of emulator.data.list()) {
+    const parsed = parseAppointment(record as unknown as AppointmentRecord, ZONE);
+    if (parsed.ok) result.push(parsed.appointment);
+  }
+  return result;
+}
+
+/**
+ * Checks one calendar event against its appointment: start and end as instants (dates for all-day),
+ * and for a series the occurrences node-ical expands over the next year against expandOccurrences.
+ * Returns a list of differences (empty when equal).
+ */
+export function compareEvent(event: VEventLike, appointment: Appointment): string[] {
+  const problems: string[] = [];
+  const allDay = event.datetype === 'date';
+  const localDate = (date: Date): string => DateTime.fromJSDate(date).toFormat('yyyy-MM-dd');
+  if (allDay !== appointment.allDay) problems.push(`all-day ${allDay} vs ${appointment.allDay}`);
+  if (appointment.allDay) {
+    if (localDate(event.start) !== appointment.start.toISODate()) problems.push(`start ${localDate(event.start)} vs ${appointment.start.toISODate()}`);
+    if (event.end && localDate(event.end) !== appointment.end.toISODate()) problems.push(`end ${localDate(event.end)} vs ${appointment.end.toISODate()}`);
+  } else {
+    if (event.start.getTime() !== appointment.start.toMillis()) problems.push(`start ${event.start.toISOString()} vs ${appointment.start.toUTC().toISO()}`);
+    if (event.end && event.end.getTime() !== appointment.end.toMillis()) problems.push(`end ${event.end.toISOString()} vs ${appointment.end.toUTC().toISO()}`);
+  }
+  if (Boolean(event.rrule) !== Boolean(appointment.recurrence)) problems.push('recurrence missing on one side');
+  if (event.rrule && appointment.recurrence && !appointment.allDay && (appointment.start.hour < 1 || appointment.start.hour > 3)) {
+    const from = DateTime.fromISO('2026-12-01T00:00:00', { zone: ZONE });
+    const to = from.plus({ years: 1 });
+    const excluded = new Set(Object.values(event.exdate ?? {}).map((date) => date.getTime()));
+    const theirs = event.rrule.between(from.toJSDate(), to.toJSDate(), true).map((date) => date.getTime()).filter((ms) => !excluded.has(ms));
+    const mine = expandOccurrences(appointment, from, to).map((occurrence) => occurrence.start.toMillis()).filter((ms) => ms >= from.toMillis() && ms <= to.toMillis());
+    if (JSON.stringify(theirs) !== JSON.stringify(mine)) problems.push(`occurrences differ: ${theirs.length} vs ${mine.length}`);
+  }
+  return problems;
+}
+
+export { startEmulator };
