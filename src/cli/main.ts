@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { createDaemonCommand } from './daemon-command.js';
 import { createDoctorCommand } from './doctor-command.js';
 import { createEmulatorCommand } from './emulator-command.js';
 import { createFeedCommand } from './feed-command.js';
@@ -9,7 +10,7 @@ import { createStatusCommand } from './status-command.js';
 import { createSyncCommand } from './sync-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [createDoctorCommand, createEmulatorCommand, createFeedCommand, createMigrateCommand, createServeCommand, createStatusCommand, createSyncCommand];
+const commands: Array<() => Command> = [createDaemonCommand, createDoctorCommand, createEmulatorCommand, createFeedCommand, createMigrateCommand, createServeCommand, createStatusCommand, createSyncCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')
