@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { createDaemonCommand } from './daemon-command.js';
+import { createDemoCommand } from './demo-command.js';
 import { createDoctorCommand } from './doctor-command.js';
 import { createEmulatorCommand } from './emulator-command.js';
+import { createExportCommand } from './export-command.js';
 import { createFeedCommand } from './feed-command.js';
 import { createMigrateCommand } from './migrate-command.js';
 import { createServeCommand } from './serve-command.js';
@@ -10,7 +12,7 @@ import { createStatusCommand } from './status-command.js';
 import { createSyncCommand } from './sync-command.js';
 
 /** Each command lives in its own file and exports create<Name>Command(). */
-const commands: Array<() => Command> = [createDaemonCommand, createDoctorCommand, createEmulatorCommand, createFeedCommand, createMigrateCommand, createServeCommand, createStatusCommand, createSyncCommand];
+const commands: Array<() => Command> = [createDaemonCommand, createDemoCommand, createDoctorCommand, createEmulatorCommand, createExportCommand, createFeedCommand, createMigrateCommand, createServeCommand, createStatusCommand, createSyncCommand];
 
 export function createProgram(): Command {
   const program = new Command('onoffice-sync')

@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { DateTime } from 'luxon';
+import type { Config } from '../config/config-schema.js';
+import { ConfigError } from '../config/config-error.js';
+import { hasOccurrenceIn } from '../feed/select-feed-appointments.js';
+import { renderCalendar } from '../ical/render-calendar.js';
+import { openStateStore, type StateStore } from '../store/open-state-store.js';
+import { createAppointmentSource } from '../sync/create-appointment-source.js';
+import { createRenderOptions } from '../sync/push-to-target.js';
+import { addConfigOption, createCommandContext } from './command-context.js';
+import { EXIT_OK } from './exit-code-for.js';
+import { runAction } from './run-action.js';
+
+export interface ExportOptions {
+  readonly out: string;
+  /** Local dates 'YYYY-MM-DD' (inclusive); an appointment is exported when it or an occurrence overlaps. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly name?: string;
+}
+
+/** Writes the state's appointments (cancelled ones included, as STATUS:CANCELLED) as one iCalendar file. */
+export function writeExport(store: StateStore, config: Config, options: ExportOptions, now: Date = new Date()): { events: number; bytes: number } {
+  const zone = config.timezone;
+  const window = {
+    from: options.from ? readDate(options.from, zone, '--from') : DateTime.fromMillis(0, { zone }),
+    to: options.to ? readDate(options.to, zone, '--to').plus({ days: 1 }) : DateTime.fromISO('9999-01-01', { zone }),
+  };
+  const appointments = createAppointmentSource(store.appointments, zone)
+    .listAppointments()
+    .filter((appointment) => hasOccurrenceIn(appointment, window));
+  const ics = renderCalendar(appointments, { ...createRenderOptions(config, now), recurrence: 'rrule', name: options.name ?? 'onOffice' });
+  writeFileSync(options.out, ics);
+  return { events: appointments.length, bytes: Buffer.byteLength(ics) };
+}
+
+function readDate(text: string, zone: string, option: string): DateTime {
+  const date = DateTime.fromISO(text, { zone });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || !date.isValid) throw new ConfigError(option, `must be a date like 2026-01-31, not "${text}"`);
+  return date.startOf('day');
+}
+
+export function createExportCommand(): Command {
+  return addConfigOption(new Command('export'))
+    .description('write the appointments in the state database as one .ics file')
+    .requiredOption('-o, --out <file>', 'the .ics file to write')
+    .option('--from <date>', 'only appointments on or after this local date (YYYY-MM-DD)')
+    .option('--to <date>', 'only appointments on or before this local date (YYYY-MM-DD)')
+    .action(
+      runAction(async (options: { config?: string; out: string; from?: string; to?: string }) => {
+        const { config, logger } = createCommandContext(options);
+        const store = openStateStore(config.stateDb, { logger });
+        try {
+          const { events, bytes } = writeExport(store, config, options);
+          process.stdout.write(`wrote ${events} appointment(s), ${bytes} bytes, to ${options.out}\n`);
+          return EXIT_OK;
+        } finally {
+          store.close();
+        }
+      }),
+    );
+}
