@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: real CalDAV servers to test against.
+# Debian packages the test suite needs: real CalDAV servers to test against (Radicale, Xandikos, and
+# DAViCal on PostgreSQL + PHP) and systemd-analyze for the unit checks. Idempotent; needs root or sudo.
 set -euo pipefail
-packages=(radicale xandikos apache2-utils)
+packages=(radicale xandikos apache2-utils davical php-cli php-pgsql postgresql systemd)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
