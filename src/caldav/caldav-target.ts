@@ -256,7 +256,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     });
   }
 
-  async function ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
+  async function findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
     let url: string;
     if (/^https?:\/\//i.test(spec.path)) {
       url = withSlash(normaliseHref(spec.path, spec.path));
@@ -268,7 +268,11 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
           ? found.url
           : withSlash(normaliseHref(spec.path.split('/').filter(Boolean).map(encodeURIComponent).join('/'), found.url));
     }
-    const existing = await fetchCalendarRef(url);
+    return { url, calendar: await fetchCalendarRef(url) };
+  }
+
+  async function ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
+    const { url, calendar: existing } = await findCalendar(spec);
     if (existing) return existing;
     try {
       await createCalendar(url, spec);
@@ -497,6 +501,6 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     }
   }
 
-  return { ensureCalendar, listObjects, fetchObjects, fetchChanges, createObject, updateObject, deleteObject };
+  return { findCalendar, ensureCalendar, listObjects, fetchObjects, fetchChanges, createObject, updateObject, deleteObject };
 }
 

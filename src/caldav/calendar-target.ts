@@ -40,6 +40,8 @@ export interface CalendarChanges {
 }
 
 export interface CalendarTarget {
+  /** The URL the spec resolves to and the calendar there, or null when it does not exist yet. Creates nothing. */
+  findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }>;
   /** Finds the calendar, creating it (display name + colour) when missing. An existing one is left as it is. */
   ensureCalendar(spec: CalendarSpec): Promise<CalendarRef>;
   /** Every object's href and ETag, whatever its URL looks like; no data. */

@@ -66,6 +66,10 @@ function withSlash(url: string): string {
 export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions = {}): MemoryCalendarTarget {
   const homeUrl = withSlash(options.homeUrl ?? 'http://calendar.memory.invalid/calendars/user/');
   const uniqueUids = options.uniqueUids ?? true;
+  const calendarUrlOf = (spec: CalendarSpec): string =>
+    /^https?:\/\//i.test(spec.path)
+      ? withSlash(normaliseHref(spec.path, spec.path))
+      : withSlash(normaliseHref(spec.path.split('/').filter(Boolean).map(encodeURIComponent).join('/'), homeUrl));
   const calendars = new Map<string, MemoryCalendar>();
   const requestCounts = Object.fromEntries(OPERATIONS.map((operation) => [operation, 0])) as Record<MemoryOperation, number>;
   const faults = new Map<MemoryOperation, { error: Error; remaining: number }>();
@@ -154,11 +158,15 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
   return {
     requestCounts,
 
+    async findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
+      const url = calendarUrlOf(spec);
+      const calendar = calendars.get(url);
+      return { url, calendar: calendar ? refOf(calendar) : null };
+    },
+
     async ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
       enter('ensureCalendar');
-      const url = /^https?:\/\//i.test(spec.path)
-        ? withSlash(normaliseHref(spec.path, spec.path))
-        : withSlash(normaliseHref(spec.path.split('/').filter(Boolean).map(encodeURIComponent).join('/'), homeUrl));
+      const url = calendarUrlOf(spec);
       let calendar = calendars.get(url);
       if (!calendar) {
         calendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };

@@ -55,6 +55,8 @@ export function describeCalendarTargetContract(name: string, traits: CalendarTar
 
     it('ensureCalendar creates the calendar once with name and colour, then finds it again', async () => {
       const path = uniquePath('ensure');
+      const before = await harness.target.findCalendar({ path, displayName: 'Team Nord' });
+      expect(before.calendar).toBeNull();
       const created = await harness.target.ensureCalendar({ path, displayName: 'Team Nord', color: '#1f6feb' });
       expect(created.displayName).toBe('Team Nord');
       expect(created.color?.slice(0, 7).toLowerCase()).toBe('#1f6feb');
@@ -62,6 +64,8 @@ export function describeCalendarTargetContract(name: string, traits: CalendarTar
 
       const found = await harness.target.ensureCalendar({ path, displayName: 'Team Nord', color: '#1f6feb' });
       expect(found.url).toBe(created.url);
+      expect(before.url).toBe(created.url);
+      expect((await harness.target.findCalendar({ path, displayName: 'Team Nord' })).calendar?.url).toBe(created.url);
       expect(found.displayName).toBe('Team Nord');
       expect((await harness.target.listObjects(found)).map((object) => object.href)).toEqual([href]);
     });
