@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { createOnOfficeClient } from '../onoffice/onoffice-client.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
+import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
@@ -38,7 +39,7 @@ const DRIFT_WARNING_SECONDS = 30;
 
 export function createDoctorCommand(): Command {
   const command = new Command('doctor').description(
-    'Check the configuration and the connection to onOffice (signing, credentials, clock); prints what to fix',
+    'Check the configuration, onOffice (signing, credentials, clock), the state database and each CalDAV calendar (discovery, write permission); prints what to fix',
   );
   return addConfigOption(command).action(
     runAction(async (options: { config?: string }) => runDoctor(() => createCommandContext(options), process.stdout)),
@@ -62,7 +63,7 @@ export async function runDoctor(loadContext: () => CommandContext, out: DoctorOu
   }
   print(out, 'configuration', { ok: true, detail: `loaded (onOffice endpoint ${context.config.onoffice.url})` });
 
-  const checks = (options.createChecks ?? createOnOfficeChecks)(context, options);
+  const checks = (options.createChecks ?? createAllChecks)(context, options);
   let exitCode = EXIT_OK;
   let failures = 0;
   for (const check of checks) {
@@ -80,6 +81,11 @@ export async function runDoctor(loadContext: () => CommandContext, out: DoctorOu
   }
   out.write(failures === 0 ? 'All checks passed.\n' : `${failures} check(s) failed.\n`);
   return exitCode;
+}
+
+/** Everything a first run needs: onOffice, the state database, every CalDAV calendar. */
+export function createAllChecks(context: CommandContext, options: DoctorOptions = {}): DoctorCheck[] {
+  return [...createOnOfficeChecks(context, options), createStateCheck(context), ...createCaldavChecks(context, options)];
 }
 
 /**

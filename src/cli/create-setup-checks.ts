@@ -1,0 +1,116 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { createCaldavTarget } from '../caldav/calendar-target.js';
+import { readMigrations, readSchemaVersion } from '../store/apply-migrations.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
+import { planCalendarRoutes } from '../sync/plan-desired-objects.js';
+import type { CommandContext } from './command-context.js';
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-command.js';
+
+/**
+ * The state database: absent is fine before the first sync (its folder must be writable); present, it
+ * must open, pass SQLite's quick check and not be newer than this program. Opened read-only: the doctor
+ * changes nothing.
+ */
+export function createStateCheck(context: CommandContext): DoctorCheck {
+  const path = context.config.stateDb;
+  return {
+    name: 'state database',
+    async run(): Promise<DoctorCheckResult> {
+      const known = readMigrations(DEFAULT_MIGRATIONS_DIR).at(-1)?.version ?? 0;
+      if (!existsSync(path)) {
+        try {
+          accessSync(dirname(path), constants.W_OK);
+        } catch {
+          return { ok: false, detail: `${path} does not exist and its folder is not writable`, fix: 'set STATE_DB to a writable place (systemd: StateDirectory=)' };
+        }
+        return { ok: true, detail: `${path} will be created by the first sync (schema version ${known})` };
+      }
+      let db: Database.Database | undefined;
+      try {
+        db = new Database(path, { readonly: true, fileMustExist: true });
+        const check = db.pragma('quick_check', { simple: true });
+        if (check !== 'ok') return { ok: false, detail: `${path}: SQLite quick_check says ${String(check)}`, fix: 'restore the file from a backup, or move it away to resync from scratch' };
+        const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get() ? readSchemaVersion(db) : 0;
+        if (version > known) {
+          return { ok: false, detail: `${path} is at schema version ${version}, this onoffice-sync knows ${known}`, fix: 'upgrade onoffice-sync, or point STATE_DB elsewhere' };
+        }
+        return { ok: true, detail: `${path}: schema version ${version}${version < known ? ` (will be migrated to ${known} by the next run)` : ''}` };
+      } catch (error) {
+        return { ok: false, detail: `${path} cannot be opened: ${(error as Error).message}`, fix: 'check the file’s permissions, or move it away to resync from scratch', error };
+      } finally {
+        db?.close();
+      }
+    },
+  };
+}
+
+/**
+ * Per CalDAV target and calendar: discovery and credentials, then write permission by writing and
+ * deleting a probe event. A calendar that does not exist yet passes (the first sync creates it) once the
+ * server accepted the credentials.
+ */
+export function createCaldavChecks(context: CommandContext, options: DoctorOptions = {}): DoctorCheck[] {
+  return context.config.caldav.flatMap((targetConfig) => {
+    const target = createCaldavTarget({
+      url: targetConfig.url,
+      username: targetConfig.username || undefined,
+      password: targetConfig.password || undefined,
+      bearerToken: targetConfig.bearerToken || undefined,
+      timeoutMs: targetConfig.timeoutMs,
+      retries: Math.min(targetConfig.retries, 1),
+      fetch: options.fetch,
+      logger: context.logger,
+    });
+    return planCalendarRoutes(targetConfig).map(
+      (route): DoctorCheck => ({
+        name: `CalDAV ${targetConfig.name}: ${route.path}`,
+        async run(): Promise<DoctorCheckResult> {
+          try {
+            const { url, calendar } = await target.findCalendar({ path: route.path, displayName: route.displayName });
+            if (!calendar) return { ok: true, detail: `signed in at ${targetConfig.url}; calendar ${url} ("${route.displayName}") will be created by the first sync` };
+            const probe = await target.createObject(calendar, `onoffice-sync-doctor-${randomUUID()}.ics`, renderProbe());
+            await target.deleteObject(calendar, probe.href, probe.etag);
+            return { ok: true, detail: `calendar ${calendar.url} ("${calendar.displayName}") found; a test event was written and deleted` };
+          } catch (error) {
+            return { ok: false, detail: error instanceof Error ? error.message : String(error), fix: caldavFix(error), error };
+          }
+        },
+      }),
+    );
+  });
+}
+
+function caldavFix(error: unknown): string {
+  switch (error instanceof Error ? error.name : '') {
+    case 'CaldavAuthError':
+      return 'check CALDAV_USERNAME / CALDAV_PASSWORD (Nextcloud, iCloud, Fastmail and Google need an app password)';
+    case 'CaldavNetworkError':
+    case 'CaldavTimeoutError':
+      return 'check CALDAV_URL and that the server is reachable from this machine';
+    case 'CaldavProtocolError':
+    case 'CaldavNotFoundError':
+      return 'CALDAV_URL does not look like a CalDAV server: use the DAV root (e.g. https://cloud.example.com/remote.php/dav)';
+    default:
+      return 'the user needs permission to create calendars and write events there';
+  }
+}
+
+function renderProbe(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//onoffice-sync//doctor//EN',
+    'BEGIN:VEVENT',
+    `UID:onoffice-sync-doctor-${randomUUID()}`,
+    `DTSTAMP:${stamp}`,
+    `DTSTART:${stamp}`,
+    'SUMMARY:onoffice-sync doctor write test (deleted at once)',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}
