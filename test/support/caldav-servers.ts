@@ -196,3 +196,59 @@ export async function startDavical(): Promise<RunningAuthServer> {
   const url = `http://127.0.0.1:${port}/caldav.php/`;
   return { url, calendarHomeUrl: `${url}admin/`, username: 'admin', password, stop };
 }
+
+export interface RestartableServer extends RunningAuthServer {
+  /** SIGKILLs the server process; its storage stays. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and storage. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Radicale like startRadicale (with auth), whose process can be killed and started again on the same
+ * port over the same storage, for crash tests of the CalDAV side.
+ */
+export async function startRestartableRadicale(): Promise<RestartableServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'onoffice-sync-radicale-'));
+  const port = await findFreePort();
+  const username = 'anna';
+  const password = randomBytes(9).toString('base64url');
+  await writeFile(join(dir, 'users'), `${username}:${password}\n`);
+  await writeFile(
+    join(dir, 'config'),
+    `[server]\nhosts = 127.0.0.1:${port}\n\n[auth]\ntype = htpasswd\nhtpasswd_filename = ${join(dir, 'users')}\nhtpasswd_encryption = plain\n\n` +
+      `[storage]\nfilesystem_folder = ${join(dir, 'collections')}\n\n[logging]\nlevel = warning\nmask_passwords = True\n`,
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  let child: ChildProcess | null = null;
+  const launch = async (): Promise<void> => {
+    const started = spawn('/usr/bin/python3', ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(started);
+    child = started;
+    await waitForHttp(url, started, collectOutput(started));
+  };
+  try {
+    await launch();
+  } catch (error) {
+    if (child) await stopChild(child);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    calendarHomeUrl: `${url}${username}/`,
+    username,
+    password,
+    kill: async () => {
+      if (child) await stopChild(child, 'SIGKILL');
+    },
+    restart: async () => {
+      if (child) await stopChild(child, 'SIGKILL');
+      await launch();
+    },
+    stop: async () => {
+      if (child) await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

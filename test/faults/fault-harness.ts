@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/config-schema.js';
+import type { Emulator } from '../../src/emulator/start-emulator.js';
+import { compareEvent, readCalendarEvents, readEmulatorAppointments } from '../support/sync-fixture.js';
+
+/**
+ * What the fault tests share: the compiled CLI run as a real child process (so it can be SIGKILLed), its
+ * config written as a file like a user would, and the check that a calendar holds exactly what the
+ * emulator says — listed from the server, never taken from our own state.
+ */
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI_MAIN = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a child: ours without anything that would override the config file. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(ONOFFICE_|CALDAV_|STATE_DB|LOG_LEVEL|CREDENTIALS_DIRECTORY)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
+  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString('utf8')).slice(-20_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-20_000)));
+  const result = new Promise<CliResult>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, result };
+}
+
+export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return spawnCli(args, extraEnv).result;
+}
+
+export interface RawConfigOptions {
+  emulator: Pick<Emulator, 'url' | 'token' | 'secret'>;
+  caldavUrl: string;
+  username?: string;
+  password?: string;
+  stateDb: string;
+  target?: Record<string, unknown>;
+  onoffice?: Record<string, unknown>;
+  daemon?: Record<string, unknown>;
+}
+
+/**
+ * The config as a user writes it. The generator dates appointments from its fixed reference day, so the
+ * horizon reaches back a year; tests change the emulator and sync at once, so no lag behind now.
+ */
+export function createRawConfig(options: RawConfigOptions): Record<string, unknown> {
+  return {
+    timezone: 'Europe/Berlin',
+    stateDb: options.stateDb,
+    logLevel: 'warn',
+    onoffice: { url: options.emulator.url, token: options.emulator.token, secret: options.emulator.secret, retries: 2, ...options.onoffice },
+    poll: { lagSeconds: 0, horizonPastDays: 365 },
+    caldav: [{ name: 'default', url: options.caldavUrl, username: options.username ?? '', password: options.password ?? '', ...options.target }],
+    daemon: { port: 0, ...options.daemon },
+  };
+}
+
+/** Writes the config (JSON is YAML) and returns the path and the parsed config for in-process checks. */
+export function writeConfigFile(dir: string, raw: Record<string, unknown>, name = 'config.yaml'): { file: string; config: Config } {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(raw, null, 2), { mode: 0o600 });
+  return { file, config: parseConfig(raw) };
+}
+
+/**
+ * Everything wrong with the calendar, compared with the emulator: duplicated ids or UIDs, missing and
+ * extra appointments, and for each object start/end/recurrence (compareEvent) and the title.
+ */
+export async function findCalendarProblems(config: Config, emulator: Emulator): Promise<{ problems: string[]; objects: number; expected: number }> {
+  const expected = readEmulatorAppointments(emulator).filter((appointment) => !appointment.cancelled);
+  const events = await readCalendarEvents(config);
+  const problems: string[] = [];
+  const seenIds = new Map<string, number>();
+  const seenUids = new Set<string>();
+  for (const { event } of events) {
+    const id = String(event['ONOFFICE-ID']);
+    seenIds.set(id, (seenIds.get(id) ?? 0) + 1);
+    if (seenUids.has(event.uid)) problems.push(`UID ${event.uid} twice`);
+    seenUids.add(event.uid);
+  }
+  for (const [id, count] of seenIds) if (count > 1) problems.push(`appointment ${id} in ${count} objects`);
+  const byId = new Map(expected.map((appointment) => [String(appointment.id), appointment]));
+  for (const id of byId.keys()) if (!seenIds.has(id)) problems.push(`appointment ${id} missing`);
+  for (const { event } of events) {
+    const id = String(event['ONOFFICE-ID']);
+    const appointment = byId.get(id);
+    if (!appointment) {
+      problems.push(`appointment ${id} should not be in the calendar (deleted or cancelled)`);
+      continue;
+    }
+    for (const problem of compareEvent(event, appointment)) problems.push(`${id}: ${problem}`);
+    const summary = event.texts?.summary ?? String(event.summary);
+    if (summary !== appointment.summary) problems.push(`${id}: title ${JSON.stringify(summary)} vs ${JSON.stringify(appointment.summary)}`);
+  }
+  return { problems, objects: events.length, expected: expected.length };
+}
+
+/** Rows the journal and the lock left in the state database (read-only, so a live run is not disturbed). */
+export function readJournal(stateDb: string): { outbox: number; failures: number; locks: number; objects: number } {
+  const db = new Database(stateDb, { readonly: true, fileMustExist: true });
+  try {
+    const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { outbox: count('caldav_outbox'), failures: count('caldav_failures'), locks: count('run_lock'), objects: count('caldav_objects') };
+  } finally {
+    db.close();
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A one-line description of a CLI outcome for assertion messages. */
+export function describeResult(result: CliResult): string {
+  return `exit ${result.code ?? result.signal}; stdout: ${result.stdout.trim().slice(-600)}; stderr: ${result.stderr.trim().slice(-1200)}`;
+}
