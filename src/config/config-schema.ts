@@ -78,6 +78,34 @@ export const caldavTargetSchema = z.object({
   timeoutMs: z.number().int().positive().default(30_000),
   retries: z.number().int().min(0).max(10).default(3),
   twoWay: z.boolean().default(false),
+  /** Two-way: the onOffice user id that events created in this calendar are for; default: the route's user. */
+  userId: z.number().int().positive().optional(),
+  /** Two-way: `art` of events created here when no CATEGORIES value maps to one ('' : onOffice's default). */
+  defaultArt: z.string().default(''),
+  /** Two-way: CATEGORIES value → onOffice `art`. An unmapped first category is sent as the art itself. */
+  categoryArts: z.record(z.string(), z.string()).default({}),
+  /** Two-way: who wins when an appointment changed in onOffice and in the calendar since the last sync. */
+  conflictPolicy: z.enum(['onoffice-wins', 'caldav-wins', 'newest']).default('onoffice-wins'),
+  /** Two-way: what an event deleted in the calendar does to its appointment. */
+  deleteAction: z.enum(['delete', 'cancel']).default('delete'),
+  /** Two-way: send onOffice's appointment confirmation once for each appointment created from this calendar. */
+  confirm: z.boolean().default(false),
+  useDefaultMailAccount: z.boolean().default(false),
+});
+
+export const importSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - and _'),
+  url: z.string().url(),
+  /** onOffice user id the imported appointments are for; none: no participants. */
+  userId: z.number().int().positive().optional(),
+  /** `art` of imported appointments ('' : onOffice's default). */
+  art: z.string().default(''),
+  /** Send onOffice's appointment confirmation once for each imported appointment. */
+  confirm: z.boolean().default(false),
+  useDefaultMailAccount: z.boolean().default(false),
+  /** What an event that vanished from the feed (and had not started yet) does to its appointment. */
+  deleteAction: z.enum(['delete', 'cancel']).default('delete'),
+  timeoutMs: z.number().int().positive().default(30_000),
 });
 
 export const feedSchema = z.object({
@@ -113,6 +141,8 @@ export const configSchema = z.object({
   ical: icalSchema.default(icalSchema.parse({})),
   caldav: z.array(caldavTargetSchema).default([]),
   feeds: z.array(feedSchema).default([]),
+  /** ICS feeds (booking tools) whose events become onOffice appointments. */
+  imports: z.array(importSchema).default([]),
   daemon: daemonSchema.default(daemonSchema.parse({})),
 });
 
@@ -122,4 +152,5 @@ export type PollConfig = z.infer<typeof pollSchema>;
 export type IcalConfig = z.infer<typeof icalSchema>;
 export type CaldavTargetConfig = z.infer<typeof caldavTargetSchema>;
 export type FeedConfig = z.infer<typeof feedSchema>;
+export type ImportConfig = z.infer<typeof importSchema>;
 export type DaemonConfig = z.infer<typeof daemonSchema>;

@@ -3,12 +3,12 @@ import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { Logger } from '../log/create-logger.js';
-import { normaliseHref, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
-import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
-import { countActions, planSync, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
+import { countActions, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
 
 /** The appointments as the push sees them: the store behind a narrow port. */
 export interface AppointmentSource {
@@ -22,6 +22,17 @@ export interface AppointmentSource {
   getAppointment(id: number): Appointment | null;
   /** Revision counter of an appointment (SEQUENCE). */
   getRevision(id: number): number;
+}
+
+/**
+ * A two-way target's part in its push (src/sync/create-two-way-hooks.ts): the pull runs first and hands
+ * over the calendar changes it read, so the push does not read them again and sees only what the pull
+ * left to it; prepare() adjusts the plan's input; finish() sees the applied plan.
+ */
+export interface PushTwoWay {
+  pull(calendars: ReadonlyMap<string, CalendarRef>): Promise<{ readonly changes: ReadonlyMap<string, CalendarChanges> }>;
+  prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift> }): { desired: DesiredObject[]; known: KnownObject[] };
+  finish(plan: SyncPlan, failed: readonly FailedItem[]): void;
 }
 
 export interface PushResult extends ApplyResult {
@@ -44,6 +55,7 @@ export interface PushOptions {
   readonly shouldStop?: () => boolean;
   /** Receives the plan before it is applied (dry runs print it). */
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
+  readonly twoWay?: PushTwoWay;
 }
 
 /** Everything that changes what a target should hold without any appointment changing. */
@@ -99,13 +111,14 @@ async function detectDrift(
   calendars: ReadonlyMap<string, CalendarRef>,
   known: readonly KnownObject[],
   target: CalendarTarget,
+  pulled?: ReadonlyMap<string, CalendarChanges>,
 ): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number> }> {
   const drift = new Map<string, Drift>();
   const tokens = new Map<string, string | null>();
   const affected = new Set<number>();
   for (const [calendarKey, calendar] of calendars) {
     const byHref = new Map(known.filter((object) => object.calendarKey === calendarKey).map((object) => [normaliseHref(object.href, calendar.url), object]));
-    const changes = await target.fetchChanges(calendar, calendar.syncToken ?? null);
+    const changes = pulled?.get(calendarKey) ?? (await target.fetchChanges(calendar, calendar.syncToken ?? null));
     const changed = new Map<string, string | null>();
     const deleted = new Set<string>();
     const seen = new Set<string>();
@@ -151,10 +164,11 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const seqAtStart = source.maxChangeSeq();
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
 
+  const pulled = options.twoWay && !dryRun ? await options.twoWay.pull(calendars) : undefined;
   const knownAll = repository.listKnown(targetConfig.name);
   const { drift, tokens, affected } = dryRun
     ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>() }
-    : await detectDrift(calendars, knownAll, target);
+    : await detectDrift(calendars, knownAll, target, pulled?.changes);
 
   const render = createRenderOptions(config, options.now());
   let scope: Set<number> | 'all';
@@ -171,10 +185,11 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     appointments = [...ids].map((id) => [id, source.getAppointment(id)]);
   }
 
-  const desired = appointments.flatMap(([id, appointment]) =>
+  const rendered = appointments.flatMap(([id, appointment]) =>
     planDesiredObjects(appointment, targetConfig, routes, { ...render, sequence: source.getRevision(id) }),
   );
-  const plan = planSync({ desired, known: knownAll, scope, drift });
+  const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: knownAll, drift }) : { desired: rendered, known: knownAll };
+  const plan = planSync({ desired, known, scope, drift });
   options.onPlan?.(plan, calendars);
   const counts = countActions(plan);
   const result: PushResult = { target: targetConfig.name, plan: counts, full, driftRepaired: affected.size, created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
@@ -186,6 +201,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   }
   const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
   Object.assign(result, applied);
+  options.twoWay?.finish(plan, applied.failed);
   const stopped = options.shouldStop?.() === true && applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length;
   if (!stopped) {
     for (const [calendarKey, token] of tokens) repository.saveSyncToken(calendarKey, token);

@@ -6,8 +6,13 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
+import { createTwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
 import { createAppointmentSource } from './create-appointment-source.js';
+import { settleInterruptedConfirmations } from './create-two-way-appointment.js';
+import { createTwoWayHooks } from './create-two-way-hooks.js';
+import { importIcsFeeds, type ImportResult } from './import-ics-feeds.js';
+import type { TwoWayCounts } from './pull-calendar-changes.js';
 import type { SyncPlan } from './plan-sync.js';
 import { pushToTarget, type PushResult } from './push-to-target.js';
 
@@ -19,6 +24,8 @@ export interface SyncRuntime {
   readonly client: OnOfficeClient;
   readonly targets: ReadonlyArray<{ readonly config: CaldavTargetConfig; readonly target: CalendarTarget }>;
   readonly now: () => Date;
+  /** The fetch ICS imports use (default: the global fetch). */
+  readonly importFetch?: typeof fetch;
 }
 
 export interface SyncOptions {
@@ -33,9 +40,16 @@ export interface SyncOptions {
   readonly onProgress?: (progress: { phase: string; done: number; total: number | null }) => void;
 }
 
+/** What one two-way target carried back to onOffice. */
+export interface TwoWayResult extends TwoWayCounts {
+  readonly target: string;
+}
+
 export interface SyncSummary {
   readonly poll: PollResult;
   readonly targets: readonly PushResult[];
+  readonly twoWay: readonly TwoWayResult[];
+  readonly imports: readonly ImportResult[];
   readonly failed: readonly FailedItem[];
   readonly quarantined: number;
   readonly durationMs: number;
@@ -72,9 +86,21 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     });
     const repository = createCaldavStateRepository(store.db, runtime.now);
     const source = createAppointmentSource(store.appointments, config.timezone);
+    const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
+    const backLogger = logger.child({ module: 'two-way' });
+    const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
+    if (writesBack) settleInterruptedConfirmations(twoWayRepository, backLogger);
+    const imports = writesBack
+      ? await importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete })
+      : [];
     const targets: PushResult[] = [];
+    const twoWay: TwoWayResult[] = [];
     for (const { config: targetConfig, target } of runtime.targets) {
       if (options.shouldStop?.()) break;
+      const hooks =
+        targetConfig.twoWay && !options.dryRun
+          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete })
+          : undefined;
       targets.push(
         await pushToTarget({
           config,
@@ -88,14 +114,16 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
           dryRun: options.dryRun,
           shouldStop: options.shouldStop,
           onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
+          twoWay: hooks,
         }),
       );
+      if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
     }
-    const failed = targets.flatMap((target) => target.failed);
+    const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     const counts = store.appointments.counts();
     const cursor = store.cursors.get('onoffice:modified');
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
-    const summary: SyncSummary = { poll, targets, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
+    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: summaryCounts(summary), error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, 'sync run finished');
     return summary;
@@ -109,8 +137,10 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
 }
 
 /** The flat counts of one run: the summary line, the run log and the metrics all use these. */
-export function summaryCounts(summary: Pick<SyncSummary, 'poll' | 'targets' | 'failed' | 'quarantined'>): Record<string, number> {
+export function summaryCounts(summary: Pick<SyncSummary, 'poll' | 'targets' | 'failed' | 'quarantined'> & Partial<Pick<SyncSummary, 'twoWay' | 'imports'>>): Record<string, number> {
   const sum = (pick: (target: PushResult) => number): number => summary.targets.reduce((total, target) => total + pick(target), 0);
+  const back = [...(summary.twoWay ?? []), ...(summary.imports ?? [])];
+  const sumBack = (pick: (result: TwoWayCounts | ImportResult) => number): number => back.reduce((total, result) => total + pick(result), 0);
   return {
     read: summary.poll.records,
     changed: summary.poll.created + summary.poll.updated,
@@ -121,5 +151,12 @@ export function summaryCounts(summary: Pick<SyncSummary, 'poll' | 'targets' | 'f
     deleted: sum((target) => target.deleted),
     skipped: sum((target) => target.plan.unchanged),
     failed: summary.failed.length,
+    // The way back: calendar and feed changes written to onOffice.
+    backCreated: sumBack((result) => result.created + result.recovered),
+    backUpdated: sumBack((result) => result.updated),
+    backDeleted: sumBack((result) => result.deleted),
+    conflicts: (summary.twoWay ?? []).reduce((total, result) => total + result.conflicts, 0),
+    unsupported: sumBack((result) => result.unsupported),
+    confirmations: sumBack((result) => result.confirmations),
   };
 }

@@ -1,0 +1,130 @@
+import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
+import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import type { Logger } from '../log/create-logger.js';
+import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
+import type { AppointmentRepository } from '../store/appointment-repository.js';
+import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { TwoWayRepository } from '../store/two-way-repository.js';
+import type { FailedItem } from './apply-plan.js';
+import { planCalendarRoutes } from './plan-desired-objects.js';
+import type { DesiredObject, Drift, KnownObject, SyncPlan } from './plan-sync.js';
+import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
+import { createTwoWayCounts, pullCalendarChanges, type TwoWayCounts } from './pull-calendar-changes.js';
+import { createRenderOptions, type AppointmentSource, type PushTwoWay } from './push-to-target.js';
+import { isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
+
+export interface TwoWayHooksOptions {
+  readonly config: Config;
+  readonly targetConfig: CaldavTargetConfig;
+  readonly target: CalendarTarget;
+  readonly caldav: CaldavStateRepository;
+  readonly twoWay: TwoWayRepository;
+  readonly appointments: AppointmentRepository;
+  readonly source: AppointmentSource;
+  readonly client: OnOfficeClient;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly forceDelete?: boolean;
+}
+
+export interface TwoWayHooks extends PushTwoWay {
+  readonly counts: TwoWayCounts;
+}
+
+const key = (calendarKey: string, uid: string): string => `${calendarKey}\u0000${uid}`;
+
+/**
+ * The two-way part of one target's push: the pull before it, and what the push must do differently.
+ * prepare() (pure apart from recording recognised echoes):
+ * - leaves alone the appointments the pull just wrote to onOffice (their stored version is stale until
+ *   the echo is polled), those a person removed (tombstones), and calendar events whose appointment the
+ *   poll has not seen yet (a fresh create: the push would otherwise delete the person's event);
+ * - renders appointments mapped to a person's event under that event's UID and href;
+ * - recognises echoes: where the push would rewrite an object only because onOffice now holds what we
+ *   wrote there from the calendar, the new rendering is recorded as written and nothing is sent.
+ */
+export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
+  const { config, targetConfig, caldav, twoWay, source } = options;
+  const log = options.logger.child({ target: targetConfig.name, module: 'two-way' });
+  const counts = createTwoWayCounts();
+  const routes = planCalendarRoutes(targetConfig);
+  const rules: EventRules = { zone: config.timezone, defaultArt: targetConfig.defaultArt, categoryArts: targetConfig.categoryArts };
+  const renderContext: RenderContext = { config, targetConfig, routes, render: createRenderOptions(config, options.now()), revisionOf: (id) => source.getRevision(id) };
+  let pulledExcluded: ReadonlySet<number> = new Set();
+
+  async function pull(calendars: ReadonlyMap<string, CalendarRef>) {
+    const pulled = await pullCalendarChanges(
+      {
+        config,
+        targetConfig,
+        target: options.target,
+        routes,
+        caldav,
+        twoWay,
+        appointments: options.appointments,
+        client: options.client,
+        logger: log,
+        now: options.now,
+        renderContext,
+        readAppointment: (id) => source.getAppointment(id),
+        forceDelete: options.forceDelete ?? false,
+      },
+      calendars,
+      counts,
+    );
+    pulledExcluded = pulled.excluded;
+    return pulled;
+  }
+
+  function prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift> }): { desired: DesiredObject[]; known: KnownObject[] } {
+    const excluded = new Set<number>([...pulledExcluded, ...twoWay.listTombstones(targetConfig.name)]);
+    for (const object of input.known) if (options.appointments.get(object.appointmentId) === undefined) excluded.add(object.appointmentId);
+    let desired = input.desired.filter((object) => !excluded.has(object.appointmentId));
+    const known = input.known.filter((object) => !excluded.has(object.appointmentId));
+
+    for (const mapped of known) {
+      if (isOwnUid(mapped.uid, config.ical.uidDomain)) continue;
+      const inScope = desired.some((object) => object.appointmentId === mapped.appointmentId && object.calendarKey === mapped.calendarKey);
+      if (!inScope) continue;
+      const appointment = source.getAppointment(mapped.appointmentId);
+      desired = desired.filter((object) => !(object.appointmentId === mapped.appointmentId && object.calendarKey === mapped.calendarKey));
+      const object = appointment && renderTwoWayObject(renderContext, appointment, mapped.calendarKey, mapped.uid, mapped.href);
+      if (object) desired.push(object);
+    }
+
+    const byKey = new Map(known.map((object, index) => [key(object.calendarKey, object.uid), index]));
+    for (const object of desired) {
+      const index = byKey.get(key(object.calendarKey, object.uid));
+      const mine = index === undefined ? undefined : known[index];
+      if (!mine || index === undefined || mine.hash === object.hash) continue;
+      const drift = input.drift.get(mine.calendarKey);
+      if (drift?.changed.has(mine.href) || drift?.deleted.has(mine.href)) continue;
+      const written = twoWay.readWritten(mine.calendarKey, mine.uid);
+      if (!written) continue;
+      const data = planObjectData(object.ics, rules);
+      if (data === null || !isSameTwoWayData(data, written.data)) continue;
+      const adopted = { ...mine, hash: object.hash };
+      twoWay.transaction(() => {
+        caldav.recordWritten(adopted, null);
+        twoWay.dropWritten(mine.calendarKey, mine.uid);
+      });
+      known[index] = adopted;
+      log.debug({ uid: mine.uid, appointmentId: mine.appointmentId }, 'onOffice returned what the calendar holds (our echo); nothing to write');
+    }
+    return { desired, known };
+  }
+
+  function finish(plan: SyncPlan, failed: readonly FailedItem[]): void {
+    const failedKeys = new Set(failed.map((item) => key(item.calendarKey, item.uid)));
+    const touched = plan.actions.filter((action) => !failedKeys.has(key(action.calendarKey, action.uid)));
+    const now = new Map(caldav.listKnownFor(targetConfig.name, new Set(touched.map((action) => action.appointmentId))).map((object) => [key(object.calendarKey, object.uid), object]));
+    for (const action of touched) {
+      const held = now.get(key(action.calendarKey, action.uid));
+      const done = action.kind === 'delete' ? held === undefined : held?.hash === action.hash;
+      // The calendar now holds the push's rendering, which the recorded hash stands for.
+      if (done) twoWay.dropWritten(action.calendarKey, action.uid);
+    }
+  }
+
+  return { counts, pull, prepare, finish };
+}
