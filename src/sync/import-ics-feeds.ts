@@ -151,7 +151,8 @@ async function importFeed(options: ImportIcsFeedsOptions, feed: ImportConfig, re
         else result.created += 1;
         report(planned, outcome.appointmentId);
         log.info({ uid: planned.uid, appointmentId: outcome.appointmentId }, 'feed event imported');
-        if (feed.confirm) {
+        // A confirmation of an appointment that is already over would only confuse its recipient.
+        if (feed.confirm && (planned.endsAt === null || planned.endsAt > nowIso)) {
           const sent = await sendTwoWayConfirmation(createContext, { source, uid: planned.uid, recurrenceId: planned.recurrenceId, appointmentId: outcome.appointmentId }, feed.useDefaultMailAccount);
           if (sent === 'sent') result.confirmations += 1;
         }

@@ -410,7 +410,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     else counts.created += 1;
     reportUnsupported(master.uid, appointmentId, planned);
     log.info({ uid: master.uid, appointmentId, recovered: outcome.recovered }, 'calendar event created in onOffice');
-    if (targetConfig.confirm) {
+    if (targetConfig.confirm && (planned.endsAt === null || planned.endsAt > context.now().toISOString())) {
       const sent = await sendTwoWayConfirmation(createContext, { source: calendarKey, uid: master.uid, recurrenceId: '', appointmentId }, targetConfig.useDefaultMailAccount);
       if (sent === 'sent') counts.confirmations += 1;
     }
