@@ -16,7 +16,7 @@
 /** onOffice answers at most this many records per read. */
 export const READ_CAP = 500;
 /** Aim for this many records per window, so that a density estimate a little off still fits the cap. */
-export const TARGET_PER_WINDOW = 440;
+export const TARGET_PER_WINDOW = 400;
 
 const DAY = 86_400;
 /** start_dt lower bound for "everything that began before the horizon". */
@@ -121,23 +121,22 @@ function toWindow(range: PendingRange, from: number, to: number): ReadWindow {
 }
 
 /**
- * A capped window goes back as a range cut into equal pieces: as many as the density says it holds
- * (at least the 500 it returned), at least two; null at one second.
+ * A capped window goes back as a range whose windows are shorter than it: it held at least 500, so at
+ * most TARGET/500 of it can hold the target. Within that limit the live density sizes the windows, so
+ * an early estimate does not stay frozen in the limit. null at one second.
  */
-export function planRecut(window: ReadWindow, density: Density): PendingRange | null {
+export function planRecut(window: ReadWindow): PendingRange | null {
   const length = window.to - window.from + 1;
   if (length <= 1) return null;
-  const expected = Math.max(READ_CAP, (density ?? 0) * length);
-  const pieces = Math.max(2, Math.ceil(expected / TARGET_PER_WINDOW));
-  return { ...window, fixed: false, limit: Math.max(1, Math.ceil(length / pieces)) };
+  return { ...window, fixed: false, limit: Math.max(1, Math.min(length - 1, Math.floor((length * TARGET_PER_WINDOW) / READ_CAP))) };
 }
 
 /**
  * The density after a request, near the front where the next windows are cut: records per second of
  * the last complete measured windows (latest first, until they hold a window's worth), so an empty
- * stretch read earlier does not water it down. A capped window says the density there is at least 500
- * per its length. Only capped windows and no complete one with records: unknown again (probe).
- * Nothing measured: keep the old estimate.
+ * stretch read earlier does not water it down. A capped window only limits its own range (planRecut):
+ * taken as a density floor it ratchets the estimate up after every unlucky window. Only capped windows
+ * and no complete one with records: unknown again (probe). Nothing measured: keep the old estimate.
  */
 export function planDensity(previous: Density, complete: ReadonlyArray<{ window: ReadWindow; records: number }>, capped: readonly ReadWindow[]): Density {
   const length = (w: ReadWindow): number => w.to - w.from + 1;
@@ -150,8 +149,7 @@ export function planDensity(previous: Density, complete: ReadonlyArray<{ window:
     records += c.records;
     seconds += length(c.window);
   }
-  const floor = Math.max(0, ...cappedMeasured.map((w) => READ_CAP / length(w)));
-  if (records > 0) return Math.max(records / seconds, floor);
+  if (records > 0) return records / seconds;
   if (cappedMeasured.length > 0) return null;
   if (seconds > 0) return 0;
   return previous;

@@ -221,7 +221,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       density = planDensity(density, complete, capped);
       for (const window of capped) {
         const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
-        const recut = planRecut(window, density);
+        const recut = planRecut(window);
         if (recut) {
           tally.splits += 1;
           back[at] = recut;

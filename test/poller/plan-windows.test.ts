@@ -7,7 +7,7 @@ describe('window planning', () => {
   it('cuts windows that touch without gap or overlap and cover the range', () => {
     const { windows, rest } = planBatch([range(0, 9_999_999)], 0.001, 10);
     expect(windows).toHaveLength(10);
-    expect(windows[0]).toMatchObject({ from: 0, to: 439_999 });
+    expect(windows[0]).toMatchObject({ from: 0, to: 399_999 });
     for (let i = 1; i < windows.length; i++) expect(windows[i]!.from).toBe(windows[i - 1]!.to + 1);
     expect(rest[0]!.from).toBe(windows.at(-1)!.to + 1);
   });
@@ -19,8 +19,9 @@ describe('window planning', () => {
 
   it('reads a never-tried range whole, and refuses to cut one second', () => {
     expect(planBatch([range(5, 500)], null, 10).windows).toEqual([{ kind: 'modified', from: 5, to: 500, measured: true }]);
-    expect(planRecut({ kind: 'modified', from: 7, to: 7, measured: true }, 1)).toBeNull();
-    expect(planRecut({ kind: 'modified', from: 0, to: 999, measured: true }, null)).toMatchObject({ limit: 500 });
+    expect(planRecut({ kind: 'modified', from: 7, to: 7, measured: true })).toBeNull();
+    expect(planRecut({ kind: 'modified', from: 0, to: 999, measured: true })).toMatchObject({ limit: 800 });
+    expect(planRecut({ kind: 'modified', from: 0, to: 1, measured: true })).toMatchObject({ limit: 1 });
   });
 
   it('estimates the density near the front and forgets it when only capped windows came back', () => {
@@ -33,6 +34,6 @@ describe('window planning', () => {
   it('plans fixed ranges from known start times', () => {
     const starts = Array.from({ length: 1000 }, (_, i) => i * 10);
     const ranges = planRangesFromStarts('start', 0, 20_000, starts);
-    expect(ranges.map((r) => [r.from, r.to])).toEqual([[0, 4399], [4400, 8799], [8800, 20_000]]);
+    expect(ranges.map((r) => [r.from, r.to])).toEqual([[0, 3999], [4000, 7999], [8000, 20_000]]);
   });
 });
