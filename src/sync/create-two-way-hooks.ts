@@ -39,7 +39,8 @@ const key = (calendarKey: string, uid: string): string => `${calendarKey}\u0000$
  * - leaves alone the appointments the pull just wrote to onOffice (their stored version is stale until
  *   the echo is polled), those a person removed (tombstones), and calendar events whose appointment the
  *   poll has not seen yet (a fresh create: the push would otherwise delete the person's event);
- * - renders appointments mapped to a person's event under that event's UID and href;
+ * - renders appointments mapped to a person's event under that event's UID and href, and never deletes
+ *   such an event only because the target's arts/private filters leave its appointment out;
  * - recognises echoes: where the push would rewrite an object only because onOffice now holds what we
  *   wrote there from the calendar, the new rendering is recorded as written and nothing is sent.
  */
@@ -50,6 +51,7 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   const routes = planCalendarRoutes(targetConfig);
   const rules: EventRules = { zone: config.timezone, defaultArt: targetConfig.defaultArt, categoryArts: targetConfig.categoryArts };
   const renderContext: RenderContext = { config, targetConfig, routes, render: createRenderOptions(config, options.now()), revisionOf: (id) => source.getRevision(id) };
+  const unfilteredContext: RenderContext = { ...renderContext, targetConfig: { ...targetConfig, arts: [], private: 'full' } };
   let pulledExcluded: ReadonlySet<number> = new Set();
 
   async function pull(calendars: ReadonlyMap<string, CalendarRef>) {
@@ -76,21 +78,33 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
     return pulled;
   }
 
-  function prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift> }): { desired: DesiredObject[]; known: KnownObject[] } {
+  function prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift>; scope: ReadonlySet<number> | 'all' }): { desired: DesiredObject[]; known: KnownObject[] } {
     const excluded = new Set<number>([...pulledExcluded, ...twoWay.listTombstones(targetConfig.name)]);
-    for (const object of input.known) if (options.appointments.get(object.appointmentId) === undefined) excluded.add(object.appointmentId);
-    let desired = input.desired.filter((object) => !excluded.has(object.appointmentId));
-    const known = input.known.filter((object) => !excluded.has(object.appointmentId));
-
-    for (const mapped of known) {
-      if (isOwnUid(mapped.uid, config.ical.uidDomain)) continue;
-      const inScope = desired.some((object) => object.appointmentId === mapped.appointmentId && object.calendarKey === mapped.calendarKey);
-      if (!inScope) continue;
+    const inScope = (id: number): boolean => input.scope === 'all' || input.scope.has(id);
+    const people = input.known.filter((object) => inScope(object.appointmentId) && !isOwnUid(object.uid, config.ical.uidDomain));
+    for (const object of people) if (options.appointments.get(object.appointmentId) === undefined) excluded.add(object.appointmentId);
+    const protectedKeys = new Set<string>();
+    const wanted = new Set(input.desired.map((object) => key(object.calendarKey, String(object.appointmentId))));
+    const remapped: DesiredObject[] = [];
+    for (const mapped of people) {
+      if (excluded.has(mapped.appointmentId)) continue;
+      const appointmentKey = key(mapped.calendarKey, String(mapped.appointmentId));
       const appointment = source.getAppointment(mapped.appointmentId);
-      desired = desired.filter((object) => !(object.appointmentId === mapped.appointmentId && object.calendarKey === mapped.calendarKey));
-      const object = appointment && renderTwoWayObject(renderContext, appointment, mapped.calendarKey, mapped.uid, mapped.href);
-      if (object) desired.push(object);
+      if (wanted.has(appointmentKey)) {
+        const object = appointment && renderTwoWayObject(renderContext, appointment, mapped.calendarKey, mapped.uid, mapped.href);
+        if (object) remapped.push(object);
+        continue;
+      }
+      // Filtered out by the target's arts/private settings but still routed here: a person's own event is
+      // not deleted for that (only for a deletion, a cancellation under `remove`, or a move to another calendar).
+      if (appointment && renderTwoWayObject(unfilteredContext, appointment, mapped.calendarKey, mapped.uid, mapped.href)) protectedKeys.add(key(mapped.calendarKey, mapped.uid));
     }
+    const replaced = new Set(remapped.map((object) => key(object.calendarKey, String(object.appointmentId))));
+    const desired = [
+      ...input.desired.filter((object) => !excluded.has(object.appointmentId) && !replaced.has(key(object.calendarKey, String(object.appointmentId)))),
+      ...remapped,
+    ];
+    const known = input.known.filter((object) => !excluded.has(object.appointmentId) && !protectedKeys.has(key(object.calendarKey, object.uid)));
 
     const byKey = new Map(known.map((object, index) => [key(object.calendarKey, object.uid), index]));
     for (const object of desired) {

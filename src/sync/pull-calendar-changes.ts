@@ -35,7 +35,8 @@ import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type Ren
  *   once so feeds and other targets follow) or cancels it (cancel); either way the target gets a
  *   tombstone so the push does not put it back.
  * - Read-only, whatever the calendar says (the push restores onOffice's version): occurrences written by
- *   recurrence 'expand' (one occurrence is not the appointment), and private appointments shown as busy-only.
+ *   recurrence 'expand' (one occurrence is not the appointment), and private appointments of ours shown
+ *   as busy-only (a person's own events are always shown to them in full).
  * - A new event (a UID that is not ours and not mapped) becomes an appointment for the calendar's user
  *   (userId, else the route's user). Events that ended before the poll horizon are not imported, nor is an
  *   object without a VEVENT; both are remembered by ETag so they are not read again until they change.
@@ -263,7 +264,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     if (stored.status === 'deleted') return { kind: 'deleted' };
     const appointment = context.readAppointment(known.appointmentId);
     if (!appointment) return { kind: 'unreadable' };
-    if (appointment.private && targetConfig.private === 'busy-only') return { kind: 'read-only' };
+    if (appointment.private && targetConfig.private === 'busy-only' && isOwnUid(known.uid, config.ical.uidDomain)) return { kind: 'read-only' };
     const desired = renderTwoWayObject(context.renderContext, appointment, calendarKey, known.uid, known.href);
     const data = desired ? planObjectData(desired.ics, rules) : null;
     if (desired && desired.hash === known.hash) return { kind: 'present', appointment, data, changed: false };

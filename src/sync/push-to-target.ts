@@ -31,7 +31,7 @@ export interface AppointmentSource {
  */
 export interface PushTwoWay {
   pull(calendars: ReadonlyMap<string, CalendarRef>): Promise<{ readonly changes: ReadonlyMap<string, CalendarChanges> }>;
-  prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift> }): { desired: DesiredObject[]; known: KnownObject[] };
+  prepare(input: { desired: DesiredObject[]; known: KnownObject[]; drift: ReadonlyMap<string, Drift>; scope: ReadonlySet<number> | 'all' }): { desired: DesiredObject[]; known: KnownObject[] };
   finish(plan: SyncPlan, failed: readonly FailedItem[]): void;
 }
 
@@ -188,7 +188,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const rendered = appointments.flatMap(([id, appointment]) =>
     planDesiredObjects(appointment, targetConfig, routes, { ...render, sequence: source.getRevision(id) }),
   );
-  const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: knownAll, drift }) : { desired: rendered, known: knownAll };
+  const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: knownAll, drift, scope }) : { desired: rendered, known: knownAll };
   const plan = planSync({ desired, known, scope, drift });
   options.onPlan?.(plan, calendars);
   const counts = countActions(plan);

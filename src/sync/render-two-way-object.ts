@@ -11,7 +11,8 @@ import { parseTwoWayEvents, planEventData, type EventRules } from './plan-two-wa
  * An appointment that came from a person's event keeps that event's UID and href in the calendar: their
  * phone knows the event by it (alarms, links from mails, invitations it sent), and replacing it with
  * onoffice-<id>@… would make it vanish and reappear as a new event. Such an object is always written
- * as one event with RRULE, whatever ical.recurrence says: the person's client created a series there.
+ * as one event with RRULE, whatever ical.recurrence says: the person's client created a series there;
+ * and in full, whatever `private: busy-only` says: the text is the person's own.
  */
 
 export function isOwnUid(uid: string, uidDomain: string): boolean {
@@ -60,7 +61,9 @@ export function renderTwoWayObject(context: RenderContext, appointment: Appointm
     return planDesiredObjects(appointment, context.targetConfig, context.routes, render).find((object) => object.calendarKey === calendarKey && object.uid === uid) ?? null;
   }
   const own = appointmentUid(appointment.id, context.config.ical.uidDomain);
-  const object = planDesiredObjects(appointment, context.targetConfig, context.routes, { ...render, recurrence: 'rrule' }).find(
+  // The person wrote this event's text into their own calendar: busy-only would overwrite it with 'Busy'.
+  const targetConfig = context.targetConfig.private === 'busy-only' ? { ...context.targetConfig, private: 'full' as const } : context.targetConfig;
+  const object = planDesiredObjects(appointment, targetConfig, context.routes, { ...render, recurrence: 'rrule' }).find(
     (candidate) => candidate.calendarKey === calendarKey && candidate.uid === own,
   );
   if (!object) return null;

@@ -98,7 +98,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     for (const { config: targetConfig, target } of runtime.targets) {
       if (options.shouldStop?.()) break;
       const hooks =
-        targetConfig.twoWay && !options.dryRun
+        targetConfig.twoWay
           ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete })
           : undefined;
       targets.push(

@@ -76,6 +76,23 @@ describe('two-way policies', () => {
     expect(calendar.readObjects(calendarUrl)).toEqual([]);
   });
 
+  it('keeps a person’s event that the target’s filters leave out, and shows it to them in full', async () => {
+    const config = configWith({ arts: ['Besichtigung'], defaultArt: 'Termin', private: 'busy-only' });
+    await sync(config);
+    calendar.putObjectBehindBack(
+      `${calendarUrl}p.ics`,
+      renderPhoneEvent('p@phone', ['DTSTART;TZID=Europe/Berlin:20270115T100000', 'DTEND;TZID=Europe/Berlin:20270115T110000', 'SUMMARY:Zahnarzt', 'CLASS:PRIVATE']),
+    );
+    await sync(config);
+    expect(emulator.data.list()[0]!.elements).toMatchObject({ art: { Termin: 'Termin' }, private: '1', description: 'Zahnarzt' });
+    await sync(config);
+    await sync(config, { full: true });
+    const objects = calendar.readObjects(calendarUrl);
+    expect(objects).toHaveLength(1);
+    expect(objects[0]!.data).toContain('SUMMARY:Zahnarzt');
+    expect(emulator.data.size).toBe(1);
+  });
+
   it('lets the newer side win under newest', async () => {
     const config = configWith({ conflictPolicy: 'newest' });
     await sync(config);

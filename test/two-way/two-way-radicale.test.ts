@@ -191,6 +191,8 @@ describe('two-way calendar on Radicale', () => {
     const edited = await syncWith(config);
     expect(edited.summary.twoWay[0]).toMatchObject({ updated: 1 });
     expect(emulator.data.get(fromOnOffice)!.elements.description).toBe('Notartermin mit Käufer');
+    const echo = await syncWith(config);
+    expect(echo.caldavWrites).toEqual([]);
 
     await phone.remove(decodeURIComponent(notary.href.slice(notary.href.lastIndexOf('/') + 1)));
     const deleted = await syncWith(config);
