@@ -1,9 +1,9 @@
 -- The way back: calendar and ICS-feed changes written to onOffice.
 
--- What a two-way calendar object held when we last wrote it to onOffice (onOffice create/modify data
--- plus `location`, as JSON). A row exists from that write until the appointment's echo has come back
--- through the poll and been recognised as ours; until then the stored appointment may be stale, and
--- this, not the store, says what onOffice holds.
+-- What each object of a two-way calendar held at the last sync, in onOffice's terms (create/modify data
+-- plus `location`, as JSON): written after every write on either side. It is the base both sides are
+-- compared against: the calendar changed if its event differs from it, onOffice changed if the push's
+-- rendering differs from it — which also recognises the echo of our own write to onOffice.
 CREATE TABLE two_way_written (
   calendar_key   TEXT    NOT NULL,
   uid            TEXT    NOT NULL,

@@ -120,7 +120,7 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
       const adopted = { ...mine, hash: object.hash };
       twoWay.transaction(() => {
         caldav.recordWritten(adopted, null);
-        twoWay.dropWritten(mine.calendarKey, mine.uid);
+        twoWay.saveWritten(mine.calendarKey, mine.uid, mine.appointmentId, data);
       });
       known[index] = adopted;
       log.debug({ uid: mine.uid, appointmentId: mine.appointmentId }, 'onOffice returned what the calendar holds (our echo); nothing to write');
@@ -134,9 +134,14 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
     const now = new Map(caldav.listKnownFor(targetConfig.name, new Set(touched.map((action) => action.appointmentId))).map((object) => [key(object.calendarKey, object.uid), object]));
     for (const action of touched) {
       const held = now.get(key(action.calendarKey, action.uid));
-      const done = action.kind === 'delete' ? held === undefined : held?.hash === action.hash;
-      // The calendar now holds the push's rendering, which the recorded hash stands for.
-      if (done) twoWay.dropWritten(action.calendarKey, action.uid);
+      if (action.kind === 'delete') {
+        if (held === undefined) twoWay.dropWritten(action.calendarKey, action.uid);
+        continue;
+      }
+      if (held?.hash !== action.hash) continue;
+      // What the calendar holds now, in onOffice's terms: the base the next pull compares against.
+      const data = planObjectData(action.ics, rules);
+      if (data) twoWay.saveWritten(action.calendarKey, action.uid, action.appointmentId, data);
     }
   }
 

@@ -22,9 +22,10 @@ import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type Ren
  * - "Changed in the calendar" means the server's ETag differs from the one we recorded; every write of
  *   ours records the ETag it got, so our own writes never count. A changed ETag whose event still says
  *   the same (an alarm acknowledged, a server re-serialising) is recorded and nothing is written.
- * - "Changed in onOffice" means the push would now write something else than the calendar holds. Until
- *   the echo of our own write to onOffice has been polled, the stored appointment is stale; what we wrote
- *   (two_way_written) is what onOffice holds then, and an echo equal to it is no change.
+ * - "Changed in onOffice" means the push would now render something else than the calendar held at the
+ *   last sync (two_way_written, saved after every write on either side). Until the echo of our own write
+ *   to onOffice has been polled, the stored appointment is stale and renders what the push last wrote,
+ *   so it counts as unchanged; the echo itself equals the base and is no change either.
  * - Both changed: conflictPolicy decides. onoffice-wins leaves the object to the push, which overwrites
  *   it; caldav-wins sends the calendar's version (every field that differs from onOffice's); newest
  *   compares LAST-MODIFIED (else DTSTAMP) with `modified`, onOffice winning ties and events without

@@ -93,6 +93,20 @@ describe('two-way policies', () => {
     expect(emulator.data.size).toBe(1);
   });
 
+  it('does not take a touch without a change (an acknowledged alarm) for an edit, even under caldav-wins', async () => {
+    const config = configWith({ conflictPolicy: 'caldav-wins' });
+    await sync(config);
+    const id = emulator.data.insert({ start_dt: '2027-01-20 09:00:00', end_dt: '2027-01-20 10:00:00', description: 'Aus onOffice', user_ids: [53] });
+    await sync(config);
+    const [object] = calendar.readObjects(calendarUrl);
+    emulator.data.update(id, { description: 'Aus onOffice, geändert' });
+    calendar.putObjectBehindBack(object!.href, object!.data.replace('END:VEVENT', 'X-MOZ-LASTACK:20261121T100000Z\r\nEND:VEVENT'));
+    const summary = await sync(config);
+    expect(summary.twoWay[0]).toMatchObject({ conflicts: 0, updated: 0 });
+    expect(emulator.data.get(id)!.elements.description).toBe('Aus onOffice, geändert');
+    expect(calendar.readObjects(calendarUrl)[0]!.data).toContain('SUMMARY:Aus onOffice\\, geändert');
+  });
+
   it('lets the newer side win under newest', async () => {
     const config = configWith({ conflictPolicy: 'newest' });
     await sync(config);
