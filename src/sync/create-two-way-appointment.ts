@@ -92,8 +92,8 @@ export async function createTwoWayAppointment(context: CreateContext, request: C
   }
 }
 
-/** The appointment a lost create made, or null. */
-async function findLostCreate(context: CreateContext, write: AppointmentWrite, startedAt: string): Promise<number | null> {
+/** The appointment a pending (lost) create made, or null when it made none. */
+export async function findLostCreate(context: CreateContext, write: AppointmentWrite, startedAt: string): Promise<number | null> {
   const data = write.data;
   const start = String(data.start_dt ?? '');
   const day = DateTime.fromFormat(start.slice(0, 10), 'yyyy-MM-dd');

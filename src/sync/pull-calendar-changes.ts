@@ -3,12 +3,12 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget, type RemoteObject } from '../caldav/calendar-target.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { Logger } from '../log/create-logger.js';
-import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
+import type { AppointmentWrite, OnOfficeClient } from '../onoffice/onoffice-client.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
-import type { TwoWayData, TwoWayRepository } from '../store/two-way-repository.js';
+import type { CreationRecord, TwoWayData, TwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
-import { createTwoWayAppointment, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
+import { createTwoWayAppointment, findLostCreate, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
 import type { CalendarRoute } from './plan-desired-objects.js';
 import { hashIcs } from './plan-desired-objects.js';
 import type { KnownObject } from './plan-sync.js';
@@ -181,7 +181,7 @@ async function pullCalendar(
       else {
         twoWay.clearHref(calendarKey, candidate.href);
         for (const pending of twoWay.listPendingCreations(calendarKey)) {
-          if (pending.href !== null && normaliseHref(pending.href, calendar.url) === candidate.href) step.dropVanishedIntent(pending.uid, pending.recurrenceId);
+          if (pending.href !== null && normaliseHref(pending.href, calendar.url) === candidate.href) await step.settleVanishedIntent(pending);
         }
       }
     } catch (error) {
@@ -375,6 +375,11 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     const master = events.find((event) => !event.recurrenceid);
     if (!master) {
       twoWay.markHref(calendarKey, href, object.etag, 'ignored', events.length === 0 ? 'holds no VEVENT' : 'holds only occurrence overrides without their series');
+      const [override] = events;
+      if (override) {
+        const message = 'the calendar object holds only changed occurrences of a series that is not in it; onOffice cannot represent them alone and they were not imported';
+        if (twoWay.report({ source: calendarKey, uid: override.uid, kind: 'unsupported', appointmentId: null, message })) log.warn({ uid: override.uid, href }, message);
+      }
       return;
     }
     // Ours without a record (a lost state database): the push's create meets it and takes it over.
@@ -418,12 +423,22 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     }
   }
 
-  function dropVanishedIntent(uid: string, recurrenceId: string): void {
-    // The event is gone; an appointment the lost create may have made is not ours to guess at any more.
-    twoWay.dropCreation(calendarKey, uid, recurrenceId);
-    twoWay.report({ source: calendarKey, uid, recurrenceId, kind: 'failed', appointmentId: null, message: 'a create whose outcome was unknown was not resolved because the event was deleted from the calendar; check onOffice for a stray appointment' });
-    log.warn({ uid }, 'event with an unresolved create was deleted from the calendar');
+  /** The event of a create with unknown outcome is gone: an appointment it made goes the way of the event. */
+  async function settleVanishedIntent(pending: CreationRecord): Promise<void> {
+    const found = await findLostCreate(createContext, pending.write as unknown as AppointmentWrite, pending.startedAt);
+    if (found !== null) {
+      if (targetConfig.deleteAction === 'cancel') {
+        await client.modifyAppointment(found, { data: { status: 'canceled' } });
+      } else {
+        await client.deleteAppointment(found);
+        context.appointments.markDeleted([found]);
+      }
+      twoWay.addTombstone(targetConfig.name, found);
+      counts.deleted += 1;
+    }
+    twoWay.dropCreation(calendarKey, pending.uid, pending.recurrenceId);
+    log.info({ uid: pending.uid, appointmentId: found }, 'event with a create of unknown outcome was deleted from the calendar; settled');
   }
 
-  return { pullEdited, pullDeleted, pullNew, dropVanishedIntent };
+  return { pullEdited, pullDeleted, pullNew, settleVanishedIntent };
 }

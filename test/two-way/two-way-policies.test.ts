@@ -9,7 +9,7 @@ import { openStateStore } from '../../src/store/open-state-store.js';
 import { createTwoWayRepository, readTwoWayStatus } from '../../src/store/two-way-repository.js';
 import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
-import { renderPhoneEvent } from './two-way-fixture.js';
+import { createAnswerLosingFetch, renderPhoneEvent } from './two-way-fixture.js';
 
 /**
  * Policies that need many variations, against the in-memory calendar (same contract as Radicale, see
@@ -33,9 +33,9 @@ describe('two-way policies', () => {
       caldav: [{ name: 'phone', url: home, twoWay: true, userId: 53, ...extra }],
     });
 
-  const sync = async (config: Config, options: SyncOptions = {}) => {
+  const sync = async (config: Config, options: SyncOptions & { onofficeFetch?: typeof fetch } = {}) => {
     const store = openStateStore(config.stateDb);
-    const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret, retries: 0 });
+    const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret, retries: 0, fetch: options.onofficeFetch });
     try {
       return await runSync({ config, logger: createSilentLogger(), store, client, targets: [{ config: config.caldav[0]!, target: calendar }], now: () => new Date() }, options);
     } finally {
@@ -144,6 +144,22 @@ describe('two-way policies', () => {
     const forced = await sync(config, { forceDelete: true });
     expect(forced.twoWay[0]).toMatchObject({ deleted: 5 });
     expect(emulator.data.size).toBe(0);
+  });
+
+  it('removes what a create of unknown outcome made when the event is deleted before the next run', async () => {
+    const config = configWith({});
+    await sync(config);
+    putPhoneEvent('e.ics', 'e@phone', 'Termin E');
+    const lost = await sync(config, { onofficeFetch: createAnswerLosingFetch('create') });
+    expect(lost.failed.map((item) => item.action)).toEqual(['create']);
+    expect(emulator.data.size).toBe(1);
+    calendar.deleteObjectBehindBack(`${calendarUrl}e.ics`);
+    const settled = await sync(config);
+    expect(settled.twoWay[0]).toMatchObject({ deleted: 1, created: 0 });
+    expect(emulator.data.size).toBe(0);
+    await sync(config);
+    expect(emulator.data.size).toBe(0);
+    expect(calendar.readObjects(calendarUrl)).toEqual([]);
   });
 
   it('reports a confirmation a killed run left pending and never sends it again', async () => {
