@@ -4,6 +4,7 @@ import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
 import { startFaultProxy, type FaultProxyFaults } from '../support/fault-proxy.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
+import { insertFresh } from './mutate-emulator.js';
 import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, writeConfigFile, type CliResult } from './fault-harness.js';
 
 /**
@@ -61,13 +62,13 @@ describe('CalDAV answering with faults', () => {
         }
         expect(proxy.counts[testCase.counted]).toBeGreaterThan(0);
         // A new object appears while the faults go on, and one more after: both must arrive.
-        emulator.data.insertMany(generateAppointments({ count: 2, seed: 300 + testCase.seed }));
+        insertFresh(emulator, generateAppointments({ count: 2, seed: 300 + testCase.seed }));
 
         proxy.clearFaults();
         const recovered = await runCli(['sync', '--full', '--config', file]);
         expect(recovered.code, describeResult(recovered)).toBe(0);
         const { problems, objects, expected } = await findCalendarProblems(direct.config, emulator);
-        expect(problems).toEqual([]);
+        expect(problems, problems.join("\n")).toEqual([]);
         expect(objects).toBe(expected);
         expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
         console.info(`caldav ${testCase.name}: exits ${outcomes.join(', ')} then 0; proxy ${JSON.stringify(proxy.counts)}; calendar ${objects} = ${expected}`);

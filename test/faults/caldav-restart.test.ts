@@ -3,6 +3,7 @@ import { generateAppointments } from '../../src/emulator/generate-appointments.j
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { startRestartableRadicale, type RestartableServer } from '../support/caldav-servers.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
+import { insertFresh } from './mutate-emulator.js';
 import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, sleep, spawnCli, writeConfigFile } from './fault-harness.js';
 
 /**
@@ -37,7 +38,7 @@ describe('CalDAV server killed and restarted', () => {
 
   const expectExact = async (): Promise<void> => {
     const { problems, objects, expected } = await findCalendarProblems(check.config, emulator);
-    expect(problems).toEqual([]);
+    expect(problems, problems.join("\n")).toEqual([]);
     expect(objects).toBe(expected);
     expect(readJournal(`${temp.dir}/state.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
   };
@@ -56,7 +57,7 @@ describe('CalDAV server killed and restarted', () => {
         expect(`${result.stdout}\n${result.stderr}`, describeResult(result)).toMatch(/CalDAV server unreachable|ECONNREFUSED|other side closed|socket/i);
       }
       outcomes.push(String(result.code));
-      emulator.data.insertMany(generateAppointments({ count: 20, seed: killAfterMs }));
+      insertFresh(emulator, generateAppointments({ count: 20, seed: killAfterMs }));
     }
     const recovered = await runCli(['sync', '--config', file]);
     expect(recovered.code, describeResult(recovered)).toBe(0);

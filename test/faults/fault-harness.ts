@@ -34,7 +34,8 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
+/** Starts the CLI; `stdout()` is what it printed so far (the last 20,000 characters). */
+export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string } {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -44,7 +45,7 @@ export function spawnCli(args: readonly string[], extraEnv: Record<string, strin
   const result = new Promise<CliResult>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, result };
+  return { child, result, stdout: () => stdout };
 }
 
 export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
@@ -120,6 +121,7 @@ export async function findCalendarProblems(config: Config, emulator: Emulator): 
 
 /** Rows the journal and the lock left in the state database (read-only, so a live run is not disturbed). */
 export function readJournal(stateDb: string): { outbox: number; failures: number; locks: number; objects: number } {
+  if (!existsSync(stateDb)) return { outbox: 0, failures: 0, locks: 0, objects: 0 };
   const db = new Database(stateDb, { readonly: true, fileMustExist: true });
   try {
     const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -80,7 +80,7 @@ describe('kill -9 of sync', () => {
     expect(full.code, describeResult(full)).toBe(0);
 
     const { problems, objects, expected } = await findCalendarProblems(config, emulator);
-    expect(problems).toEqual([]);
+    expect(problems, problems.join("\n")).toEqual([]);
     expect(objects).toBe(expected);
     expect(readJournal(`${temp.dir}/state.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
 

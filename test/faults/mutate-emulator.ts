@@ -1,4 +1,5 @@
 import type { SeededRandom } from '../../src/emulator/create-seeded-random.js';
+import { formatUtcTimestamp, type EmulatorElements } from '../../src/emulator/emulator-database.js';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 
@@ -9,6 +10,11 @@ export interface Mutation {
   add: number;
   /** Seed of the added appointments. */
   seed: number;
+}
+
+/** Adds appointments as onOffice would: `modified` is now (the generator dates them in its past). */
+export function insertFresh(emulator: Emulator, partials: readonly Partial<EmulatorElements>[]): number[] {
+  return emulator.data.insertMany(partials, { modified: formatUtcTimestamp(Date.now()) });
 }
 
 const shiftHour = (wallTime: string, hours: number): string => {
@@ -43,6 +49,6 @@ export function mutateEmulator(emulator: Emulator, random: SeededRandom, mutatio
   }
   for (const record of take(mutation.cancel)) emulator.data.cancel(record.id);
   for (const record of take(mutation.remove)) emulator.data.remove(record.id);
-  emulator.data.insertMany(generateAppointments({ count: mutation.add, seed: 10_000 + mutation.seed }));
+  insertFresh(emulator, generateAppointments({ count: mutation.add, seed: 10_000 + mutation.seed }));
   return mutation.modify + mutation.cancel + mutation.remove + mutation.add;
 }

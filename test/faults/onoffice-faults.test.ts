@@ -37,7 +37,7 @@ describe('onOffice answering with faults', () => {
 
   const expectExact = async (name: string, source: Emulator = emulator): Promise<number> => {
     const { problems, objects, expected } = await findCalendarProblems(configFor(name, source).config, source);
-    expect(problems).toEqual([]);
+    expect(problems, problems.join("\n")).toEqual([]);
     expect(objects).toBe(expected);
     expect(readJournal(`${temp.dir}/${name}.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
     return objects;
