@@ -4,7 +4,8 @@ import { generateAppointments } from '../../src/emulator/generate-appointments.j
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
-import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, spawnCli, writeConfigFile } from './fault-harness.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, sleep, spawnCli, writeConfigFile } from './fault-harness.js';
 import { mutateEmulator } from './mutate-emulator.js';
 
 const APPOINTMENTS = 300;
@@ -98,4 +99,41 @@ describe('kill -9 of sync', () => {
         `calendar ${objects} objects = ${expected} expected`,
     );
   }, 240_000);
+  it('removes an object whose create was in flight at the kill when the appointment is gone by the next run', async () => {
+    // Every PUT reaches Radicale but its answer never comes back: at the kill, the objects exist on the
+    // server while the state knows only the journal rows.
+    const proxy = await startFaultProxy({ target: radicale.url, seed: 5, faults: { timeoutRate: 1, afterForwardShare: 1, methods: ['PUT'] } });
+    try {
+      const flight = await startEmulator({ port: 0, seed: 22 });
+      try {
+        flight.data.insertMany(generateAppointments({ count: 12, seed: 22 }).map((elements) => ({ ...elements, abgesagt: false, status: 'active' as const })));
+        const credentials = { emulator: flight, username: radicale.username, password: radicale.password, stateDb: `${temp.dir}/in-flight.db`, target: { calendar: 'in-flight' } };
+        const { file } = writeConfigFile(temp.dir, createRawConfig({ ...credentials, caldavUrl: proxy.url }), 'in-flight.yaml');
+        const direct = writeConfigFile(temp.dir, createRawConfig({ ...credentials, caldavUrl: radicale.url }), 'in-flight-direct.yaml');
+        const run = spawnCli(['sync', '--config', file]);
+        for (let waited = 0; readJournal(`${temp.dir}/in-flight.db`).outbox === 0 && waited < 100; waited += 1) await sleep(100);
+        await sleep(500);
+        run.child.kill('SIGKILL');
+        await run.result;
+        const inFlight = readJournal(`${temp.dir}/in-flight.db`).outbox;
+        expect(inFlight).toBeGreaterThan(0);
+        expect((await findCalendarProblems(direct.config, flight)).objects).toBeGreaterThan(0);
+
+        for (const record of flight.data.list()) flight.data.cancel(record.id);
+        proxy.clearFaults();
+        const next = await runCli(['sync', '--config', file]);
+        expect(next.code, describeResult(next)).toBe(0);
+        const full = await runCli(['sync', '--full', '--config', file]);
+        expect(full.code, describeResult(full)).toBe(0);
+        const { problems, objects } = await findCalendarProblems(direct.config, flight);
+        expect(problems, problems.join('\n')).toEqual([]);
+        expect(objects).toBe(0);
+        expect(readJournal(`${temp.dir}/in-flight.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+      } finally {
+        await flight.close();
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
