@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { parseIcsObjects } from '../ical/parse-ics-objects.js';
 import type { Config, ImportConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
@@ -8,7 +9,7 @@ import type { TwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
 import { createTwoWayAppointment, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
 import { IcsImportEmptyFeedError, IcsImportFetchError } from './import-ics-errors.js';
-import { mergeTwoWayData, parseTwoWayEvents, planCreateWrite, planEventData, planModifyWrite, type PlannedEvent } from './plan-two-way-write.js';
+import { mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type PlannedEvent } from './plan-two-way-write.js';
 
 /*
  * ICS imports: a booking tool's feed as a source of onOffice appointments. Readings:
@@ -100,7 +101,7 @@ async function importFeed(options: ImportIcsFeedsOptions, feed: ImportConfig, re
   }
   if (response.status !== 200) throw new IcsImportFetchError(feed.name, origin, response.status, '');
 
-  const events = parseTwoWayEvents(text);
+  const events = parseIcsObjects(text);
   result.events = events.length;
   const nowIso = options.now().toISOString();
   const horizon = DateTime.fromJSDate(options.now(), { zone: config.timezone }).startOf('day').minus({ days: config.poll.horizonPastDays }).toUTC().toISO()!;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { parseIcsObjects, type VEventLike } from '../ical/parse-ics-objects.js';
+import type { VEventLike } from '../ical/parse-ics-objects.js';
 import { parseVEvent } from '../ical/parse-vevent.js';
 import type { AppointmentWrite } from '../onoffice/onoffice-client.js';
 import type { TwoWayData } from '../store/two-way-repository.js';
@@ -48,11 +48,6 @@ const OPTIONAL_FIELDS = new Set(['art', 'ressources', 'allowTransitTime', 'trans
 const TIME_FIELDS = ['start_dt', 'end_dt', 'ganztags'];
 const RECURRENCE_FIELDS = ['rp_flag', 'rp_type', 'rp_tage', 'rp_beginn_datum', 'rp_ende_status', 'rp_ende_datum', 'rp_exception'];
 const WALL = 'yyyy-MM-dd HH:mm:ss';
-
-/** The events of one calendar object or feed: masters and lone overrides; overrides of a master stay in it. */
-export function parseTwoWayEvents(ics: string): VEventLike[] {
-  return parseIcsObjects(ics);
-}
 
 /** One VEVENT → the normalised data onOffice should hold, with what could not be represented. */
 export function planEventData(vevent: VEventLike, rules: EventRules): PlannedEvent {

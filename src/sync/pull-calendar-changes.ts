@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { parseIcsObjects } from '../ical/parse-ics-objects.js';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget, type RemoteObject } from '../caldav/calendar-target.js';
 import type { Appointment } from '../domain/appointment.js';
@@ -9,10 +10,9 @@ import type { CaldavStateRepository } from '../store/caldav-state-repository.js'
 import type { CreationRecord, TwoWayData, TwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
 import { createTwoWayAppointment, findLostCreate, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
-import type { CalendarRoute } from './plan-desired-objects.js';
-import { hashIcs } from './plan-desired-objects.js';
+import { hashIcs, type CalendarRoute } from './plan-desired-objects.js';
 import type { KnownObject } from './plan-sync.js';
-import { isSameTwoWayData, mergeTwoWayData, parseTwoWayEvents, planCreateWrite, planEventData, planModifyWrite, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
+import { isSameTwoWayData, mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
 import { PullMassDeleteError } from './pull-mass-delete-error.js';
 import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
@@ -299,7 +299,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
       reportConflict(known, 'onoffice', `appointment ${known.appointmentId} was deleted in onOffice and`);
       return;
     }
-    const events = parseTwoWayEvents(object.data ?? '');
+    const events = parseIcsObjects(object.data ?? '');
     const master = events.find((event) => !event.recurrenceid) ?? events[0];
     if (!master) {
       overwrite.push(object);
@@ -371,7 +371,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
 
   async function pullNew(object: RemoteObject): Promise<void> {
     const href = object.href;
-    const events = parseTwoWayEvents(object.data ?? '');
+    const events = parseIcsObjects(object.data ?? '');
     const master = events.find((event) => !event.recurrenceid);
     if (!master) {
       twoWay.markHref(calendarKey, href, object.etag, 'ignored', events.length === 0 ? 'holds no VEVENT' : 'holds only occurrence overrides without their series');

@@ -1,11 +1,12 @@
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
+import { parseIcsObjects } from '../ical/parse-ics-objects.js';
 import type { Appointment } from '../domain/appointment.js';
 import { foldLines } from '../ical/fold-lines.js';
 import { appointmentUid, type RenderOptions } from '../ical/render-event-objects.js';
 import type { TwoWayData } from '../store/two-way-repository.js';
 import { hashIcs, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import type { DesiredObject } from './plan-sync.js';
-import { parseTwoWayEvents, planEventData, type EventRules } from './plan-two-way-write.js';
+import { planEventData, type EventRules } from './plan-two-way-write.js';
 
 /*
  * An appointment that came from a person's event keeps that event's UID and href in the calendar: their
@@ -73,7 +74,7 @@ export function renderTwoWayObject(context: RenderContext, appointment: Appointm
 
 /** The normalised data of the first master VEVENT of an iCalendar text; null when it holds none. */
 export function planObjectData(ics: string, rules: EventRules): TwoWayData | null {
-  const events = parseTwoWayEvents(ics);
+  const events = parseIcsObjects(ics);
   const master = events.find((event) => !event.recurrenceid) ?? events[0];
   return master ? planEventData(master, rules).data : null;
 }
