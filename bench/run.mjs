@@ -1,0 +1,323 @@
+// The benchmark: every comparison measured in this one run, printed as ONE table with the goals next to
+// the figures (a missed goal says so). Imports the compiled code: `npm run build && node bench/run.mjs`.
+//   a. backfill of N generated appointments into Radicale and DAViCal: onoffice-sync (the CLI, end to end)
+//      vs a raw baseline PUTting the same objects with the same concurrency vs vdirsyncer (Debian package)
+//   b. an incremental sync with nothing to do: onOffice requests, CalDAV requests and writes, wall time
+//   c. onOffice API usage: backfill and a 1,200 same-second burst against ceil(N/500); bench/poll-bench.mjs
+//      at 10,000 (BENCH_POLL_SIZES) for the larger shapes
+//   d. peak RSS of the CLI over a state store holding 100,000 appointments
+//   e. the ICS feed: bench/feed-bench.mjs (cold render, 304, cached 200)
+// BENCH_N (default 2000) and BENCH_CONCURRENCY (default 8, DAViCal runs 8 PHP workers) change the sizes.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startDavical, startRadicale } from './bench-servers.mjs';
+
+const repoDir = fileURLToPath(new URL('..', import.meta.url));
+const distDir = resolve(repoDir, 'dist');
+const cliMain = join(distDir, 'cli', 'main.js');
+if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first (npm run bench does)`);
+const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
+
+const { startEmulator } = await importDist('emulator/start-emulator.js');
+const { generateAppointments } = await importDist('emulator/generate-appointments.js');
+const { formatUtcTimestamp } = await importDist('emulator/emulator-database.js');
+const { createCaldavTarget } = await importDist('caldav/calendar-target.js');
+const { parseConfig } = await importDist('config/load-config.js');
+const { createSyncRuntime } = await importDist('sync/create-sync-runtime.js');
+const { runSync } = await importDist('sync/run-sync.js');
+const { createSilentLogger } = await importDist('log/create-logger.js');
+const { createOnOfficeClient } = await importDist('onoffice/onoffice-client.js');
+const { pollChanges, MODIFIED_CURSOR } = await importDist('onoffice/poll-changes.js');
+const { openStateStore } = await importDist('store/open-state-store.js');
+const { parseAppointment } = await importDist('onoffice/parse-appointment.js');
+const { hashAppointmentRecord } = await importDist('onoffice/hash-appointment-record.js');
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const ZONE = 'Europe/Berlin';
+const work = mkdtempSync(join(tmpdir(), 'oos-bench-'));
+const rows = [];
+const started = Date.now();
+
+const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : String(value));
+/** One row; `ok` true/false prints yes/MISSED, undefined prints nothing (no goal). */
+function row(area, measure, value, goal = '', ok = undefined) {
+  rows.push({ area, measure, value, goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
+}
+const log = (message) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)} s] ${message}\n`);
+
+function runNode(args, env = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+function writeConfig(name, caldav, extra = {}) {
+  const raw = {
+    timezone: ZONE,
+    stateDb: join(work, `${name}.db`),
+    logLevel: 'error',
+    onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
+    // The generator dates appointments from its fixed reference 2026-11-01: the horizon reaches back a year.
+    poll: { lagSeconds: 0, horizonPastDays: 365 },
+    caldav: [{ name: 'default', calendar: 'oos', concurrency: CONCURRENCY, ...caldav }],
+    ...extra,
+  };
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(raw, null, 2), { mode: 0o600 });
+  return { file, raw, config: parseConfig(raw) };
+}
+
+/** The raw baseline: plain fetch PUTs of the same objects, `CONCURRENCY` at a time, If-None-Match: *. */
+async function putAll(calendarUrl, objects, server) {
+  const auth = `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`;
+  const queue = [...objects];
+  let failed = 0;
+  const worker = async () => {
+    for (let object = queue.shift(); object; object = queue.shift()) {
+      const response = await fetch(new URL(encodeURIComponent(object.name), calendarUrl), {
+        method: 'PUT',
+        headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8', 'If-None-Match': '*' },
+        body: object.data,
+      });
+      await response.arrayBuffer();
+      if (!response.ok) failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return failed;
+}
+
+function runVdirsyncer(name, calendarUrl, objects, server) {
+  const dir = join(work, `vdirsyncer-${name}`);
+  mkdirSync(join(dir, 'ics'), { recursive: true });
+  mkdirSync(join(dir, 'status'), { recursive: true });
+  for (const object of objects) writeFileSync(join(dir, 'ics', object.name), object.data);
+  const config = join(dir, 'config');
+  writeFileSync(
+    config,
+    `[general]\nstatus_path = "${join(dir, 'status')}/"\n\n[pair bench]\na = "bench_local"\nb = "bench_remote"\ncollections = null\nconflict_resolution = "a wins"\n\n` +
+      `[storage bench_local]\ntype = "filesystem"\npath = "${join(dir, 'ics')}/"\nfileext = ".ics"\n\n` +
+      `[storage bench_remote]\ntype = "caldav"\nurl = "${calendarUrl}"\nusername = "${server.username}"\npassword = "${server.password}"\n`,
+    { mode: 0o600 },
+  );
+  execFileSync('vdirsyncer', ['-c', config, 'discover', 'bench'], { input: 'y\n', stdio: ['pipe', 'ignore', 'pipe'] });
+  const t0 = performance.now();
+  execFileSync('vdirsyncer', ['-c', config, 'sync', 'bench'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return (performance.now() - t0) / 1000;
+}
+
+async function countObjects(target, calendar) {
+  return (await target.listObjects(calendar)).length;
+}
+
+async function benchServer(server) {
+  const name = server.name;
+  log(`${name}: onoffice-sync backfill of ${N}`);
+  const { file, config } = writeConfig(`sync-${name}`, { url: server.url, username: server.username, password: server.password });
+  emulator.log.reset();
+  let t0 = performance.now();
+  const result = await runNode([cliMain, 'sync', '--json', '--config', file]);
+  const syncSeconds = (performance.now() - t0) / 1000;
+  if (result.code !== 0) throw new Error(`onoffice-sync sync into ${name} exited ${result.code}: ${result.stderr}`);
+  const summary = JSON.parse(result.stdout);
+  const backfillRequests = emulator.log.httpRequests;
+  const backfillActions = emulator.log.actions;
+
+  const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password });
+  const synced = await target.ensureCalendar({ path: 'oos', displayName: 'onOffice' });
+  const listed = await target.listObjects(synced);
+  const objects = (await target.fetchObjects(synced, listed.map((object) => object.href))).map((object) => ({
+    name: decodeURIComponent(object.href.slice(object.href.lastIndexOf('/') + 1)),
+    data: object.data,
+  }));
+
+  log(`${name}: raw PUT baseline of ${objects.length}`);
+  const rawCalendar = await target.ensureCalendar({ path: 'raw', displayName: 'raw baseline' });
+  t0 = performance.now();
+  const rawFailed = await putAll(rawCalendar.url, objects, server);
+  const rawSeconds = (performance.now() - t0) / 1000;
+  const rawCount = await countObjects(target, rawCalendar);
+
+  log(`${name}: vdirsyncer of ${objects.length}`);
+  const vdirCalendar = await target.ensureCalendar({ path: 'vdir', displayName: 'vdirsyncer' });
+  const vdirSeconds = runVdirsyncer(name, vdirCalendar.url, objects, server);
+  const vdirCount = await countObjects(target, vdirCalendar);
+
+  const syncRate = summary.created / syncSeconds;
+  const rawRate = rawCount / rawSeconds;
+  const vdirRate = vdirCount / vdirSeconds;
+  const area = `a. backfill ${name}`;
+  row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY})`, `${fmt(syncRate)} obj/s (${summary.created} in ${fmt(syncSeconds)} s)`);
+  row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${rawCount} in ${fmt(rawSeconds)} s${rawFailed ? `, ${rawFailed} failed` : ''})`);
+  row(area, 'vdirsyncer 0.19 sync from a filesystem storage', `${fmt(vdirRate)} obj/s (${vdirCount} in ${fmt(vdirSeconds)} s)`);
+  row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.90', syncRate / rawRate >= 0.9);
+  const vdirGoal = name === 'DAViCal';
+  row(area, 'onoffice-sync / vdirsyncer', fmt(syncRate / vdirRate, 2), vdirGoal ? '>= 1.50' : '', vdirGoal ? syncRate / vdirRate >= 1.5 : undefined);
+  if (vdirCount !== objects.length || rawCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${rawCount}, vdirsyncer ${vdirCount}`, 'equal', false);
+  return { config, backfillRequests, backfillActions, records: summary.read };
+}
+
+async function benchNoChange(config) {
+  log('no-change incremental sync');
+  const runs = [];
+  for (let i = 0; i < 7; i++) {
+    const caldav = [];
+    const countingFetch = (input, init) => {
+      caldav.push(init?.method ?? 'GET');
+      return fetch(input, init);
+    };
+    const runtime = createSyncRuntime(config, createSilentLogger(), { caldavFetch: countingFetch });
+    emulator.log.reset();
+    const t0 = performance.now();
+    await runSync(runtime);
+    const ms = performance.now() - t0;
+    runtime.store.close();
+    runs.push({ ms, onoffice: emulator.log.httpRequests, caldav: caldav.length, writes: caldav.filter((method) => ['PUT', 'DELETE', 'MKCALENDAR', 'MKCOL', 'PROPPATCH'].includes(method)).length });
+  }
+  const measured = runs.slice(2);
+  const median = [...measured].sort((a, b) => a.ms - b.ms)[Math.floor(measured.length / 2)];
+  const onoffice = Math.max(...measured.map((run) => run.onoffice));
+  const writes = Math.max(...measured.map((run) => run.writes));
+  row('b. no-change sync (Radicale)', `wall time, in-process, median of ${measured.length}`, `${fmt(median.ms)} ms`, '< 300 ms', median.ms < 300);
+  row('b. no-change sync (Radicale)', 'onOffice HTTP requests', onoffice, '1', onoffice === 1);
+  row('b. no-change sync (Radicale)', 'CalDAV requests (of which writes)', `${median.caldav} (${writes})`, '0 writes', writes === 0);
+  const cli = await runNode([cliMain, 'sync', '--config', writeConfig('nochange-cli', config.caldav[0]).file]);
+  if (cli.code !== 0) throw new Error(`no-change CLI sync exited ${cli.code}: ${cli.stderr}`);
+}
+
+async function benchBurst(stateDb) {
+  log('1,200 same-second burst');
+  const copy = join(work, 'burst.db');
+  copyFileSync(stateDb, copy);
+  const stamp = formatUtcTimestamp(Date.now());
+  emulator.data.insertMany(generateAppointments({ count: 1200, seed: 77 }), { modified: stamp });
+  const store = openStateStore(copy);
+  const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret });
+  const { config } = writeConfig('burst', { url: 'http://127.0.0.1:9/' });
+  emulator.log.reset();
+  const result = await pollChanges({ client, store, config, now: () => new Date(), logger: createSilentLogger() });
+  store.close();
+  const bound = Math.ceil(1200 / 500);
+  row('c. onOffice API use', '1,200 changes in one second (incremental)', `${emulator.log.httpRequests} requests, ${result.actions} actions, ${result.records} records`, `bound ceil(1200/500) = ${bound}`);
+}
+
+function parseConsoleTable(text) {
+  const lines = text.split('\n').filter((line) => line.startsWith('│'));
+  const cells = (line) => line.split('│').slice(1, -1).map((cell) => cell.trim().replace(/^'(.*)'$/, '$1'));
+  const [header, ...body] = lines;
+  if (!header) return [];
+  const keys = cells(header);
+  return body.map((line) => Object.fromEntries(cells(line).map((cell, index) => [keys[index], cell])));
+}
+
+async function benchPollShapes() {
+  const sizes = process.env.BENCH_POLL_SIZES ?? '10000';
+  log(`poll-bench at ${sizes}`);
+  const result = await runNode([join(repoDir, 'bench', 'poll-bench.mjs')], { BENCH_SIZES: sizes, DIST_DIR: distDir });
+  if (result.code !== 0) throw new Error(`bench/poll-bench.mjs exited ${result.code}: ${result.stderr}`);
+  for (const entry of parseConsoleTable(result.stdout)) {
+    row(
+      'c. onOffice API use',
+      `poll-bench N=${entry.N} ${entry.modified} ${entry.phase}`,
+      `${entry['HTTP requests']} requests, ${entry.actions} actions, ${entry.records} records, ${entry['wall ms']} ms`,
+      `bound ceil(N/500) = ${entry['ceil(N/500)']} (actions/bound ${entry['actions/bound']})`,
+    );
+  }
+}
+
+async function benchRss() {
+  const count = 100_000;
+  log(`peak RSS over ${count} stored appointments (building the store)`);
+  const path = join(work, 'rss.db');
+  const store = openStateStore(path);
+  const batch = [];
+  const flush = () => {
+    store.appointments.upsertRecords(batch.map((record) => ({ record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, ZONE) })));
+    batch.length = 0;
+  };
+  generateAppointments({ count, seed: 9 }).forEach((elements, index) => {
+    batch.push({ id: index + 1, type: 'calendar', elements });
+    if (batch.length === 5000) flush();
+  });
+  flush();
+  store.cursors.set(MODIFIED_CURSOR, formatUtcTimestamp(Date.now() - 60_000));
+  store.close();
+  const empty = await startEmulator({ port: 0 });
+  try {
+    const raw = {
+      timezone: ZONE,
+      stateDb: path,
+      logLevel: 'error',
+      onoffice: { url: empty.url, token: empty.token, secret: empty.secret },
+      poll: { lagSeconds: 0, horizonPastDays: 365 },
+      caldav: [{ name: 'default', url: 'http://127.0.0.1:9/' }],
+    };
+    const file = join(work, 'rss.yaml');
+    writeFileSync(file, JSON.stringify(raw), { mode: 0o600 });
+    for (const [label, args] of [
+      ['status --json', ['status', '--json']],
+      ['sync --dry-run (plans all 100k objects)', ['sync', '--dry-run']],
+    ]) {
+      log(`peak RSS: ${label}`);
+      const rssFile = join(work, 'rss.json');
+      const t0 = performance.now();
+      const result = await runNode(['--import', pathToFileURL(join(repoDir, 'bench', 'report-rss.mjs')).href, cliMain, ...args, '--config', file], { BENCH_RSS_FILE: rssFile });
+      const seconds = (performance.now() - t0) / 1000;
+      if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
+      const { maxRssKb } = JSON.parse(readFileSync(rssFile, 'utf8'));
+      row('d. peak RSS, 100k stored', `onoffice-sync ${label}`, `${fmt(maxRssKb / 1024, 0)} MB (${fmt(seconds)} s)`);
+    }
+  } finally {
+    await empty.close();
+  }
+}
+
+async function benchFeed() {
+  log('feed-bench');
+  const result = await runNode([join(repoDir, 'bench', 'feed-bench.mjs')], { DIST_DIR: distDir, BENCH_REQUESTS: process.env.BENCH_REQUESTS ?? '200' });
+  if (result.code !== 0) throw new Error(`bench/feed-bench.mjs exited ${result.code}: ${result.stderr}`);
+  for (const entry of parseConsoleTable(result.stdout)) {
+    row('e. ICS feed (5,000 stored)', entry.what, `${entry.ms} ms${entry.note ? ` (${entry.note})` : ''}`, entry.goal ? `${entry.goal} ms` : '', entry.met ? entry.met === 'yes' : undefined);
+  }
+}
+
+const emulator = await startEmulator({ port: 0, seed: 3 });
+emulator.data.insertMany(generateAppointments({ count: N, seed: 3 }));
+try {
+  const radicale = await startRadicale();
+  let radicaleRun;
+  try {
+    radicaleRun = await benchServer(radicale);
+    await benchNoChange(radicaleRun.config);
+  } finally {
+    await radicale.stop();
+  }
+  row('c. onOffice API use', `backfill of ${N} (${radicaleRun.records} records read)`, `${radicaleRun.backfillRequests} requests, ${radicaleRun.backfillActions} actions`, `bound ceil(${N}/500) = ${Math.ceil(N / 500)}`);
+  log('DAViCal: starting (PostgreSQL + PHP, 8 workers)');
+  const davical = await startDavical(8);
+  try {
+    await benchServer(davical);
+  } finally {
+    await davical.stop();
+  }
+  await benchBurst(radicaleRun.config.stateDb);
+  await benchPollShapes();
+  await benchRss();
+  await benchFeed();
+} finally {
+  await emulator.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`onoffice-sync benchmark: N=${N}, concurrency ${CONCURRENCY}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s`);
+console.table(rows);
