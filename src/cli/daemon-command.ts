@@ -30,10 +30,10 @@ export function createDaemonCommand(): Command {
         try {
           const summary = await runSync(runtime, { kind, shouldStop });
           const counts = summaryCounts(summary);
-          metrics.items.inc({ action: 'create' }, counts.created ?? 0);
-          metrics.items.inc({ action: 'update' }, counts.updated ?? 0);
-          metrics.items.inc({ action: 'delete' }, counts.deleted ?? 0);
-          metrics.failures.inc(counts.failed ?? 0);
+          metrics.items.inc({ action: 'create' }, counts.created);
+          metrics.items.inc({ action: 'update' }, counts.updated);
+          metrics.items.inc({ action: 'delete' }, counts.deleted);
+          metrics.failures.inc(counts.failed);
           metrics.quarantined.set(summary.quarantined);
           return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
         } catch (error) {

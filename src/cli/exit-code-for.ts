@@ -6,7 +6,8 @@
  *   1  the run failed or some items could not be written (they are listed)
  *   2  configuration or authentication problem: fix the setup, retrying will not help
  *   3  another run holds the lock
- *   4  the mass-delete guard stopped the run (re-run with --force-delete if the deletions are real)
+ *   4  a mass-delete guard stopped the run: too many appointments vanished from onOffice, or too many
+ *      events from a two-way calendar (re-run with --force-delete if the deletions are real)
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -27,6 +28,6 @@ export function exitCodeFor(error: unknown): number {
   const name = error instanceof Error ? error.name : '';
   if (SETUP_ERRORS.has(name)) return EXIT_SETUP;
   if (name === 'LockHeldError') return EXIT_LOCKED;
-  if (name === 'MassDeleteGuardError') return EXIT_GUARD;
+  if (name === 'MassDeleteGuardError' || name === 'PullMassDeleteError') return EXIT_GUARD;
   return EXIT_FAILED;
 }

@@ -101,6 +101,12 @@ function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableS
       `calendars: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.skipped} unchanged, ${counts.failed} failed ` +
       `in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
   );
+  if (counts.backCreated + counts.backUpdated + counts.backDeleted + counts.conflicts + counts.unsupported > 0) {
+    out.write(
+      `  back to onOffice: ${counts.backCreated} created, ${counts.backUpdated} updated, ${counts.backDeleted} deleted, ` +
+        `${counts.confirmations} confirmation(s) sent, ${counts.conflicts} conflict(s) resolved, ${counts.unsupported} event(s) with parts onOffice cannot hold (see status)\n`,
+    );
+  }
   if (summary.quarantined > 0) out.write(`  ${summary.quarantined} onOffice record(s) are in quarantine: see \`onoffice-sync status\`\n`);
   for (const item of summary.failed) out.write(`  failed: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
 }

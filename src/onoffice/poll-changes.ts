@@ -86,6 +86,8 @@ export interface PollChangesOptions {
   readonly full?: boolean;
   /** Pass the mass-delete guard. */
   readonly forceDelete?: boolean;
+  /** Write a row of its own in the run log (default true); runSync records the whole run instead. */
+  readonly recordRun?: boolean;
   /** Called after each committed batch (a good moment for the run lock's heartbeat). */
   readonly onProgress?: (progress: PollProgress) => void;
 }
@@ -139,7 +141,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
 
   const startCursor = store.cursors.get(MODIFIED_CURSOR);
   const mode: PollMode = startCursor === undefined ? 'backfill' : options.full ? 'full' : 'incremental';
-  const runId = store.runs.start(`poll:${mode}`);
+  const runId = options.recordRun === false ? null : store.runs.start(`poll:${mode}`);
 
   const participants: ReadCalendarParams = poll.allusers
     ? { allusers: true }
@@ -330,7 +332,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     }
     if (options.full && swept) tally.deleted = markVanished(swept, seen);
     const result: PollResult = { mode, cursor: cursor === null ? null : formatSeconds(cursor), overflowSeconds, ...tally };
-    store.runs.finish(runId, { counts: { ...result } });
+    if (runId !== null) store.runs.finish(runId, { counts: { ...result } });
     log.info(
       { mode, requests: tally.requests, actions: tally.actions, records: tally.records, created: tally.created, updated: tally.updated, deleted: tally.deleted, quarantined: tally.quarantined, cursor: result.cursor },
       'onOffice changes read',
@@ -338,7 +340,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     return result;
   } catch (error) {
     try {
-      store.runs.finish(runId, { counts: { mode, ...tally }, error: error instanceof Error ? error.message : String(error) });
+      if (runId !== null) store.runs.finish(runId, { counts: { mode, ...tally }, error: error instanceof Error ? error.message : String(error) });
     } catch (logError) {
       log.error({ err: logError }, 'could not record the failed run');
     }

@@ -82,7 +82,11 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       logger,
       full,
       forceDelete: options.forceDelete,
-      onProgress: options.onProgress,
+      recordRun: false,
+      onProgress: (progress) => {
+        lock.heartbeat();
+        options.onProgress?.(progress);
+      },
     });
     const repository = createCaldavStateRepository(store.db, runtime.now);
     const source = createAppointmentSource(store.appointments, config.timezone);
@@ -124,7 +128,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const cursor = store.cursors.get('onoffice:modified');
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
     const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
-    store.runs.finish(runId, { counts: summaryCounts(summary), error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
+    store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, 'sync run finished');
     return summary;
   } catch (error) {
@@ -137,7 +141,25 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
 }
 
 /** The flat counts of one run: the summary line, the run log and the metrics all use these. */
-export function summaryCounts(summary: Pick<SyncSummary, 'poll' | 'targets' | 'failed' | 'quarantined'> & Partial<Pick<SyncSummary, 'twoWay' | 'imports'>>): Record<string, number> {
+export interface SummaryCounts {
+  readonly read: number;
+  readonly changed: number;
+  readonly markedDeleted: number;
+  readonly quarantined: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly backCreated: number;
+  readonly backUpdated: number;
+  readonly backDeleted: number;
+  readonly conflicts: number;
+  readonly unsupported: number;
+  readonly confirmations: number;
+}
+
+export function summaryCounts(summary: Pick<SyncSummary, 'poll' | 'targets' | 'failed' | 'quarantined'> & Partial<Pick<SyncSummary, 'twoWay' | 'imports'>>): SummaryCounts {
   const sum = (pick: (target: PushResult) => number): number => summary.targets.reduce((total, target) => total + pick(target), 0);
   const back = [...(summary.twoWay ?? []), ...(summary.imports ?? [])];
   const sumBack = (pick: (result: TwoWayCounts | ImportResult) => number): number => back.reduce((total, result) => total + pick(result), 0);
