@@ -1,22 +1,26 @@
-// ICS feed benchmark: the cold render of a 5,000-appointment feed, the re-render after one changed
-// appointment, and the cost of a 304 and of a cached 200 over loopback HTTP. Imports the compiled code:
+// ICS feed benchmark: the cold render of a 5,000-appointment feed with an empty cache (the first ever)
+// and with a warm cache (a new handler, and a new process), the re-render after one changed appointment,
+// and the cost of a 304 and of a cached 200 over loopback HTTP. Imports the compiled code:
 //   npx tsc -p tsconfig.json --outDir /tmp/oos-dist-feed && DIST_DIR=/tmp/oos-dist-feed node bench/feed-bench.mjs
 // BENCH_REQUESTS (default 300) sets how many requests each median is taken over.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DateTime } from 'luxon';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = resolve(process.env.DIST_DIR ?? './dist');
 const migrationsDir = resolve(process.env.MIGRATIONS_DIR ?? join(repoDir, 'migrations'));
 const requests = Number(process.env.BENCH_REQUESTS ?? 300);
+// Set by this script when it runs itself as the "new process": one GET over the given state db.
+const childDb = process.env.FEED_BENCH_CHILD_DB;
 const GOALS = { coldMs: 100, notModifiedMs: 2, cachedMs: 2 };
 
 // A dist dir outside the repo cannot resolve the dependencies; point it at the repo's node_modules.
-if (relative(repoDir, distDir).startsWith('..') && !existsSync(join(distDir, 'node_modules'))) {
+if (!childDb && relative(repoDir, distDir).startsWith('..') && !existsSync(join(distDir, 'node_modules'))) {
   symlinkSync(join(repoDir, 'node_modules'), join(distDir, 'node_modules'), 'dir');
   console.log(`linked ${join(distDir, 'node_modules')} -> ${join(repoDir, 'node_modules')}`);
 }
@@ -29,31 +33,20 @@ const { hashAppointmentRecord } = await importDist('onoffice/hash-appointment-re
 const { parseConfig } = await importDist('config/load-config.js');
 const { createFeedTokenRepository } = await importDist('feed/feed-token-repository.js');
 const { startFeedServer } = await importDist('feed/start-feed-server.js');
-const { createSilentLogger } = await importDist('log/create-logger.js');
-const { createFeedCandidates } = await importDist('feed/create-feed-candidates.js');
-const { planFeedWindow, selectFeedAppointments } = await importDist('feed/select-feed-appointments.js');
-const { renderFeed } = await importDist('feed/render-feed.js');
+const { createLogger, createSilentLogger } = await importDist('log/create-logger.js');
 
 const zone = 'Europe/Berlin';
 const now = () => new Date(GENERATOR_REFERENCE);
-const dir = mkdtempSync(join(tmpdir(), 'oos-feed-bench-'));
-const store = openStateStore(join(dir, 'state.db'), { now, migrationsDir });
-const toUpsert = (record) => ({ record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, zone) });
-const records = generateAppointments({ count: 5000, seed: 5 }).map((elements, index) => ({ id: index + 1, type: 'calendar', elements }));
-store.appointments.upsertRecords(records.map(toUpsert));
-
 // The generator spreads starts from 90 days before to two years after its reference: the window holds them all.
 const config = parseConfig({
   onoffice: { token: 'bench', secret: 'bench' },
   timezone: zone,
   feeds: [{ name: 'bench', pastDays: 120, futureDays: 800, includeCancelled: true, privateAppointments: 'full' }],
 });
-const token = createFeedTokenRepository(store.db).create('bench');
-const path = `/feeds/bench.ics?token=${token}`;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const unlimited = { burst: 1e9, perSecond: 1e9 };
 
-function get(base, headers = {}) {
+function get(base, path, headers = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     const req = request(`${base}${path}`, { agent, headers }, (res) => {
@@ -69,6 +62,44 @@ function get(base, headers = {}) {
   });
 }
 
+/** The 'feed rendered' log lines, for how many records a render parsed and how many events it rendered. */
+function createRenderLog() {
+  const lines = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        const parsed = JSON.parse(line);
+        if (parsed.msg === 'feed rendered') lines.push(parsed);
+      }
+      callback();
+    },
+  });
+  return { logger: createLogger({ level: 'info', destination }), lines };
+}
+
+if (childDb) {
+  // The new process: a handler over a state db whose cache the parent warmed; one cold GET.
+  const store = openStateStore(childDb, { now, migrationsDir });
+  const token = process.env.FEED_BENCH_CHILD_TOKEN;
+  const log = createRenderLog();
+  const server = await startFeedServer({ store, config, logger: log.logger, now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
+  const answer = await get(server.url, `/feeds/bench.ics?token=${token}`);
+  await server.close();
+  agent.destroy();
+  store.close();
+  console.log(JSON.stringify({ ms: answer.ms, etag: answer.headers.etag, render: log.lines[0] }));
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'oos-feed-bench-'));
+const dbPath = join(dir, 'state.db');
+const store = openStateStore(dbPath, { now, migrationsDir });
+const toUpsert = (record) => ({ record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, zone) });
+const records = generateAppointments({ count: 5000, seed: 5 }).map((elements, index) => ({ id: index + 1, type: 'calendar', elements }));
+store.appointments.upsertRecords(records.map(toUpsert));
+const token = createFeedTokenRepository(store.db).create('bench');
+const path = `/feeds/bench.ics?token=${token}`;
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -77,7 +108,7 @@ const median = (values) => {
 async function measureRepeated(base, headers, expectedStatus) {
   const times = [];
   for (let i = 0; i < requests; i++) {
-    const answer = await get(base, headers);
+    const answer = await get(base, path, headers);
     if (answer.status !== expectedStatus) throw new Error(`expected ${expectedStatus}, got ${answer.status}`);
     times.push(answer.ms);
   }
@@ -85,45 +116,55 @@ async function measureRepeated(base, headers, expectedStatus) {
 }
 
 const rows = [];
-const row = (what, ms, goal, note = '') => rows.push({ what, ms: ms.toFixed(2), goal: goal === undefined ? '' : `< ${goal}`, met: goal === undefined ? '' : ms < goal ? 'yes' : 'NO', note });
+const row = (what, ms, goal, note = '') =>
+  rows.push({ what, ms: ms.toFixed(2), goal: goal === undefined ? '' : `< ${goal}`, met: goal === undefined ? '' : ms < goal ? 'yes' : 'NO', note });
+const describeRender = (line) => (line ? `parsed ${line.parsed}, rendered ${line.rendered}` : '');
 
-// Cold: a fresh server (empty caches) answering its first request: parse 5,000 rows, select, render, hash.
-const colds = [];
-let first;
+// What parsing costs per stored record (the sync's full push parses every appointment too).
+const parseTimes = [];
 for (let round = 0; round < 5; round++) {
-  const server = await startFeedServer({ store, config, logger: createSilentLogger(), now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
-  const answer = await get(server.url);
-  colds.push(answer.ms);
-  first ??= answer;
-  await server.close();
-}
-row('cold render, first in process (5,000 stored, GET)', colds[0], GOALS.coldMs, `${first.bytes} bytes`);
-row('cold render, median of next 4', median(colds.slice(1)), GOALS.coldMs);
-
-// Where a cold render's time goes (the same steps the handler runs, without HTTP).
-const timed = (fn) => {
   const started = performance.now();
-  const value = fn();
-  return [value, performance.now() - started];
-};
-const [{ list }, parseMs] = timed(() => createFeedCandidates(store.appointments, zone).read());
-const window = planFeedWindow(DateTime.fromJSDate(now()), zone, config.feeds[0]);
-const [selection, selectMs] = timed(() => selectFeedAppointments(list, config.feeds[0], window));
-const [, renderMs] = timed(() => renderFeed(selection, config.feeds[0], config, window));
-row('  of which: parse 5,000 stored records', parseMs);
-row('  of which: select (filters, window, series)', selectMs);
-row(`  of which: render ${selection.length} appointments to iCalendar`, renderMs);
+  for (const record of records) parseAppointment(record, zone);
+  parseTimes.push(performance.now() - started);
+}
+row(`parseAppointment, ${records.length} records (median of 5)`, median(parseTimes), undefined, `${((median(parseTimes) * 1000) / records.length).toFixed(1)} µs per record`);
 
-const server = await startFeedServer({ store, config, logger: createSilentLogger(), now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
-const warm = await get(server.url);
-const etag = warm.headers.etag;
+// Cold, empty cache: the first render ever over this db parses and renders all 5,000 and stores them.
+async function coldGet() {
+  const log = createRenderLog();
+  const server = await startFeedServer({ store, config, logger: log.logger, now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
+  const answer = await get(server.url, path);
+  await server.close();
+  return { ...answer, render: log.lines[0] };
+}
+const empty = await coldGet();
+row('cold render, empty cache (first ever, 5,000 stored)', empty.ms, GOALS.coldMs, `${empty.bytes} bytes; ${describeRender(empty.render)}`);
+
+// Cold, warm cache: a new handler in this process, then a new process, over the cache the first render filled.
+const warmColds = [];
+for (let round = 0; round < 5; round++) warmColds.push(await coldGet());
+if (warmColds.some((answer) => answer.headers.etag !== empty.headers.etag)) throw new Error('a warm-cache render served another body');
+row('cold render, warm cache, new handler (median of 5)', median(warmColds.map((answer) => answer.ms)), GOALS.coldMs, describeRender(warmColds[0].render));
+store.db.pragma('wal_checkpoint(TRUNCATE)');
+const child = JSON.parse(
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...process.env, DIST_DIR: distDir, MIGRATIONS_DIR: migrationsDir, FEED_BENCH_CHILD_DB: dbPath, FEED_BENCH_CHILD_TOKEN: token },
+    encoding: 'utf8',
+  }),
+);
+if (child.etag !== empty.headers.etag) throw new Error('the new process served another body');
+row('cold render, warm cache, new process', child.ms, GOALS.coldMs, describeRender(child.render));
+
+const log = createRenderLog();
+const server = await startFeedServer({ store, config, logger: log.logger, now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
+const warm = await get(server.url, path);
 
 const changed = structuredClone(records[0]);
 changed.elements.description = 'changed for the benchmark';
 changed.elements.modified = '2026-11-01 11:59:00';
 store.appointments.upsertRecords([toUpsert(changed)]);
-const rerender = await get(server.url);
-row('re-render after 1 changed appointment', rerender.ms, undefined, 'reuses the other events');
+const rerender = await get(server.url, path);
+row('re-render after 1 changed appointment', rerender.ms, undefined, describeRender(log.lines.at(-1)));
 
 row(`304 (If-None-Match), median of ${requests}`, await measureRepeated(server.url, { 'If-None-Match': rerender.headers.etag }, 304), GOALS.notModifiedMs);
 row(`304 (If-Modified-Since), median of ${requests}`, await measureRepeated(server.url, { 'If-Modified-Since': rerender.headers['last-modified'] }, 304), GOALS.notModifiedMs);
@@ -135,5 +176,5 @@ agent.destroy();
 store.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`ICS feed benchmark: ${records.length} appointments, node ${process.version}, first ETag ${etag.slice(0, 12)}…`);
+console.log(`ICS feed benchmark: ${records.length} appointments, node ${process.version}, first ETag ${empty.headers.etag.slice(0, 12)}…`);
 console.table(rows);

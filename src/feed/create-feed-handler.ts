@@ -10,9 +10,9 @@ import type { AppointmentRepository } from '../store/appointment-repository.js';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES } from './feed-stats-repository.js';
 import { createFeedTokenRepository } from './feed-token-repository.js';
-import { createFeedCandidates } from './create-feed-candidates.js';
-import { renderFeed, type FeedEventCache } from './render-feed.js';
-import { planFeedWindow, selectFeedAppointments } from './select-feed-appointments.js';
+import { createFeedCache } from './create-feed-cache.js';
+import { renderFeed } from './render-feed.js';
+import { planFeedWindow } from './select-feed-appointments.js';
 
 /** What the feed needs of the state store (src/store): the db for its own tables and the appointments. */
 export interface FeedStore {
@@ -40,7 +40,6 @@ interface RenderedFeed {
   readonly body: Buffer;
   readonly hash: string;
   readonly lastModified: Date;
-  readonly events: FeedEventCache;
   gzipped?: Promise<Buffer>;
 }
 
@@ -52,9 +51,10 @@ const FEED_TOKEN_PATH = /^\/feeds\/([^/]+)\/([^/]+)\.ics$/;
 const gzipAsync = promisify(gzip);
 
 /**
- * Serves /feeds/<name>.ics?token=… and /feeds/<name>/<token>.ics from the state db. A body is rendered
- * once per state version (change_seq), feed and window day, and kept with its gzip form; every other
- * request is answered from memory, mostly with 304.
+ * Serves /feeds/<name>.ics?token=… and /feeds/<name>/<token>.ics from the state db. A body is built
+ * once per state version (change_seq), feed and window day, from the persistent event cache
+ * (createFeedCache), and kept with its gzip form; every other request is answered from memory, mostly
+ * with 304.
  */
 export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
   const { store, config } = options;
@@ -65,7 +65,7 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => now().getTime());
   const feeds = new Map(config.feeds.map((feed) => [feed.name, feed]));
   const rendered = new Map<string, RenderedFeed>();
-  const candidates = createFeedCandidates(store.appointments, config.timezone);
+  const cache = createFeedCache(store.db, config);
   let reportedSkipped = 0;
   const pending = new Map<string, { served: number; notModified: number; lastServedAt: string }>();
   let lastFlush = now().getTime();
@@ -87,20 +87,18 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
 
   function readRenderedFeed(feed: FeedConfig): RenderedFeed {
     const started = performance.now();
-    const { seq, list, skipped } = candidates.read();
+    const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
+    // The config is fixed for the handler's life, so the state version and the window day are the key.
+    const cached = rendered.get(feed.name);
+    if (cached?.key === `${store.appointments.maxChangeSeq()}|${window.from.toISODate()}`) return cached;
+
+    const { seq, skipped, events, eventCount, newestModified, parsed, rendered: renderedEvents } = cache.read(feed, window);
     if (skipped !== reportedSkipped) {
       reportedSkipped = skipped;
       if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
     }
-    const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
-    // The config is fixed for the handler's life, so the state version and the window day are the key.
     const key = `${seq}|${window.from.toISODate()}`;
-    const cached = rendered.get(feed.name);
-    if (cached?.key === key) return cached;
-
-    const selection = selectFeedAppointments(list, feed, window);
-    const { text, eventCount, newestModified, events } = renderFeed(selection, feed, config, window, cached?.events);
-    const body = Buffer.from(text, 'utf8');
+    const body = Buffer.from(renderFeed(events, feed, config), 'utf8');
     const hash = createHash('sha256').update(body).digest('hex');
     const lastModified = planLastModified(feed.name, hash, newestModified);
     const oversize = body.length > FEED_SIZE_LIMIT_BYTES;
@@ -113,10 +111,10 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
       oversize,
       renderedAt: now().toISOString(),
     });
-    const entry: RenderedFeed = { key, body, hash, lastModified, events };
+    const entry: RenderedFeed = { key, body, hash, lastModified };
     rendered.set(feed.name, entry);
     logger.info(
-      { feed: feed.name, events: eventCount, bytes: body.length, ms: Math.round(performance.now() - started) },
+      { feed: feed.name, events: eventCount, bytes: body.length, parsed, rendered: renderedEvents, ms: Math.round(performance.now() - started) },
       'feed rendered',
     );
     if (oversize) {

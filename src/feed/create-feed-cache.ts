@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { DateTime } from 'luxon';
+import type { AppointmentRecord } from '../onoffice/appointment-record.js';
+import { parseAppointment } from '../onoffice/parse-appointment.js';
+import { createFeedCacheRepository, type ListedEventRow, type StoredEventRow } from './feed-cache-repository.js';
+import { renderFeedEvent, type FeedEventText, type FeedRenderConfig } from './render-feed.js';
+import {
+  planFeedCandidate,
+  selectFeedAppointments,
+  type FeedCandidate,
+  type FeedFilter,
+  type FeedSelection,
+  type FeedVisibility,
+  type FeedWindow,
+} from './select-feed-appointments.js';
+
+export interface FeedCacheRead {
+  /** The store's change_seq the answer reflects. */
+  readonly seq: number;
+  /** Active or cancelled appointments that no longer parse (the configured zone changed since they were stored). */
+  readonly skipped: number;
+  /** The feed's events in body order; empty when read without texts. */
+  readonly events: readonly FeedEventText[];
+  readonly eventCount: number;
+  /** The newest `modified` among the shown appointments; null for an empty feed. */
+  readonly newestModified: Date | null;
+  /** Records parsed and appointments rendered for this answer: 0 and 0 when everything came from the cache. */
+  readonly parsed: number;
+  readonly rendered: number;
+}
+
+export interface FeedCache {
+  /**
+   * Brings the cache up to date with the store, then answers what the feed shows. `texts: false`
+   * only makes sure every event is stored (warmFeedCache), without loading the stored ones.
+   */
+  read(feed: FeedFilter, window: FeedWindow, options?: { readonly texts?: boolean }): FeedCacheRead;
+}
+
+/** An appointment that no longer parses, as remembered in feed_appointments. */
+interface Unparsable {
+  readonly changeSeq: number;
+  readonly reason: string;
+}
+
+/** What changed since the cache was last brought up to date: a candidate, a record that does not parse, or gone. */
+type Change = FeedCandidate | Unparsable | null;
+
+/** The event each selected appointment shows, by visibility and id. */
+type EventsByVisibility = Record<FeedVisibility, Map<number, Omit<ListedEventRow, 'keyMatch'>>>;
+
+const isCandidate = (change: Change): change is FeedCandidate => change !== null && !('reason' in change);
+
+/**
+ * The feed's persistent cache over the state db (migration 021): per appointment what selection needs
+ * (feed_appointments) and per appointment and visibility the folded VEVENTs (feed_events), kept up to
+ * date by change_seq, so a changed appointment is parsed and rendered again and nothing else, and a
+ * new process over a warm cache builds a body from rows alone.
+ *
+ * Each read runs in one read transaction (a WAL snapshot: the sync keeps writing meanwhile) and
+ * writes what it learnt in a short write transaction afterwards. Another process (the sync warming
+ * the cache, a second server) may have written meanwhile: its rows are only replaced by newer ones,
+ * and an event is used only while its change_seq and render key match the candidate's.
+ */
+export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCache {
+  const repository = createFeedCacheRepository(db);
+  const zone = config.timezone;
+  const maxChangeSeq = db.prepare<[], number>("SELECT value FROM counters WHERE name = 'change_seq'").pluck();
+  const version = planCacheVersion(zone);
+  const renderKey = planRenderKey(config);
+  const expands = config.ical.recurrence === 'expand';
+  // With recurrence 'expand' a series' events depend on the window too: key 2, the window's.
+  const windowKeyOf = (window: FeedWindow): string => `${renderKey}:${window.from.toMillis()}:${window.to.toMillis()}`;
+  const keyMatchOf = (candidate: FeedCandidate): 1 | 2 => (expands && candidate.series ? 2 : 1);
+
+  function readChanges(since: number, counts: { parsed: number }): Map<number, Change> {
+    const changes = new Map<number, Change>();
+    for (const row of repository.iterateChanged(since)) {
+      if (row.status !== 'active' && row.status !== 'cancelled') {
+        changes.set(row.id, null);
+        continue;
+      }
+      const record = JSON.parse(row.raw_json) as AppointmentRecord;
+      counts.parsed++;
+      const outcome = parseAppointment(record, zone);
+      changes.set(
+        row.id,
+        outcome.ok
+          ? planFeedCandidate({ id: row.id, changeSeq: row.change_seq, groups: record.elements.groups }, outcome.appointment, zone)
+          : { changeSeq: row.change_seq, reason: outcome.reason },
+      );
+    }
+    return changes;
+  }
+
+  /** The stored events that still fit, and the rest rendered from their records. */
+  function readEvents(
+    selection: readonly FeedSelection[],
+    window: FeedWindow,
+    withText: boolean,
+    counts: { parsed: number; rendered: number },
+  ): { events: EventsByVisibility; fresh: StoredEventRow[] } {
+    const events: EventsByVisibility = { full: new Map(), busy: new Map() };
+    const keys = [renderKey, windowKeyOf(window)] as const;
+    const missing: FeedSelection[] = [];
+    for (const visibility of ['full', 'busy'] as const) {
+      const wanted = selection.filter((item) => item.visibility === visibility);
+      const stored = new Map(repository.listEvents(visibility, wanted.map((item) => item.candidate.id), keys, withText).map((row) => [row.id, row]));
+      for (const item of wanted) {
+        const event = stored.get(item.candidate.id);
+        if (event?.changeSeq === item.candidate.changeSeq && event.keyMatch === keyMatchOf(item.candidate)) events[visibility].set(event.id, event);
+        else missing.push(item);
+      }
+    }
+    const fresh: StoredEventRow[] = [];
+    const records = new Map(repository.listRecords([...new Set(missing.map((item) => item.candidate.id))]).map((row) => [row.id, row]));
+    for (const { candidate, visibility } of missing) {
+      const row = records.get(candidate.id);
+      // In this snapshot the candidate was computed from this very row; anything else is a bug.
+      if (row?.change_seq !== candidate.changeSeq) throw new Error(`feed cache out of step with appointment ${candidate.id}`);
+      counts.parsed++;
+      const outcome = parseAppointment(JSON.parse(row.raw_json) as AppointmentRecord, zone);
+      if (!outcome.ok) throw new Error(`appointment ${candidate.id} parsed before but not now: ${outcome.reason}`);
+      counts.rendered++;
+      const rendered = renderFeedEvent(outcome.appointment, visibility, row.revision, config, window);
+      const event = {
+        id: candidate.id,
+        visibility,
+        changeSeq: candidate.changeSeq,
+        renderKey: keys[keyMatchOf(candidate) - 1]!,
+        text: rendered.text,
+        eventCount: rendered.count,
+        usesZone: rendered.usesZone,
+      };
+      events[visibility].set(candidate.id, event);
+      fresh.push(event);
+    }
+    return { events, fresh };
+  }
+
+  /** Writes what a read learnt; see createFeedCache for why rows from another process are safe. */
+  function write(seq: number, rebuilt: boolean, changes: ReadonlyMap<number, Change>, events: readonly StoredEventRow[]): void {
+    db.transaction(() => {
+      const current = repository.readState();
+      const behind = current?.version !== version || current.syncedSeq < seq;
+      // An incremental read of an older version knows only part of the rows; leave them to a rebuild.
+      if (behind && (rebuilt || current?.version === version)) {
+        if (rebuilt) repository.clear();
+        for (const [id, change] of changes) {
+          if (change === null) repository.remove(id);
+          else if (isCandidate(change)) {
+            repository.putCandidate(change);
+            repository.removeEventsBefore(id, change.changeSeq);
+          } else {
+            repository.putUnparsable(id, change.changeSeq, change.reason);
+            repository.removeEventsBefore(id, change.changeSeq + 1);
+          }
+        }
+        repository.writeState(version, seq);
+      }
+      for (const event of events) repository.putEvent(event);
+    }).immediate();
+  }
+
+  return {
+    read(feed, window, options = {}) {
+      const withText = options.texts ?? true;
+      const counts = { parsed: 0, rendered: 0 };
+      const answer = db.transaction(() => {
+        const seq = maxChangeSeq.get()!;
+        const state = repository.readState();
+        const rebuilt = state?.version !== version;
+        const changes = readChanges(rebuilt ? -1 : state.syncedSeq, counts);
+        const candidates: FeedCandidate[] = [];
+        let skipped = 0;
+        if (!rebuilt) {
+          const fields = { participants: feed.users.length + feed.groups.length > 0, categories: feed.arts.length > 0 };
+          for (const candidate of repository.listCandidatesIn(window.from.toMillis(), window.to.toMillis(), fields)) {
+            if (!changes.has(candidate.id)) candidates.push(candidate);
+          }
+          skipped = repository.listUnparsableIds().filter((id) => !changes.has(id)).length;
+        }
+        for (const change of changes.values()) {
+          if (isCandidate(change)) candidates.push(change);
+          else if (change !== null) skipped++;
+        }
+        const selection = selectFeedAppointments(candidates, feed, window);
+        const { events, fresh } = readEvents(selection, window, withText, counts);
+        return { seq, rebuilt, changes, selection, events, fresh, skipped };
+      })();
+      if (answer.changes.size > 0 || answer.fresh.length > 0) write(answer.seq, answer.rebuilt, answer.changes, answer.fresh);
+
+      const texts: FeedEventText[] = [];
+      let eventCount = 0;
+      let newest = 0;
+      for (const { candidate, visibility } of answer.selection) {
+        const event = answer.events[visibility].get(candidate.id)!;
+        if (withText) texts.push({ text: event.text!, count: event.eventCount, usesZone: event.usesZone });
+        eventCount += event.eventCount;
+        newest = Math.max(newest, candidate.modifiedMs);
+      }
+      return {
+        seq: answer.seq,
+        skipped: answer.skipped,
+        events: texts,
+        eventCount,
+        newestModified: newest > 0 ? new Date(newest) : null,
+        parsed: counts.parsed,
+        rendered: counts.rendered,
+      };
+    },
+  };
+}
+
+/**
+ * Rows computed by another parser or in another zone are worthless; so are events rendered by another
+ * renderer or with other options. Rather than a version number someone must remember to raise, the keys
+ * hash what a probe record becomes: any change to parsing or rendering that shows on it invalidates
+ * the cache by itself.
+ */
+function planCacheVersion(zone: string): string {
+  return hash([zone, PROBE_RECORDS.map((record) => parseAppointment(record, zone))]);
+}
+
+function planRenderKey(config: FeedRenderConfig): string {
+  const options = [config.timezone, config.ical.uidDomain, config.ical.recurrence, config.ical.attendees, config.onoffice.appointmentUrl];
+  const window = { from: DateTime.fromISO('2026-01-01T00:00:00Z'), to: DateTime.fromISO('2027-01-01T00:00:00Z') };
+  const probes = PROBE_RECORDS.flatMap((record): unknown[] => {
+    const outcome = parseAppointment(record, config.timezone);
+    if (!outcome.ok) return [outcome.reason];
+    return (['full', 'busy'] as const).map((visibility) => renderFeedEvent(outcome.appointment, visibility, 3, config, window));
+  });
+  return hash([options, probes]);
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+/** A timed series with every field the renderer writes, and an all-day appointment. */
+const PROBE_RECORDS: readonly AppointmentRecord[] = [
+  {
+    id: 1,
+    type: 'calendar',
+    elements: {
+      start_dt: '2026-03-28 02:30:00',
+      end_dt: '2026-03-28 04:00:00',
+      description: 'Probe, with; text\nand a long line that needs folding because it runs past seventy-five octets: äöü €',
+      note: 'Note',
+      ort: 'Place',
+      art: { Besichtigung: 'Besichtigung' },
+      user_ids: [53],
+      users: [{ id: '53', username: 'A', firstName: 'Anna', lastName: 'Tester', email: 'a@example.com' }],
+      ressources: ['Room'],
+      erinnerung: '15 minutes',
+      ganztags: false,
+      rp_flag: true,
+      rp_type: 'w',
+      rp_tage: 2,
+      rp_ende_status: '1',
+      rp_ende_datum: '2026-10-31',
+      rp_exception: ['2026-04-11'],
+      abgesagt: false,
+      status: 'active',
+      private: '1',
+      allowTransitTime: true,
+      transitTimePre: '00:30:00',
+      transitTimePost: '00:15:00',
+      von: 'probe',
+      modified: '2026-01-02 03:04:05',
+    },
+  },
+  {
+    id: 2,
+    type: 'calendar',
+    elements: {
+      start_dt: '2026-10-25 00:00:00',
+      end_dt: '2026-10-26 23:59:59',
+      description: 'All day',
+      ganztags: true,
+      erinnerung: '1 days',
+      status: 'canceled',
+      modified: '2026-01-02 03:04:05',
+    },
+  },
+];
