@@ -103,18 +103,19 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     countKnown(target: string): number {
       return statements.countObjects.get(prefix(target))?.n ?? 0;
     },
-    recordWritten(object: KnownObject, outboxId: number | null): void {
+    /** The object's state is now known: every journal row for it (also a killed run's) is settled. */
+    recordWritten(object: KnownObject): void {
       db.transaction(() => {
         statements.upsertObject.run({ ...object, writtenAt: stamp() });
         statements.clearFailure.run(object.calendarKey, object.uid);
-        if (outboxId !== null) statements.finishOutbox.run(outboxId);
+        statements.clearOutboxFor.run(object.calendarKey, object.uid);
       })();
     },
-    recordDeleted(calendarKey: string, uid: string, outboxId: number | null): void {
+    recordDeleted(calendarKey: string, uid: string): void {
       db.transaction(() => {
         statements.deleteObject.run(calendarKey, uid);
         statements.clearFailure.run(calendarKey, uid);
-        if (outboxId !== null) statements.finishOutbox.run(outboxId);
+        statements.clearOutboxFor.run(calendarKey, uid);
       })();
     },
     recordFailure(failure: { calendarKey: string; uid: string; appointmentId: number; action: string; error: string }, outboxId: number | null): void {
@@ -148,9 +149,6 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
         href: String(row.href),
         startedAt: String(row.started_at),
       }));
-    },
-    clearOutbox(calendarKey: string, uid: string): void {
-      statements.clearOutboxFor.run(calendarKey, uid);
     },
     readPushState(target: string): { pushedSeq: number; configHash: string } {
       const row = statements.pushedSeq.get(target);

@@ -53,7 +53,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
     try {
       if (action.kind === 'delete') {
         await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
-        repository.recordDeleted(action.calendarKey, action.uid, outboxId);
+        repository.recordDeleted(action.calendarKey, action.uid);
         result.deleted += 1;
         return;
       }
@@ -61,10 +61,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
         action.kind === 'create'
           ? await createWithRecovery(target, calendar, action.filename, action.ics, logger, () => (result.recovered += 1))
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
-      repository.recordWritten(
-        { calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash },
-        outboxId,
-      );
+      repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;
     } catch (error) {

@@ -119,7 +119,7 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
       if (data === null || !isSameTwoWayData(data, written.data)) continue;
       const adopted = { ...mine, hash: object.hash };
       twoWay.transaction(() => {
-        caldav.recordWritten(adopted, null);
+        caldav.recordWritten(adopted);
         twoWay.saveWritten(mine.calendarKey, mine.uid, mine.appointmentId, data);
       });
       known[index] = adopted;

@@ -282,7 +282,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
   };
 
   const recordEtag = (known: KnownObject, etag: string | null): void => {
-    caldav.recordWritten({ ...known, etag }, null);
+    caldav.recordWritten({ ...known, etag });
     twoWay.clearHref(calendarKey, known.href);
   };
 
@@ -361,7 +361,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
       log.info({ uid: known.uid, appointmentId: known.appointmentId, action: targetConfig.deleteAction }, 'calendar deletion written to onOffice');
     }
     twoWay.transaction(() => {
-      caldav.recordDeleted(calendarKey, known.uid, null);
+      caldav.recordDeleted(calendarKey, known.uid);
       twoWay.dropWritten(calendarKey, known.uid);
       twoWay.addTombstone(targetConfig.name, known.appointmentId);
       twoWay.clearHref(calendarKey, known.href);
@@ -409,7 +409,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     twoWay.transaction(() => {
       // The hash stands for the person's text, which no rendering of ours has: the push compares its
       // rendering with what we wrote (two_way_written) when the appointment's echo arrives.
-      caldav.recordWritten({ calendarKey, uid: master.uid, appointmentId, href, etag: object.etag, hash: `caldav:${hashIcs(object.data ?? '')}` }, null);
+      caldav.recordWritten({ calendarKey, uid: master.uid, appointmentId, href, etag: object.etag, hash: `caldav:${hashIcs(object.data ?? '')}` });
       twoWay.saveWritten(calendarKey, master.uid, appointmentId, planned.data);
       twoWay.clearHref(calendarKey, href);
     });

@@ -4,7 +4,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { Logger } from '../log/create-logger.js';
 import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
-import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
@@ -152,6 +152,22 @@ async function detectDrift(
   return { drift, tokens, affected };
 }
 
+/**
+ * A create or update that was in flight when a run was killed may or may not have reached the server.
+ * Such an object is treated as present with unknown content: still wanted, it is written again (a PUT
+ * without If-Match); no longer wanted, it is deleted (404 counts as done). So nothing is left behind.
+ */
+function addUncertainWrites(known: KnownObject[], pending: readonly OutboxEntry[]): KnownObject[] {
+  const recorded = new Set(known.map((object) => `${object.calendarKey}\u0000${object.uid}`));
+  const uncertain = new Map<string, KnownObject>();
+  for (const entry of pending) {
+    const key = `${entry.calendarKey}\u0000${entry.uid}`;
+    if (entry.action === 'delete' || recorded.has(key)) continue;
+    uncertain.set(key, { calendarKey: entry.calendarKey, uid: entry.uid, href: entry.href, etag: null, hash: '', appointmentId: entry.appointmentId });
+  }
+  return [...known, ...uncertain.values()];
+}
+
 /** One target: resolve calendars, detect drift, plan, apply, and move the target's cursor. */
 export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const { config, targetConfig, target, repository, source, logger } = options;
@@ -165,7 +181,8 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
 
   const pulled = options.twoWay && !dryRun ? await options.twoWay.pull(calendars) : undefined;
-  const knownAll = repository.listKnown(targetConfig.name);
+  const pending = repository.listPendingOutbox(targetConfig.name);
+  const knownAll = addUncertainWrites(repository.listKnown(targetConfig.name), pending);
   const { drift, tokens, affected } = dryRun
     ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>() }
     : await detectDrift(calendars, knownAll, target, pulled?.changes);
@@ -179,7 +196,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   } else {
     const ids = new Set<number>(source.listChangedIdsSince(pushState.pushedSeq));
     for (const failure of repository.listFailures(targetConfig.name)) ids.add(failure.appointmentId);
-    for (const pending of repository.listPendingOutbox(targetConfig.name)) ids.add(pending.appointmentId);
+    for (const entry of pending) ids.add(entry.appointmentId);
     for (const id of affected) ids.add(id);
     scope = ids;
     appointments = [...ids].map((id) => [id, source.getAppointment(id)]);
@@ -195,10 +212,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const result: PushResult = { target: targetConfig.name, plan: counts, full, driftRepaired: affected.size, created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
   if (dryRun) return result;
 
-  for (const pending of repository.listPendingOutbox(targetConfig.name)) {
-    log.info({ uid: pending.uid, action: pending.action }, 'resuming an item a previous run left unfinished');
-    repository.clearOutbox(pending.calendarKey, pending.uid);
-  }
+  for (const entry of pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
   const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
   Object.assign(result, applied);
   options.twoWay?.finish(plan, applied.failed);
