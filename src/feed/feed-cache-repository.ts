@@ -119,7 +119,7 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     ),
     candidatesIn: db
       .prepare<{ from: number; to: number; participants: number; categories: number }, CandidateRow>(
-        `SELECT id, change_seq, start_ms, end_ms, series | cancelled << 1 | private << 2, modified_ms,
+        `SELECT id, change_seq, start_ms, end_ms, series | (cancelled << 1) | (private << 2), modified_ms,
            iif(@participants, user_ids, NULL), iif(@participants, group_ids, NULL), iif(@categories, categories, NULL)
          FROM feed_appointments WHERE end_ms > @from AND start_ms < @to AND parse_error IS NULL`,
       )

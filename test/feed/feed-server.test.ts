@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import ical from 'node-ical';
@@ -10,26 +9,13 @@ import { createFeedStatsRepository } from '../../src/feed/feed-stats-repository.
 import { createFeedTokenRepository } from '../../src/feed/feed-token-repository.js';
 import { planFeedWindow } from '../../src/feed/select-feed-appointments.js';
 import { startFeedServer, type FeedServer } from '../../src/feed/start-feed-server.js';
-import { createLogger } from '../../src/log/create-logger.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import { FEED_ZONE, generateFeedRecords } from './generate-feed-records.js';
-import { createFeedTestConfig, openTempStore, storeRecords, type TempStore } from './feed-test-store.js';
+import { createCapturedLogger, createFeedTestConfig, openTempStore, storeRecords, type TempStore } from './feed-test-store.js';
 
 const NOW = DateTime.fromISO('2026-03-15T09:00:00Z');
 let clock = NOW.toJSDate();
 const now = (): Date => clock;
-
-/** Log lines as parsed JSON, from a real pino logger. */
-function createCapturedLogger(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
 
 const FEEDS = [
   // Under the 1 MB Google accepts, 'everything' over it: the oversize test needs a feed on each side.

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
+import { createLogger } from '../../src/log/create-logger.js';
 import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
 import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
@@ -45,4 +47,16 @@ export function createFeedTestConfig(feeds: readonly Record<string, unknown>[], 
     feeds,
     daemon,
   });
+}
+
+/** Log lines as parsed JSON, from a real pino logger. */
+export function createCapturedLogger(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
 }
