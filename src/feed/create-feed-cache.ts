@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { DateTime } from 'luxon';
+import type { Appointment } from '../domain/appointment.js';
 import type { AppointmentRecord } from '../onoffice/appointment-record.js';
 import { parseAppointment } from '../onoffice/parse-appointment.js';
 import { createFeedCacheRepository, type ListedEventRow, type StoredEventRow } from './feed-cache-repository.js';
@@ -48,6 +49,12 @@ interface Unparsable {
 type Change = FeedCandidate | Unparsable | null;
 
 /** The event each selected appointment shows, by visibility and id. */
+/** An appointment parsed for rendering, with its SEQUENCE. */
+interface Parsed {
+  readonly appointment: Appointment;
+  readonly revision: number;
+}
+
 type EventsByVisibility = Record<FeedVisibility, Map<number, Omit<ListedEventRow, 'keyMatch'>>>;
 
 const isCandidate = (change: Change): change is FeedCandidate => change !== null && !('reason' in change);
@@ -74,8 +81,16 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
   const windowKeyOf = (window: FeedWindow): string => `${renderKey}:${window.from.toMillis()}:${window.to.toMillis()}`;
   const keyMatchOf = (candidate: FeedCandidate): 1 | 2 => (expands && candidate.series ? 2 : 1);
 
-  function readChanges(since: number, counts: { parsed: number }): Map<number, Change> {
+  /**
+   * The appointments changed since `since`. Those that may show in the window are also kept parsed, so
+   * rendering them does not parse them again; the rest only as candidates, which bounds the memory
+   * of a first read over 100k stored appointments by the window.
+   */
+  function readChanges(since: number, window: FeedWindow, counts: { parsed: number }): { changes: Map<number, Change>; parsed: Map<number, Parsed> } {
     const changes = new Map<number, Change>();
+    const parsed = new Map<number, Parsed>();
+    const fromMs = window.from.toMillis();
+    const toMs = window.to.toMillis();
     for (const row of repository.iterateChanged(since)) {
       if (row.status !== 'active' && row.status !== 'cancelled') {
         changes.set(row.id, null);
@@ -84,14 +99,15 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
       const record = JSON.parse(row.raw_json) as AppointmentRecord;
       counts.parsed++;
       const outcome = parseAppointment(record, zone);
-      changes.set(
-        row.id,
-        outcome.ok
-          ? planFeedCandidate({ id: row.id, changeSeq: row.change_seq, groups: record.elements.groups }, outcome.appointment, zone)
-          : { changeSeq: row.change_seq, reason: outcome.reason },
-      );
+      if (!outcome.ok) {
+        changes.set(row.id, { changeSeq: row.change_seq, reason: outcome.reason });
+        continue;
+      }
+      const candidate = planFeedCandidate({ id: row.id, changeSeq: row.change_seq, groups: record.elements.groups }, outcome.appointment, zone);
+      changes.set(row.id, candidate);
+      if (candidate.startMs < toMs && candidate.endMs > fromMs) parsed.set(row.id, { appointment: outcome.appointment, revision: row.revision });
     }
-    return changes;
+    return { changes, parsed };
   }
 
   /** The stored events that still fit, and the rest rendered from their records. */
@@ -99,6 +115,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
     selection: readonly FeedSelection[],
     window: FeedWindow,
     withText: boolean,
+    parsed: Map<number, Parsed>,
     counts: { parsed: number; rendered: number },
   ): { events: EventsByVisibility; fresh: StoredEventRow[] } {
     const events: EventsByVisibility = { full: new Map(), busy: new Map() };
@@ -114,16 +131,21 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
       }
     }
     const fresh: StoredEventRow[] = [];
-    const records = new Map(repository.listRecords([...new Set(missing.map((item) => item.candidate.id))]).map((row) => [row.id, row]));
-    for (const { candidate, visibility } of missing) {
-      const row = records.get(candidate.id);
+    const unparsed = new Map(missing.filter((item) => !parsed.has(item.candidate.id)).map((item) => [item.candidate.id, item.candidate.changeSeq]));
+    for (const row of repository.listRecords([...unparsed.keys()])) {
       // In this snapshot the candidate was computed from this very row; anything else is a bug.
-      if (row?.change_seq !== candidate.changeSeq) throw new Error(`feed cache out of step with appointment ${candidate.id}`);
+      if (row.change_seq !== unparsed.get(row.id)) throw new Error(`feed cache out of step with appointment ${row.id}`);
       counts.parsed++;
       const outcome = parseAppointment(JSON.parse(row.raw_json) as AppointmentRecord, zone);
-      if (!outcome.ok) throw new Error(`appointment ${candidate.id} parsed before but not now: ${outcome.reason}`);
+      if (!outcome.ok) throw new Error(`appointment ${row.id} parsed before but not now: ${outcome.reason}`);
+      parsed.set(row.id, { appointment: outcome.appointment, revision: row.revision });
+    }
+    for (const { candidate, visibility } of missing) {
+      const entry = parsed.get(candidate.id);
+      if (!entry) throw new Error(`feed cache out of step with appointment ${candidate.id}`);
+      const { appointment, revision } = entry;
       counts.rendered++;
-      const rendered = renderFeedEvent(outcome.appointment, visibility, row.revision, config, window);
+      const rendered = renderFeedEvent(appointment, visibility, revision, config, window);
       const event = {
         id: candidate.id,
         visibility,
@@ -171,7 +193,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
         const seq = maxChangeSeq.get()!;
         const state = repository.readState();
         const rebuilt = state?.version !== version;
-        const changes = readChanges(rebuilt ? -1 : state.syncedSeq, counts);
+        const { changes, parsed } = readChanges(rebuilt ? -1 : state.syncedSeq, window, counts);
         const candidates: FeedCandidate[] = [];
         let skipped = 0;
         if (!rebuilt) {
@@ -186,7 +208,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
           else if (change !== null) skipped++;
         }
         const selection = selectFeedAppointments(candidates, feed, window);
-        const { events, fresh } = readEvents(selection, window, withText, counts);
+        const { events, fresh } = readEvents(selection, window, withText, parsed, counts);
         return { seq, rebuilt, changes, selection, events, fresh, skipped };
       })();
       if (answer.changes.size > 0 || answer.fresh.length > 0) write(answer.seq, answer.rebuilt, answer.changes, answer.fresh);
