@@ -33,7 +33,7 @@ CREATE TABLE feed_events (
   visibility   TEXT    NOT NULL CHECK (visibility IN ('full', 'busy')),
   change_seq   INTEGER NOT NULL,  -- valid while it equals feed_appointments.change_seq
   render_key   TEXT    NOT NULL,  -- sha256 of the render options and a probe render (plus the window for an expanded series)
-  text         TEXT    NOT NULL,  -- the folded VEVENTs, CRLF-terminated, as they go into a body
+  body         BLOB    NOT NULL,  -- the folded VEVENTs, CRLF-terminated, in UTF-8: the bytes that go into a body
   event_count  INTEGER NOT NULL,
   uses_zone    INTEGER NOT NULL,
   PRIMARY KEY (id, visibility)

@@ -21,7 +21,7 @@ export interface FeedCacheRead {
   readonly seq: number;
   /** Active or cancelled appointments that no longer parse (the configured zone changed since they were stored). */
   readonly skipped: number;
-  /** The feed's events in body order; empty when read without texts. */
+  /** The feed's events in body order; empty when read without bodies. */
   readonly events: readonly FeedEventText[];
   readonly eventCount: number;
   /** The newest `modified` among the shown appointments; null for an empty feed. */
@@ -33,10 +33,10 @@ export interface FeedCacheRead {
 
 export interface FeedCache {
   /**
-   * Brings the cache up to date with the store, then answers what the feed shows. `texts: false`
+   * Brings the cache up to date with the store, then answers what the feed shows. `bodies: false`
    * only makes sure every event is stored (warmFeedCache), without loading the stored ones.
    */
-  read(feed: FeedFilter, window: FeedWindow, options?: { readonly texts?: boolean }): FeedCacheRead;
+  read(feed: FeedFilter, window: FeedWindow, options?: { readonly bodies?: boolean }): FeedCacheRead;
 }
 
 /** An appointment that no longer parses, as remembered in feed_appointments. */
@@ -48,13 +48,13 @@ interface Unparsable {
 /** What changed since the cache was last brought up to date: a candidate, a record that does not parse, or gone. */
 type Change = FeedCandidate | Unparsable | null;
 
-/** The event each selected appointment shows, by visibility and id. */
 /** An appointment parsed for rendering, with its SEQUENCE. */
 interface Parsed {
   readonly appointment: Appointment;
   readonly revision: number;
 }
 
+/** The event each selected appointment shows, by visibility and id. */
 type EventsByVisibility = Record<FeedVisibility, Map<number, Omit<ListedEventRow, 'keyMatch'>>>;
 
 const isCandidate = (change: Change): change is FeedCandidate => change !== null && !('reason' in change);
@@ -114,7 +114,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
   function readEvents(
     selection: readonly FeedSelection[],
     window: FeedWindow,
-    withText: boolean,
+    withBodies: boolean,
     parsed: Map<number, Parsed>,
     counts: { parsed: number; rendered: number },
   ): { events: EventsByVisibility; fresh: StoredEventRow[] } {
@@ -123,7 +123,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
     const missing: FeedSelection[] = [];
     for (const visibility of ['full', 'busy'] as const) {
       const wanted = selection.filter((item) => item.visibility === visibility);
-      const stored = new Map(repository.listEvents(visibility, wanted.map((item) => item.candidate.id), keys, withText).map((row) => [row.id, row]));
+      const stored = new Map(repository.listEvents(visibility, wanted.map((item) => item.candidate.id), keys, withBodies).map((row) => [row.id, row]));
       for (const item of wanted) {
         const event = stored.get(item.candidate.id);
         if (event?.changeSeq === item.candidate.changeSeq && event.keyMatch === keyMatchOf(item.candidate)) events[visibility].set(event.id, event);
@@ -151,7 +151,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
         visibility,
         changeSeq: candidate.changeSeq,
         renderKey: keys[keyMatchOf(candidate) - 1]!,
-        text: rendered.text,
+        body: rendered.body,
         eventCount: rendered.count,
         usesZone: rendered.usesZone,
       };
@@ -187,7 +187,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
 
   return {
     read(feed, window, options = {}) {
-      const withText = options.texts ?? true;
+      const withBodies = options.bodies ?? true;
       const counts = { parsed: 0, rendered: 0 };
       const answer = db.transaction(() => {
         const seq = maxChangeSeq.get()!;
@@ -208,24 +208,24 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
           else if (change !== null) skipped++;
         }
         const selection = selectFeedAppointments(candidates, feed, window);
-        const { events, fresh } = readEvents(selection, window, withText, parsed, counts);
+        const { events, fresh } = readEvents(selection, window, withBodies, parsed, counts);
         return { seq, rebuilt, changes, selection, events, fresh, skipped };
       })();
       if (answer.changes.size > 0 || answer.fresh.length > 0) write(answer.seq, answer.rebuilt, answer.changes, answer.fresh);
 
-      const texts: FeedEventText[] = [];
+      const bodies: FeedEventText[] = [];
       let eventCount = 0;
       let newest = 0;
       for (const { candidate, visibility } of answer.selection) {
         const event = answer.events[visibility].get(candidate.id)!;
-        if (withText) texts.push({ text: event.text!, count: event.eventCount, usesZone: event.usesZone });
+        if (withBodies) bodies.push({ body: event.body!, count: event.eventCount, usesZone: event.usesZone });
         eventCount += event.eventCount;
         newest = Math.max(newest, candidate.modifiedMs);
       }
       return {
         seq: answer.seq,
         skipped: answer.skipped,
-        events: texts,
+        events: bodies,
         eventCount,
         newestModified: newest > 0 ? new Date(newest) : null,
         parsed: counts.parsed,

@@ -98,7 +98,7 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
       if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
     }
     const key = `${seq}|${window.from.toISODate()}`;
-    const body = Buffer.from(renderFeed(events, feed, config), 'utf8');
+    const body = renderFeed(events, feed, config);
     const hash = createHash('sha256').update(body).digest('hex');
     const lastModified = planLastModified(feed.name, hash, newestModified);
     const oversize = body.length > FEED_SIZE_LIMIT_BYTES;

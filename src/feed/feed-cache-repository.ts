@@ -16,11 +16,11 @@ export interface FeedCacheRepository {
   /** The current rows of these appointments (any status). */
   listRecords(ids: readonly number[]): RecordRow[];
   /**
-   * Stored events of these appointments in one visibility; without text when `withText` is false.
+   * Stored events of these appointments in one visibility; without their bytes when `withBody` is false.
    * `keyMatch` tells which of the two render keys the row was rendered with (1, 2; 0 neither), so
    * 5,000 keys are compared in SQLite rather than copied out.
    */
-  listEvents(visibility: FeedVisibility, ids: readonly number[], keys: readonly [string, string], withText: boolean): ListedEventRow[];
+  listEvents(visibility: FeedVisibility, ids: readonly number[], keys: readonly [string, string], withBody: boolean): ListedEventRow[];
   putCandidate(candidate: FeedCandidate): void;
   putUnparsable(id: number, changeSeq: number, reason: string): void;
   /** Drops the candidate and every event of the appointment. */
@@ -52,7 +52,7 @@ export interface StoredEventRow {
   readonly visibility: FeedVisibility;
   readonly changeSeq: number;
   readonly renderKey: string;
-  readonly text: string;
+  readonly body: Buffer;
   readonly eventCount: number;
   readonly usesZone: boolean;
 }
@@ -61,7 +61,7 @@ export interface ListedEventRow {
   readonly id: number;
   readonly changeSeq: number;
   readonly keyMatch: 0 | 1 | 2;
-  readonly text?: string;
+  readonly body?: Buffer;
   readonly eventCount: number;
   readonly usesZone: boolean;
 }
@@ -69,8 +69,8 @@ export interface ListedEventRow {
 /** id, change_seq, start_ms, end_ms, flags (1 series, 2 cancelled, 4 private), modified_ms, user_ids, group_ids, categories. */
 type CandidateRow = [number, number, number, number, number, number, string | null, string | null, string | null];
 
-/** id, change_seq, key match, event_count * 2 + uses_zone, text. */
-type EventRow = [number, number, 0 | 1 | 2, number, string?];
+/** id, change_seq, key match, event_count * 2 + uses_zone, body. */
+type EventRow = [number, number, 0 | 1 | 2, number, Buffer?];
 
 interface EventParameters {
   visibility: FeedVisibility;
@@ -125,9 +125,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
       )
       .raw(),
     unparsable: db.prepare<[], number>('SELECT id FROM feed_appointments WHERE parse_error IS NOT NULL').pluck(),
-    eventsWithText: db
+    eventsWithBody: db
       .prepare<EventParameters, EventRow>(
-        `SELECT id, change_seq, CASE render_key WHEN @key1 THEN 1 WHEN @key2 THEN 2 ELSE 0 END, event_count * 2 + uses_zone, text
+        `SELECT id, change_seq, CASE render_key WHEN @key1 THEN 1 WHEN @key2 THEN 2 ELSE 0 END, event_count * 2 + uses_zone, body
          FROM feed_events WHERE visibility = @visibility AND id IN (SELECT value FROM json_each(@ids))`,
       )
       .raw(),
@@ -149,23 +149,23 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     removeEvents: db.prepare<[number]>('DELETE FROM feed_events WHERE id = ?'),
     removeEventsBefore: db.prepare<[number, number]>('DELETE FROM feed_events WHERE id = ? AND change_seq < ?'),
     putEvent: db.prepare(
-      `INSERT INTO feed_events (id, visibility, change_seq, render_key, text, event_count, uses_zone)
-       VALUES (@id, @visibility, @changeSeq, @renderKey, @text, @eventCount, @usesZone)
+      `INSERT INTO feed_events (id, visibility, change_seq, render_key, body, event_count, uses_zone)
+       VALUES (@id, @visibility, @changeSeq, @renderKey, @body, @eventCount, @usesZone)
        ON CONFLICT (id, visibility) DO UPDATE SET change_seq = excluded.change_seq, render_key = excluded.render_key,
-         text = excluded.text, event_count = excluded.event_count, uses_zone = excluded.uses_zone
+         body = excluded.body, event_count = excluded.event_count, uses_zone = excluded.uses_zone
        WHERE excluded.change_seq >= feed_events.change_seq`,
     ),
     clearCandidates: db.prepare('DELETE FROM feed_appointments'),
     clearEvents: db.prepare('DELETE FROM feed_events'),
   };
 
-  const toEvent = ([id, changeSeq, keyMatch, counts, text]: EventRow): ListedEventRow => ({
+  const toEvent = ([id, changeSeq, keyMatch, counts, body]: EventRow): ListedEventRow => ({
     id,
     changeSeq,
     keyMatch,
     eventCount: counts >> 1,
     usesZone: (counts & 1) === 1,
-    ...(text === undefined ? {} : { text }),
+    ...(body === undefined ? {} : { body }),
   });
 
   return {
@@ -189,9 +189,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     listRecords(ids) {
       return ids.length === 0 ? [] : statements.records.all(JSON.stringify(ids));
     },
-    listEvents(visibility, ids, [key1, key2], withText) {
+    listEvents(visibility, ids, [key1, key2], withBody) {
       if (ids.length === 0) return [];
-      const statement = withText ? statements.eventsWithText : statements.eventKeys;
+      const statement = withBody ? statements.eventsWithBody : statements.eventKeys;
       return statement.all({ visibility, ids: JSON.stringify(ids), key1, key2 }).map(toEvent);
     },
     putCandidate(candidate) {
@@ -221,7 +221,7 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
         visibility: event.visibility,
         changeSeq: event.changeSeq,
         renderKey: event.renderKey,
-        text: event.text,
+        body: event.body,
         eventCount: event.eventCount,
         usesZone: event.usesZone ? 1 : 0,
       });

@@ -6,9 +6,9 @@ import { PRODID, renderVEvents } from '../ical/render-event-objects.js';
 import { renderVTimezone } from '../ical/render-vtimezone.js';
 import type { FeedVisibility, FeedWindow } from './select-feed-appointments.js';
 
-/** An appointment's VEVENTs, folded, as they go into a body (and into feed_events). */
+/** An appointment's VEVENTs, folded, in UTF-8: the bytes that go into a body (and into feed_events). */
 export interface FeedEventText {
-  readonly text: string;
+  readonly body: Buffer;
   readonly count: number;
   readonly usesZone: boolean;
 }
@@ -18,7 +18,7 @@ export type FeedRenderConfig = Pick<Config, 'timezone' | 'ical' | 'onoffice'>;
 /**
  * One appointment as a feed shows it. Each event carries its own SEQUENCE (the store's revision) and a
  * feed mixes privacy per appointment (private ones as busy), hence renderVEvents per appointment rather
- * than renderCalendar. Folded once here, so a body is a concatenation of stored texts.
+ * than renderCalendar. Folded and encoded once here, so a body is a concatenation of stored bytes.
  */
 export function renderFeedEvent(
   appointment: Appointment,
@@ -38,14 +38,14 @@ export function renderFeedEvent(
     sequence: revision,
   });
   return {
-    text: foldLines(vevents.map((vevent) => vevent.text).join('')),
+    body: Buffer.from(foldLines(vevents.map((vevent) => vevent.text).join('')), 'utf8'),
     count: vevents.length,
     usesZone: vevents.some((vevent) => vevent.usesZone),
   };
 }
 
-/** The feed's VCALENDAR around its events (in order); the header follows renderCalendar's. */
-export function renderFeed(events: readonly FeedEventText[], feed: FeedConfig, config: Pick<Config, 'timezone'>): string {
+/** The feed's VCALENDAR around its events (in order), in UTF-8; the header follows renderCalendar's. */
+export function renderFeed(events: readonly FeedEventText[], feed: FeedConfig, config: Pick<Config, 'timezone'>): Buffer {
   const name = escape(feed.name, false);
   const head = [
     'BEGIN:VCALENDAR',
@@ -61,8 +61,8 @@ export function renderFeed(events: readonly FeedEventText[], feed: FeedConfig, c
   ];
   // As assembleCalendar does, but with events folded once and kept folded.
   if (config.timezone !== 'UTC' && events.some((event) => event.usesZone)) head.push(renderVTimezone(config.timezone));
-  const parts = [foldLines(`${head.join('\r\n')}\r\n`)];
-  for (const event of events) parts.push(event.text);
-  parts.push('END:VCALENDAR\r\n');
-  return parts.join('');
+  const parts: Buffer[] = [Buffer.from(foldLines(`${head.join('\r\n')}\r\n`), 'utf8')];
+  for (const event of events) parts.push(event.body);
+  parts.push(Buffer.from('END:VCALENDAR\r\n', 'utf8'));
+  return Buffer.concat(parts);
 }

@@ -23,7 +23,7 @@ export function warmFeedCache(store: Pick<FeedStore, 'db'>, config: Config, now:
   let rendered = 0;
   for (const feed of config.feeds) {
     const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
-    const answer = cache.read(feed, window, { texts: false });
+    const answer = cache.read(feed, window, { bodies: false });
     parsed += answer.parsed;
     rendered += answer.rendered;
   }
