@@ -124,7 +124,9 @@ export function readJournal(stateDb: string): { outbox: number; failures: number
   if (!existsSync(stateDb)) return { outbox: 0, failures: 0, locks: 0, objects: 0 };
   const db = new Database(stateDb, { readonly: true, fileMustExist: true });
   try {
-    const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    // A run killed while creating the database may leave it without the later migrations' tables.
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name));
+    const count = (table: string): number => (tables.has(table) ? (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n : 0);
     return { outbox: count('caldav_outbox'), failures: count('caldav_failures'), locks: count('run_lock'), objects: count('caldav_objects') };
   } finally {
     db.close();
