@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
 import type { AppointmentRecord } from '../onoffice/appointment-record.js';
 import { parseAppointment } from '../onoffice/parse-appointment.js';
+import { FeedCacheOutOfStepError } from './feed-errors.js';
 import { createFeedCacheRepository, type ListedEventRow, type StoredEventRow } from './feed-cache-repository.js';
 import { renderFeedEvent, type FeedEventText, type FeedRenderConfig } from './render-feed.js';
 import {
@@ -75,7 +76,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
   const zone = config.timezone;
   const maxChangeSeq = db.prepare<[], number>("SELECT value FROM counters WHERE name = 'change_seq'").pluck();
   const version = planCacheVersion(zone);
-  const renderKey = planRenderKey(config);
+  const renderKey = planRenderKey(config, version);
   const expands = config.ical.recurrence === 'expand';
   // With recurrence 'expand' a series' events depend on the window too: key 2, the window's.
   const windowKeyOf = (window: FeedWindow): string => `${renderKey}:${window.from.toMillis()}:${window.to.toMillis()}`;
@@ -134,15 +135,15 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
     const unparsed = new Map(missing.filter((item) => !parsed.has(item.candidate.id)).map((item) => [item.candidate.id, item.candidate.changeSeq]));
     for (const row of repository.listRecords([...unparsed.keys()])) {
       // In this snapshot the candidate was computed from this very row; anything else is a bug.
-      if (row.change_seq !== unparsed.get(row.id)) throw new Error(`feed cache out of step with appointment ${row.id}`);
+      if (row.change_seq !== unparsed.get(row.id)) throw new FeedCacheOutOfStepError(row.id, `its change_seq is ${row.change_seq}`);
       counts.parsed++;
       const outcome = parseAppointment(JSON.parse(row.raw_json) as AppointmentRecord, zone);
-      if (!outcome.ok) throw new Error(`appointment ${row.id} parsed before but not now: ${outcome.reason}`);
+      if (!outcome.ok) throw new FeedCacheOutOfStepError(row.id, `it parsed before but not now: ${outcome.reason}`);
       parsed.set(row.id, { appointment: outcome.appointment, revision: row.revision });
     }
     for (const { candidate, visibility } of missing) {
       const entry = parsed.get(candidate.id);
-      if (!entry) throw new Error(`feed cache out of step with appointment ${candidate.id}`);
+      if (!entry) throw new FeedCacheOutOfStepError(candidate.id, 'it is no longer stored');
       const { appointment, revision } = entry;
       counts.rendered++;
       const rendered = renderFeedEvent(appointment, visibility, revision, config, window);
@@ -168,7 +169,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
       const behind = current?.version !== version || current.syncedSeq < seq;
       // An incremental read of an older version knows only part of the rows; leave them to a rebuild.
       if (behind && (rebuilt || current?.version === version)) {
-        if (rebuilt) repository.clear();
+        if (rebuilt) repository.clearCandidates();
         for (const [id, change] of changes) {
           if (change === null) repository.remove(id);
           else if (isCandidate(change)) {
@@ -179,6 +180,8 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
             repository.removeEventsBefore(id, change.changeSeq + 1);
           }
         }
+        // Events stay through a rebuild: each is checked against its candidate's change_seq and render key.
+        if (rebuilt) repository.removeOrphanEvents();
         repository.writeState(version, seq);
       }
       for (const event of events) repository.putEvent(event);
@@ -189,7 +192,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
     read(feed, window, options = {}) {
       const withBodies = options.bodies ?? true;
       const counts = { parsed: 0, rendered: 0 };
-      const answer = db.transaction(() => {
+      const snapshot = db.transaction(() => {
         const seq = maxChangeSeq.get()!;
         const state = repository.readState();
         const rebuilt = state?.version !== version;
@@ -210,7 +213,18 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
         const selection = selectFeedAppointments(candidates, feed, window);
         const { events, fresh } = readEvents(selection, window, withBodies, parsed, counts);
         return { seq, rebuilt, changes, selection, events, fresh, skipped };
-      })();
+      });
+      let answer: ReturnType<typeof snapshot>;
+      try {
+        answer = snapshot();
+      } catch (error) {
+        if (!(error instanceof FeedCacheOutOfStepError)) throw error;
+        // A rebuild reads every appointment afresh, so it cannot be out of step with them.
+        repository.clearState();
+        counts.parsed = 0;
+        counts.rendered = 0;
+        answer = snapshot();
+      }
       if (answer.changes.size > 0 || answer.fresh.length > 0) write(answer.seq, answer.rebuilt, answer.changes, answer.fresh);
 
       const bodies: FeedEventText[] = [];
@@ -245,7 +259,8 @@ function planCacheVersion(zone: string): string {
   return hash([zone, PROBE_RECORDS.map((record) => parseAppointment(record, zone))]);
 }
 
-function planRenderKey(config: FeedRenderConfig): string {
+/** Events also depend on the parse, so a new cache version renders them again too. */
+function planRenderKey(config: FeedRenderConfig, version: string): string {
   const options = [config.timezone, config.ical.uidDomain, config.ical.recurrence, config.ical.attendees, config.onoffice.appointmentUrl];
   const window = { from: DateTime.fromISO('2026-01-01T00:00:00Z'), to: DateTime.fromISO('2027-01-01T00:00:00Z') };
   const probes = PROBE_RECORDS.flatMap((record): unknown[] => {
@@ -253,7 +268,7 @@ function planRenderKey(config: FeedRenderConfig): string {
     if (!outcome.ok) return [outcome.reason];
     return (['full', 'busy'] as const).map((visibility) => renderFeedEvent(outcome.appointment, visibility, 3, config, window));
   });
-  return hash([options, probes]);
+  return hash([version, options, probes]);
 }
 
 function hash(value: unknown): string {

@@ -5,6 +5,8 @@ import type { FeedCandidate, FeedVisibility } from './select-feed-appointments.j
 export interface FeedCacheRepository {
   readState(): { readonly version: string; readonly syncedSeq: number } | undefined;
   writeState(version: string, syncedSeq: number): void;
+  /** Forgets what the rows were computed with, so the next read rebuilds them all. */
+  clearState(): void;
   /** Every appointments row (any status) whose change_seq is above `seq`, streamed in change order. */
   iterateChanged(seq: number): IterableIterator<ChangedAppointmentRow>;
   /**
@@ -29,7 +31,9 @@ export interface FeedCacheRepository {
   removeEventsBefore(id: number, changeSeq: number): void;
   /** Stores an event unless a newer version of the appointment's event is already there. */
   putEvent(event: StoredEventRow): void;
-  clear(): void;
+  clearCandidates(): void;
+  /** Drops the events of appointments without a candidate (deleted since, or no longer parsing). */
+  removeOrphanEvents(): void;
 }
 
 export interface ChangedAppointmentRow {
@@ -155,8 +159,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
          body = excluded.body, event_count = excluded.event_count, uses_zone = excluded.uses_zone
        WHERE excluded.change_seq >= feed_events.change_seq`,
     ),
+    clearState: db.prepare('DELETE FROM feed_cache_state'),
     clearCandidates: db.prepare('DELETE FROM feed_appointments'),
-    clearEvents: db.prepare('DELETE FROM feed_events'),
+    removeOrphanEvents: db.prepare('DELETE FROM feed_events WHERE id NOT IN (SELECT id FROM feed_appointments WHERE parse_error IS NULL)'),
   };
 
   const toEvent = ([id, changeSeq, keyMatch, counts, body]: EventRow): ListedEventRow => ({
@@ -175,6 +180,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     },
     writeState(version, syncedSeq) {
       statements.writeState.run(version, syncedSeq);
+    },
+    clearState() {
+      statements.clearState.run();
     },
     iterateChanged(seq) {
       return statements.changed.iterate(seq);
@@ -226,9 +234,11 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
         usesZone: event.usesZone ? 1 : 0,
       });
     },
-    clear() {
+    clearCandidates() {
       statements.clearCandidates.run();
-      statements.clearEvents.run();
+    },
+    removeOrphanEvents() {
+      statements.removeOrphanEvents.run();
     },
   };
 }

@@ -19,3 +19,18 @@ export class FeedTokenExistsError extends Error {
     super(`feed ${feedName} already has a token: run "onoffice-sync feed rotate ${feedName}" to replace it (the old URL stops working)`);
   }
 }
+
+/**
+ * The feed cache (migration 021) disagrees with the appointments it was built from, which only a change
+ * to the appointments table that bypassed change_seq can cause. createFeedCache catches it, drops the
+ * cache and rebuilds it from the appointments in the same request.
+ */
+export class FeedCacheOutOfStepError extends Error {
+  override readonly name = 'FeedCacheOutOfStepError';
+  constructor(
+    readonly appointmentId: number,
+    readonly problem: string,
+  ) {
+    super(`feed cache out of step with appointment ${appointmentId} (${problem}): rebuilding it from the appointments`);
+  }
+}

@@ -186,6 +186,19 @@ describe('the feed cache in the state db', () => {
     expect(restarted.body).toBe(first.body);
   });
 
+  it('rebuilds itself when the appointments were changed behind change_seq', async () => {
+    const config = createConfig();
+    const first = await serveFresh(config);
+    const id = shownInFull();
+    // An edit that bypassed the store: the row's change_seq no longer matches what the cache saw.
+    temp.store.db.prepare('UPDATE appointments SET change_seq = 0 WHERE id = ?').run(id);
+    temp.store.db.prepare('DELETE FROM feed_events WHERE id = ?').run(id);
+    const repaired = await serveFresh(config);
+    expect(repaired.render!.parsed).toBe(400);
+    expect(repaired.body).toBe(first.body);
+    expect((await serveFresh(config)).render).toEqual({ parsed: 0, rendered: 0 });
+  });
+
   it('renders only the series again when the day moves on in expand mode', async () => {
     const config = createConfig({ ical: { recurrence: 'expand' } });
     const first = await serveFresh(config);
