@@ -14,10 +14,13 @@ import { createFeedCache } from './create-feed-cache.js';
 import { renderFeed } from './render-feed.js';
 import { planFeedWindow } from './select-feed-appointments.js';
 
-/** What the feed needs of the state store (src/store): the db for its own tables and the appointments. */
+/**
+ * What the feed needs of the state store (src/store): the db for its own tables, and to read the
+ * appointments table, which the feed cache streams the few columns it needs from.
+ */
 export interface FeedStore {
   readonly db: Database;
-  readonly appointments: Pick<AppointmentRepository, 'listByStatus' | 'listChangedSince' | 'maxChangeSeq'>;
+  readonly appointments: Pick<AppointmentRepository, 'maxChangeSeq'>;
 }
 
 export interface FeedHandlerOptions {
