@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { createFeedTokenRepository } from '../../src/feed/feed-token-repository.js';
+import { openStateStore } from '../../src/store/open-state-store.js';
 import { startFeedServer } from '../../src/feed/start-feed-server.js';
 import { warmFeedCache } from '../../src/feed/warm-feed-cache.js';
 import { FEED_ZONE, generateFeedRecords } from './generate-feed-records.js';
@@ -210,6 +211,37 @@ describe('the feed cache in the state db', () => {
     expect(series.size).toBeGreaterThan(5);
     expect(nextDay.render!.rendered).toBeGreaterThanOrEqual(series.size);
     expect(nextDay.render!.rendered).toBeLessThan(eventsIn(first.body) / 4);
+  });
+
+  it('shares the rows between processes: what the sync warms, the server uses, and the other way round', async () => {
+    const config = createConfig();
+    const sync = openStateStore(temp.path, { now });
+    try {
+      const captured = createCapturedLogger();
+      const server = await startFeedServer({ store: temp.store, config, logger: captured.logger, now, host: '127.0.0.1', port: 0 });
+      const get = async (): Promise<string> => (await fetch(`${server.url}/feeds/team.ics?token=${token}`)).text();
+      const lastRender = (): Record<string, unknown> | undefined => captured.lines.filter((line) => line.msg === 'feed rendered').at(-1);
+      try {
+        await get();
+        const id = shownInFull();
+        const record = generateFeedRecords(400, NOW).find((candidate) => candidate.id === id)!;
+        record.elements.description = 'Vom Sync';
+        storeRecords(sync, [record]);
+        expect(warmFeedCache(sync, config, now)).toEqual({ parsed: 1, rendered: 1 });
+        expect(await get()).toContain('SUMMARY:Vom Sync');
+        expect(lastRender()).toMatchObject({ parsed: 0, rendered: 0 });
+
+        record.elements.description = 'Vom Sync, ungewärmt';
+        storeRecords(sync, [record]);
+        expect(await get()).toContain('SUMMARY:Vom Sync\\, ungewärmt');
+        expect(lastRender()).toMatchObject({ parsed: 1, rendered: 1 });
+        expect(warmFeedCache(sync, config, now)).toEqual({ parsed: 0, rendered: 0 });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      sync.close();
+    }
   });
 
   it('is warmed by warmFeedCache, after which a server renders nothing and warming again does nothing', async () => {
