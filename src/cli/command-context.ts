@@ -13,8 +13,9 @@ export function addConfigOption(command: Command): Command {
   return command.option('-c, --config <file>', 'configuration file (YAML or JSON); the environment overrides it');
 }
 
-export function createCommandContext(options: { config?: string }): CommandContext {
+/** `json`: the command prints data on stdout, so the log goes to stderr. */
+export function createCommandContext(options: { config?: string; json?: boolean }): CommandContext {
   const config = loadConfig({ file: options.config });
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, toStderr: options.json === true });
   return { config, logger };
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
+import type { Appointment } from '../domain/appointment.js';
 import { ConfigError } from '../config/config-error.js';
 import { hasOccurrenceIn } from '../feed/select-feed-appointments.js';
 import { renderCalendar } from '../ical/render-calendar.js';
@@ -27,9 +28,11 @@ export function writeExport(store: StateStore, config: Config, options: ExportOp
     from: options.from ? readDate(options.from, zone, '--from') : DateTime.fromMillis(0, { zone }),
     to: options.to ? readDate(options.to, zone, '--to').plus({ days: 1 }) : DateTime.fromISO('9999-01-01', { zone }),
   };
-  const appointments = createAppointmentSource(store.appointments, zone)
-    .listAppointments()
-    .filter((appointment) => hasOccurrenceIn(appointment, window));
+  const source = createAppointmentSource(store, zone);
+  const appointments = source
+    .listIds()
+    .map((id) => source.getAppointment(id))
+    .filter((appointment): appointment is Appointment => appointment !== null && hasOccurrenceIn(appointment, window));
   const ics = renderCalendar(appointments, { ...createRenderOptions(config, now), recurrence: 'rrule', name: options.name ?? 'onOffice' });
   writeFileSync(options.out, ics);
   return { events: appointments.length, bytes: Buffer.byteLength(ics) };

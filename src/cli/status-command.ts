@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
 import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
+import { createAppointmentIndex } from '../store/appointment-index.js';
 import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-state-repository.js';
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -80,13 +81,14 @@ export function readStatus(store: StateStore, config?: Config): StatusReport {
 
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
   const caldavState = createCaldavStateRepository(store.db);
+  const index = createAppointmentIndex(store.db);
   const caldav = config.caldav.map((target): CaldavTargetStatus => {
     const { pushedSeq } = caldavState.readPushState(target.name);
     return {
       name: target.name,
       url: target.url,
       objects: caldavState.countKnown(target.name),
-      pendingChanges: store.appointments.listChangedSince(pushedSeq).length,
+      pendingChanges: index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),
       unfinishedWrites: caldavState.listPendingOutbox(target.name).length,
     };

@@ -11,6 +11,8 @@ import { createProgressReporter } from './create-progress-reporter.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
+type PlannedAction = Pick<SyncPlan['actions'][number], 'kind' | 'calendarKey' | 'uid' | 'appointmentId' | 'reason'>;
+
 interface SyncCommandOptions {
   config?: string;
   full?: boolean;
@@ -59,23 +61,29 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
   }
   const store = openStateStore(copyPath);
   const runtime = createSyncRuntime(context.config, context.logger, { store });
-  const plans: Array<{ target: string; plan: SyncPlan; calendars: Map<string, string> }> = [];
+  // The push plans a chunk at a time; keep what the report needs (no iCalendar text) per target.
+  const plans = new Map<string, { unchanged: number; actions: PlannedAction[]; calendars: Map<string, string> }>();
   try {
     const summary = await runSync(runtime, {
       full: options.full,
       forceDelete: options.forceDelete,
       dryRun: true,
-      onPlan: (target, plan, calendars) => plans.push({ target, plan, calendars: new Map([...calendars].map(([key, ref]) => [key, ref.url])) }),
+      onPlan: (target, plan, calendars) => {
+        const entry = plans.get(target) ?? { unchanged: 0, actions: [], calendars: new Map([...calendars].map(([key, ref]) => [key, ref.url])) };
+        entry.unchanged += plan.unchanged;
+        for (const { kind, calendarKey, uid, appointmentId, reason } of plan.actions) entry.actions.push({ kind, calendarKey, uid, appointmentId, reason });
+        plans.set(target, entry);
+      },
     });
     if (options.json) {
-      out.write(`${JSON.stringify({ dryRun: true, poll: summary.poll, plans: plans.map(({ target, plan }) => ({ target, unchanged: plan.unchanged, actions: plan.actions.map(({ kind, calendarKey, uid, appointmentId, reason }) => ({ kind, calendarKey, uid, appointmentId, reason })) })) }, null, 2)}\n`);
+      out.write(`${JSON.stringify({ dryRun: true, poll: summary.poll, plans: [...plans].map(([target, { unchanged, actions }]) => ({ target, unchanged, actions })) }, null, 2)}\n`);
       return EXIT_OK;
     }
     out.write(`dry run: read ${summary.poll.records} record(s) from onOffice; nothing was written\n`);
-    for (const { target, plan, calendars } of plans) {
-      const byCalendar = new Map<string, SyncPlan['actions'][number][]>();
-      for (const action of plan.actions) byCalendar.set(action.calendarKey, [...(byCalendar.get(action.calendarKey) ?? []), action]);
-      out.write(`target ${target}: ${plan.actions.length} change(s), ${plan.unchanged} unchanged\n`);
+    for (const [target, { unchanged, actions: all, calendars }] of plans) {
+      const byCalendar = new Map<string, PlannedAction[]>();
+      for (const action of all) byCalendar.set(action.calendarKey, [...(byCalendar.get(action.calendarKey) ?? []), action]);
+      out.write(`target ${target}: ${all.length} change(s), ${unchanged} unchanged\n`);
       for (const [calendarKey, actions] of byCalendar) {
         const count = (kind: string) => actions.filter((action) => action.kind === kind).length;
         out.write(`  ${calendars.get(calendarKey) ?? calendarKey}: ${count('create')} create, ${count('update')} update, ${count('delete')} delete\n`);

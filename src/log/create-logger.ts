@@ -18,16 +18,18 @@ const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key
 
 /**
  * The one root logger: JSON lines on stdout (journald keeps them as they are), pretty when stdout is a
- * terminal. Modules take `logger.child({ module })`.
+ * terminal; on stderr for commands that print data on stdout. Modules take `logger.child({ module })`.
  */
-export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
+export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream; toStderr?: boolean } = {}): Logger {
+  // A command whose stdout is data (--json) logs to stderr, so the two never mix.
+  const fd = options.toStderr ? 2 : 1;
+  const pretty = options.pretty ?? (fd === 1 ? process.stdout : process.stderr).isTTY === true;
   const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   if (options.destination) return pino(base, options.destination);
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: 1 } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: fd } } });
   }
-  return pino(base, pino.destination({ dest: 1, sync: true }));
+  return pino(base, pino.destination({ dest: fd, sync: true }));
 }
 
 /** A logger that writes nothing, for tests and library use. */

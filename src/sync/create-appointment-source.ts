@@ -1,27 +1,26 @@
 import type { Appointment } from '../domain/appointment.js';
 import { parseAppointment } from '../onoffice/parse-appointment.js';
-import type { AppointmentRepository, StoredAppointment } from '../store/appointment-repository.js';
+import { createAppointmentIndex } from '../store/appointment-index.js';
+import type { StoredAppointment } from '../store/appointment-repository.js';
+import type { StateStore } from '../store/open-state-store.js';
 import type { AppointmentSource } from './push-to-target.js';
 
 /**
  * The push's view of the state store: appointments parsed into the domain model in the configured
- * zone. Deleted and quarantined ones are absent (null), so their objects get removed.
+ * zone, one at a time. Deleted and quarantined ones are absent (null), so their objects get removed.
  */
-export function createAppointmentSource(appointments: AppointmentRepository, zone: string): AppointmentSource {
+export function createAppointmentSource(store: Pick<StateStore, 'appointments' | 'db'>, zone: string): AppointmentSource {
+  const index = createAppointmentIndex(store.db);
   const toAppointment = (stored: StoredAppointment | undefined): Appointment | null => {
     if (!stored || (stored.status !== 'active' && stored.status !== 'cancelled')) return null;
     const parsed = parseAppointment(stored.record, zone);
     return parsed.ok ? parsed.appointment : null;
   };
   return {
-    maxChangeSeq: () => appointments.maxChangeSeq(),
-    listChangedIdsSince: (seq) => appointments.listChangedSince(seq).map((stored) => stored.id),
-    listAppointments: () =>
-      appointments
-        .listByStatus('active', 'cancelled')
-        .map(toAppointment)
-        .filter((appointment): appointment is Appointment => appointment !== null),
-    getAppointment: (id) => toAppointment(appointments.get(id)),
-    getRevision: (id) => appointments.get(id)?.revision ?? 0,
+    maxChangeSeq: () => store.appointments.maxChangeSeq(),
+    listChangedIdsSince: (seq) => index.listChangedIdsSince(seq),
+    listIds: () => index.listIds('active', 'cancelled'),
+    getAppointment: (id) => toAppointment(store.appointments.get(id)),
+    getRevision: (id) => store.appointments.get(id)?.revision ?? 0,
   };
 }

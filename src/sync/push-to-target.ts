@@ -16,8 +16,8 @@ export interface AppointmentSource {
   maxChangeSeq(): number;
   /** Ids of appointments changed (created, updated, cancelled, deleted) after `seq`. */
   listChangedIdsSince(seq: number): number[];
-  /** Every appointment that is not deleted or quarantined. */
-  listAppointments(): Appointment[];
+  /** Ids of every appointment that is not deleted or quarantined, ascending. */
+  listIds(): number[];
   /** The appointment, or null when it is deleted or quarantined. */
   getAppointment(id: number): Appointment | null;
   /** Revision counter of an appointment (SEQUENCE). */
@@ -57,6 +57,9 @@ export interface PushOptions {
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
   readonly twoWay?: PushTwoWay;
 }
+
+/** Appointments rendered, planned and written at a time. */
+const PUSH_CHUNK = 500;
 
 /** Everything that changes what a target should hold without any appointment changing. */
 function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
@@ -188,36 +191,67 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     : await detectDrift(calendars, knownAll, target, pulled?.changes);
 
   const render = createRenderOptions(config, options.now());
-  let scope: Set<number> | 'all';
-  let appointments: Array<[number, Appointment | null]>;
+  let ids: number[];
   if (full) {
-    scope = 'all';
-    appointments = source.listAppointments().map((appointment) => [appointment.id, appointment]);
+    const all = new Set(source.listIds());
+    // Objects of appointments deleted or quarantined since: planned with nothing desired, so removed.
+    for (const object of knownAll) all.add(object.appointmentId);
+    ids = [...all];
   } else {
-    const ids = new Set<number>(source.listChangedIdsSince(pushState.pushedSeq));
-    for (const failure of repository.listFailures(targetConfig.name)) ids.add(failure.appointmentId);
-    for (const entry of pending) ids.add(entry.appointmentId);
-    for (const id of affected) ids.add(id);
-    scope = ids;
-    appointments = [...ids].map((id) => [id, source.getAppointment(id)]);
+    const changed = new Set<number>(source.listChangedIdsSince(pushState.pushedSeq));
+    for (const failure of repository.listFailures(targetConfig.name)) changed.add(failure.appointmentId);
+    for (const entry of pending) changed.add(entry.appointmentId);
+    for (const id of affected) changed.add(id);
+    ids = [...changed];
   }
+  const knownByAppointment = new Map<number, KnownObject[]>();
+  for (const object of knownAll) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
 
-  const rendered = appointments.flatMap(([id, appointment]) =>
-    planDesiredObjects(appointment, targetConfig, routes, { ...render, sequence: source.getRevision(id) }),
-  );
-  const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: knownAll, drift, scope }) : { desired: rendered, known: knownAll };
-  const plan = planSync({ desired, known, scope, drift });
-  options.onPlan?.(plan, calendars);
-  const counts = countActions(plan);
-  const result: PushResult = { target: targetConfig.name, plan: counts, full, driftRepaired: affected.size, created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
-  if (dryRun) return result;
+  const result: PushResult = {
+    target: targetConfig.name,
+    plan: { create: 0, update: 0, delete: 0, unchanged: 0 },
+    full,
+    driftRepaired: affected.size,
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    recovered: 0,
+    failed: [],
+  };
+  for (const entry of dryRun ? [] : pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
 
-  for (const entry of pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
-  const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
-  Object.assign(result, applied);
-  options.twoWay?.finish(plan, applied.failed);
-  const stopped = options.shouldStop?.() === true && applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length;
-  if (!stopped) {
+  // Appointments are rendered, planned and written a chunk at a time, so a full push over 100k
+  // appointments holds one chunk's objects in memory, not the whole calendar's.
+  let stopped = false;
+  if (ids.length === 0) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
+  for (let offset = 0; offset < ids.length; offset += PUSH_CHUNK) {
+    if (options.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
+    const chunk = ids.slice(offset, offset + PUSH_CHUNK);
+    const scope = new Set(chunk);
+    const rendered = chunk.flatMap((id) => planDesiredObjects(source.getAppointment(id), targetConfig, routes, { ...render, sequence: source.getRevision(id) }));
+    const chunkKnown = chunk.flatMap((id) => knownByAppointment.get(id) ?? []);
+    const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: chunkKnown, drift, scope }) : { desired: rendered, known: chunkKnown };
+    const plan = planSync({ desired, known, scope, drift });
+    options.onPlan?.(plan, calendars);
+    const counts = countActions(plan);
+    for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
+    if (dryRun || plan.actions.length === 0) continue;
+    const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
+    result.created += applied.created;
+    result.updated += applied.updated;
+    result.deleted += applied.deleted;
+    result.recovered += applied.recovered;
+    result.failed.push(...applied.failed);
+    options.twoWay?.finish(plan, applied.failed);
+    if (applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length) {
+      stopped = true;
+      break;
+    }
+  }
+  if (!stopped && !dryRun) {
     for (const [calendarKey, token] of tokens) repository.saveSyncToken(calendarKey, token);
     repository.savePushState(targetConfig.name, seqAtStart, configHash);
   }

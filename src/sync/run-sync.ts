@@ -89,7 +89,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       },
     });
     const repository = createCaldavStateRepository(store.db, runtime.now);
-    const source = createAppointmentSource(store.appointments, config.timezone);
+    const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
