@@ -3,6 +3,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
+import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
@@ -122,6 +123,15 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
         }),
       );
       if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
+    }
+    if (!options.dryRun) {
+      // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and
+      // rendering; a cache problem must not fail the sync, the feed server repairs its cache itself.
+      try {
+        warmFeedCache(store, config, runtime.now);
+      } catch (error) {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not update the feed cache');
+      }
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     const counts = store.appointments.counts();

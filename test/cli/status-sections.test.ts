@@ -28,6 +28,9 @@ describe('status with a configuration', () => {
       const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret });
       const summary = await runSync({ config, logger, store, client, targets: [{ config: config.caldav[0]!, target }], now: () => new Date() });
       expect(summary.failed).toHaveLength(2);
+      // The sync warmed the feed cache, so the feed server's first render reads rows.
+      const cachedEvents = store.db.prepare('SELECT count(*) AS n FROM feed_events').get() as { n: number };
+      expect(cachedEvents.n).toBeGreaterThan(0);
 
       const report = readStatus(store, config);
       const written = summary.targets[0]!.created;
