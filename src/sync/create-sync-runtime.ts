@@ -3,6 +3,7 @@ import type { Logger } from '../log/create-logger.js';
 import { createCaldavTarget } from '../caldav/calendar-target.js';
 import { createOnOfficeClient } from '../onoffice/onoffice-client.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
+import { StateDatabaseError } from '../store/state-database-error.js';
 import type { SyncRuntime } from './run-sync.js';
 
 export interface RuntimeOptions {
@@ -17,7 +18,12 @@ export interface RuntimeOptions {
 /** Builds the real adapters from the configuration: the state store, the onOffice client, the targets. */
 export function createSyncRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): SyncRuntime {
   const now = options.now ?? (() => new Date());
-  const store = options.store ?? openStateStore(config.stateDb, { logger, now });
+  let store: StateStore;
+  try {
+    store = options.store ?? openStateStore(config.stateDb, { logger, now });
+  } catch (error) {
+    throw StateDatabaseError.wrap(error, config.stateDb);
+  }
   const client = createOnOfficeClient({
     url: config.onoffice.url,
     token: config.onoffice.token,

@@ -6,6 +6,7 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
+import { StateDatabaseError } from '../store/state-database-error.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
@@ -70,10 +71,21 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
   const kind = options.kind ?? (options.full ? 'reconcile' : 'incremental');
   const full = options.full === true || kind === 'reconcile';
   const started = runtime.now().getTime();
-  const lock = store.acquireLock(`${kind} pid ${process.pid} on ${hostname()}`);
+  let lock: ReturnType<StateStore['acquireLock']>;
+  let runId: number;
+  try {
+    lock = store.acquireLock(`${kind} pid ${process.pid} on ${hostname()}`);
+  } catch (error) {
+    throw StateDatabaseError.wrap(error, store.path);
+  }
+  try {
+    runId = store.runs.start(kind);
+  } catch (error) {
+    releaseQuietly(lock, logger);
+    throw StateDatabaseError.wrap(error, store.path);
+  }
   const heartbeat = setInterval(() => lock.heartbeat(), LOCK_HEARTBEAT_MS);
   heartbeat.unref();
-  const runId = store.runs.start(kind);
   try {
     const poll = await pollChanges({
       client: runtime.client,
@@ -141,12 +153,26 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, 'sync run finished');
     return summary;
-  } catch (error) {
-    store.runs.finish(runId, { error: error instanceof Error ? error.message : String(error) });
+  } catch (caught) {
+    const error = StateDatabaseError.wrap(caught, store.path);
+    try {
+      store.runs.finish(runId, { error: error instanceof Error ? error.message : String(error) });
+    } catch {
+      // The database itself is what failed (full, read-only): the error below says so.
+    }
     throw error;
   } finally {
     clearInterval(heartbeat);
+    releaseQuietly(lock, logger);
+  }
+}
+
+/** A lock that cannot be released (the database went read-only) is taken over by a later run. */
+function releaseQuietly(lock: { release(): void }, logger: Logger): void {
+  try {
     lock.release();
+  } catch (error) {
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not release the run lock');
   }
 }
 

@@ -112,7 +112,7 @@ describe('state database that cannot be written', () => {
     }
     expect(readOnly.code, describeResult(readOnly)).not.toBe(0);
     expect(readOnly.code, describeResult(readOnly)).not.toBeNull();
-    expect(readOnly.stderr, describeResult(readOnly)).toMatch(/read-?only|unable to open/i);
+    expect(readOnly.stderr, describeResult(readOnly)).toMatch(/state database \S+: (cannot write: the file or its filesystem is read-only|cannot open the file)/);
 
     const recovered = await runCli(['sync', '--config', file]);
     expect(recovered.code, describeResult(recovered)).toBe(0);
@@ -141,7 +141,7 @@ describe('state database that cannot be written', () => {
       rmSync(filler);
       expect(full.code, describeResult(full)).not.toBe(0);
       expect(full.code, describeResult(full)).not.toBeNull();
-      expect(full.stderr, describeResult(full)).toMatch(/full|ENOSPC|disk I\/O error/i);
+      expect(full.stderr, describeResult(full)).toMatch(/state database \S+: (the disk is full|the disk reported an I\/O error)/);
       outcome = `exit ${full.code}: ${full.stderr.trim().split('\n').pop()}`;
     } else {
       const store = openStateStore(stateDb);
