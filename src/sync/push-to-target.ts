@@ -82,6 +82,7 @@ export function createRenderOptions(config: Config, now: Date): RenderOptions {
 }
 
 async function resolveCalendars(
+  serverUrl: string,
   routes: readonly CalendarRoute[],
   target: CalendarTarget,
   repository: CaldavStateRepository,
@@ -98,9 +99,14 @@ async function resolveCalendars(
       calendars.set(route.calendarKey, { url: `about:new-calendar/${route.path}/`, displayName: route.displayName, syncToken: null });
       continue;
     }
-    const ref = await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color });
+    // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
+    // gone (deleted on the server), it is found or created again from the route.
+    const sameServer = known !== null && new URL(known.url).origin === new URL(serverUrl).origin;
+    const cached = sameServer ? (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar : null;
+    const ref = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
     if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
-    calendars.set(route.calendarKey, { ...ref, syncToken: known && known.url === ref.url ? known.syncToken : null });
+    // A calendar that had to be found or created again starts over with a full listing.
+    calendars.set(route.calendarKey, { ...ref, syncToken: cached ? known!.syncToken : null });
   }
   return calendars;
 }
@@ -177,7 +183,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const dryRun = options.dryRun ?? false;
   const log = logger.child({ target: targetConfig.name });
   const routes = planCalendarRoutes(targetConfig);
-  const calendars = await resolveCalendars(routes, target, repository, dryRun);
+  const calendars = await resolveCalendars(targetConfig.url, routes, target, repository, dryRun);
   const configHash = hashTargetConfig(config, targetConfig);
   const pushState = repository.readPushState(targetConfig.name);
   const seqAtStart = source.maxChangeSeq();

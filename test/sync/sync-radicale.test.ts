@@ -65,6 +65,8 @@ describe('sync into Radicale', () => {
     const { summary, caldavRequests } = await syncOnce(config);
     expect(emulator.log.httpRequests).toBe(1);
     expect(caldavRequests.filter((request) => WRITE_METHODS.has(request.method))).toEqual([]);
+    // One PROPFIND to check the known calendar, one sync-collection REPORT for changes behind our back.
+    expect(caldavRequests.map((request) => request.method).sort()).toEqual(['PROPFIND', 'REPORT']);
     expect(summary.targets[0]!.plan).toMatchObject({ create: 0, update: 0, delete: 0 });
   }, 120_000);
 
