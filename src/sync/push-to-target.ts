@@ -53,6 +53,8 @@ export interface PushOptions {
   readonly full?: boolean;
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
+  /** Called after each chunk of appointments (the progress bar of a long first push). */
+  readonly onProgress?: (progress: { phase: string; done: number; total: number }) => void;
   /** Receives the plan before it is applied (dry runs print it). */
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
   readonly twoWay?: PushTwoWay;
@@ -252,6 +254,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     result.recovered += applied.recovered;
     result.failed.push(...applied.failed);
     options.twoWay?.finish(plan, applied.failed);
+    options.onProgress?.({ phase: `push ${targetConfig.name}`, done: offset + chunk.length, total: ids.length });
     if (applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length) {
       stopped = true;
       break;

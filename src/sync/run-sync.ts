@@ -129,6 +129,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
           now: runtime.now,
           full,
           dryRun: options.dryRun,
+          onProgress: options.onProgress,
           shouldStop: options.shouldStop,
           onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
           twoWay: hooks,
