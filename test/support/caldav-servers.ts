@@ -95,55 +95,32 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
  * Radicale 3 (`python3 -m radicale` of the Debian package: /usr/bin/python3, since a pyenv python3 on the
  * PATH does not see Debian's modules) with htpasswd plain auth for one user, or no auth.
  */
-export async function startRadicale(options: { auth?: boolean } = {}): Promise<RunningAuthServer> {
-  const auth = options.auth ?? true;
-  const dir = await mkdtemp(join(tmpdir(), 'onoffice-sync-radicale-'));
-  const port = await findFreePort();
-  const username = 'anna';
-  const password = randomBytes(9).toString('base64url');
-  await writeFile(join(dir, 'users'), `${username}:${password}\n`);
-  const authSection = auth
-    ? `[auth]\ntype = htpasswd\nhtpasswd_filename = ${join(dir, 'users')}\nhtpasswd_encryption = plain\n`
-    : '[auth]\ntype = none\n';
-  await writeFile(
-    join(dir, 'config'),
-    `[server]\nhosts = 127.0.0.1:${port}\n\n${authSection}\n[storage]\nfilesystem_folder = ${join(dir, 'collections')}\n\n[logging]\nlevel = warning\nmask_passwords = True\n`,
-  );
-  const child = spawn('/usr/bin/python3', ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startRadicale(options: { auth?: boolean } = {}): Promise<RestartableServer> {
+  return startRestartableRadicale(options);
+}
+
+/** Spawns a server process and waits until it answers HTTP; on failure it is stopped again. */
+async function launchChild(command: string, args: string[], url: string): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
-  const output = collectOutput(child);
-  const url = `http://127.0.0.1:${port}/`;
   try {
-    await waitForHttp(url, child, output);
+    await waitForHttp(url, child, collectOutput(child));
   } catch (error) {
     await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  return {
-    url,
-    calendarHomeUrl: `${url}${username}/`,
-    username,
-    password,
-    stop: async () => {
-      await stopChild(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
 
 /** Xandikos (no auth) with its default principal /user/; calendars live in /user/calendars/. */
 export async function startXandikos(): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), 'onoffice-sync-xandikos-'));
   const port = await findFreePort();
-  const child = spawn('xandikos', ['-d', dir, '--defaults', '-l', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  const output = collectOutput(child);
   const url = `http://127.0.0.1:${port}/`;
+  let child: ChildProcess;
   try {
-    await waitForHttp(url, child, output);
+    child = await launchChild('xandikos', ['-d', dir, '--defaults', '-l', '127.0.0.1', '-p', String(port)], url);
   } catch (error) {
-    await stopChild(child);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -208,29 +185,26 @@ export interface RestartableServer extends RunningAuthServer {
  * Radicale like startRadicale (with auth), whose process can be killed and started again on the same
  * port over the same storage, for crash tests of the CalDAV side.
  */
-export async function startRestartableRadicale(): Promise<RestartableServer> {
+export async function startRestartableRadicale(options: { auth?: boolean } = {}): Promise<RestartableServer> {
+  const auth = options.auth ?? true;
   const dir = await mkdtemp(join(tmpdir(), 'onoffice-sync-radicale-'));
   const port = await findFreePort();
   const username = 'anna';
   const password = randomBytes(9).toString('base64url');
   await writeFile(join(dir, 'users'), `${username}:${password}\n`);
+  const authSection = auth
+    ? `[auth]\ntype = htpasswd\nhtpasswd_filename = ${join(dir, 'users')}\nhtpasswd_encryption = plain\n`
+    : '[auth]\ntype = none\n';
   await writeFile(
     join(dir, 'config'),
-    `[server]\nhosts = 127.0.0.1:${port}\n\n[auth]\ntype = htpasswd\nhtpasswd_filename = ${join(dir, 'users')}\nhtpasswd_encryption = plain\n\n` +
-      `[storage]\nfilesystem_folder = ${join(dir, 'collections')}\n\n[logging]\nlevel = warning\nmask_passwords = True\n`,
+    `[server]\nhosts = 127.0.0.1:${port}\n\n${authSection}\n[storage]\nfilesystem_folder = ${join(dir, 'collections')}\n\n[logging]\nlevel = warning\nmask_passwords = True\n`,
   );
   const url = `http://127.0.0.1:${port}/`;
+  const launch = (): Promise<ChildProcess> => launchChild('/usr/bin/python3', ['-m', 'radicale', '--config', join(dir, 'config')], url);
   let child: ChildProcess | null = null;
-  const launch = async (): Promise<void> => {
-    const started = spawn('/usr/bin/python3', ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(started);
-    child = started;
-    await waitForHttp(url, started, collectOutput(started));
-  };
   try {
-    await launch();
+    child = await launch();
   } catch (error) {
-    if (child) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -244,7 +218,7 @@ export async function startRestartableRadicale(): Promise<RestartableServer> {
     },
     restart: async () => {
       if (child) await stopChild(child, 'SIGKILL');
-      await launch();
+      child = await launch();
     },
     stop: async () => {
       if (child) await stopChild(child);

@@ -100,7 +100,7 @@ describe('two-way policies', () => {
     await sync(config);
     const [object] = calendar.readObjects(calendarUrl);
     emulator.data.update(id, { description: 'Aus onOffice, geändert' });
-    calendar.putObjectBehindBack(object!.href, object!.data.replace('END:VEVENT', 'X-MOZ-LASTACK:20261121T100000Z\r\nEND:VEVENT'));
+    calendar.putObjectBehindBack(object!.href, object!.data!.replace('END:VEVENT', 'X-MOZ-LASTACK:20261121T100000Z\r\nEND:VEVENT'));
     const summary = await sync(config);
     expect(summary.twoWay[0]).toMatchObject({ conflicts: 0, updated: 0 });
     expect(emulator.data.get(id)!.elements.description).toBe('Aus onOffice, geändert');
