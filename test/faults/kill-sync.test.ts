@@ -86,12 +86,12 @@ describe('kill -9 of sync', () => {
     expect(readJournal(`${temp.dir}/state.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
 
     const inPush = outcomes.filter((outcome) => outcome.phase === 'push');
-    // The kills hit where they should: most during the push, some while writes were in flight, and the
+    // The kills hit where they should: several while writes were in flight (journal rows left — the
+    // phase guess from the delay is only approximate on a loaded machine), some before the push, and the
     // lock a killed run left behind was taken over by the next run every time (no exit 3 above).
     expect(outcomes.length).toBeGreaterThanOrEqual(20);
-    expect(inPush.length).toBeGreaterThan(outcomes.length / 2);
-    expect(outcomes.filter((outcome) => outcome.phase === 'startup/poll').length).toBeGreaterThan(0);
-    expect(outcomes.filter((outcome) => outcome.outbox > 0).length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome.outbox > 0).length).toBeGreaterThanOrEqual(5);
+    expect(outcomes.filter((outcome) => outcome.outbox === 0).length).toBeGreaterThan(0);
     expect(outcomes.filter((outcome) => outcome.lockLeft).length).toBeGreaterThan(0);
     console.info(
       `kill-sync: ${outcomes.length} kills (${inPush.length} in the push, ${outcomes.filter((o) => o.outbox > 0).length} with journal rows left, ` +
