@@ -9,11 +9,11 @@ describe('createLogger', () => {
     const logger = createLogger({ level: 'info', destination }).child({ module: 'test' });
     logger.info(
       {
-        token: 'tok-123456789012345',
-        secret: 'sec-123456789012345',
-        onoffice: { password: 'pw-1234567890', bearerToken: 'bearer-123456789' },
+        token: 'dummy-token-value-1',
+        secret: 'dummy-secret-value-2',
+        onoffice: { password: 'dummy-password-3', bearerToken: 'dummy-bearer-4' },
         request: { headers: { authorization: 'Basic abcdefgh' } },
-        feedToken: 'feed-123456789012',
+        feedToken: 'dummy-feed-token-5',
         kept: 'visible',
       },
       'hello',
@@ -21,6 +21,6 @@ describe('createLogger', () => {
     const line = JSON.parse(text.trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ msg: 'hello', module: 'test', kept: 'visible', token: '[redacted]', secret: '[redacted]', feedToken: '[redacted]' });
     expect(line.onoffice).toEqual({ password: '[redacted]', bearerToken: '[redacted]' });
-    for (const leaked of ['tok-1234', 'sec-1234', 'pw-1234', 'bearer-1234', 'abcdefgh', 'feed-1234']) expect(text).not.toContain(leaked);
+    for (const leaked of ['dummy-token-value', 'dummy-secret-value', 'dummy-password', 'dummy-bearer', 'abcdefgh', 'dummy-feed-token']) expect(text).not.toContain(leaked);
   });
 });

@@ -7,6 +7,7 @@ import {
   OnOfficeClockSkewError,
   OnOfficeProtocolError,
 } from '../../src/onoffice/onoffice-errors.js';
+import { rejection } from '../support/rejection.js';
 
 /** The client against the emulator over real HTTP: signing, batching and error mapping end to end. */
 
@@ -32,15 +33,6 @@ function client(options: Partial<OnOfficeClientOptions> = {}) {
 
 function formatUtc(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('onOffice client against the emulator', () => {

@@ -13,6 +13,7 @@ import {
   OnOfficeServerError,
   OnOfficeTimeoutError,
 } from '../../src/onoffice/onoffice-errors.js';
+import { rejection } from '../support/rejection.js';
 
 /**
  * A throw-away onOffice stand-in: it records every request and answers with whatever the test's
@@ -115,15 +116,6 @@ function fakeTime() {
 function client(url: string, options: Partial<OnOfficeClientOptions> = {}) {
   const { now, sleep } = fakeTime();
   return createOnOfficeClient({ url, token: TOKEN, secret: SECRET, now, sleep, random: () => 0.5, ...options });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('onOffice client: the request', () => {
