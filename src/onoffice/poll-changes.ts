@@ -18,10 +18,17 @@ import {
   parseDay,
   parseSeconds,
   periodOf,
+  PROFILE_BINS,
+  binOf,
   planBatch,
   planDensity,
+  planProfile,
   planRangesFromStarts,
   planRecut,
+  planSplit,
+  planTarget,
+  weighWindow,
+  type DayProfile,
   type Density,
   type PendingRange,
   type ReadWindow,
@@ -125,8 +132,90 @@ type Sink = {
   /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
   readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
   /** A capped window that cannot be cut: defer it (returns true) or throw. */
-  readonly unsplittable: (window: ReadWindow, page: ReadCalendarPage) => boolean;
+  readonly unsplittable: (window: ReadWindow, cntabsolute: number | null) => boolean;
 };
+
+/**
+ * What the runs remember per record read: the id as a number where it is one (as the store keys it;
+ * 100k numbers take a third of the memory of their strings), else the id as sent.
+ */
+type RecordKey = number | string;
+
+function keyOf(record: AppointmentRecord): RecordKey {
+  const id: unknown = record.id;
+  const value = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : NaN;
+  return Number.isSafeInteger(value) && value > 0 ? value : String(id);
+}
+
+/**
+ * Records one request is planned to bring back. The whole answer (JSON text, parsed records) is alive
+ * at once and outlives several young-generation collections, so it lands in the old generation, which
+ * V8 lets grow to about four times what survives a full collection before collecting it: ten windows
+ * of 500 (5 MB of JSON, 10 MB as a string with one emoji in it) per request showed as 30–40 MB of peak
+ * RSS at 100k appointments. Five windows per request keep the request count at a quarter of the
+ * goal (1.5 × ceil(N/500)).
+ */
+const REQUEST_RECORDS = 2_000;
+
+/**
+ * An unknown horizon is probed with windows of 1/512 … 1/32 of it (PROBE_WINDOWS doubling up to
+ * probeLimit): all complete below ~16,000 appointments, the smallest still below ~250,000; what no probe
+ * covered is then cut by the density found.
+ */
+const FIRST_PROBE_SHARE = 32;
+
+/**
+ * The plan's dispersion until CALIBRATING_WINDOWS windows were measured: 3 gives the 400 records per
+ * window that held up on lumpy start times.
+ */
+const PRIOR_DISPERSION = 3;
+const CALIBRATING_WINDOWS = 8;
+/**
+ * The dispersion is read from the last this many windows: the first ones after a probe are planned from
+ * a density measured on few records, and their misses say nothing about the windows to come.
+ */
+const DISPERSION_WINDOWS = 24;
+/** Windows planned to hold fewer records say little about the dispersion. */
+const MIN_CALIBRATING = 50;
+/** The median of a χ² variable with one degree of freedom. */
+const CHI_SQUARE_MEDIAN = 0.455;
+
+/**
+ * The dispersion from the median of the recent windows' (count − planned)² / planned, not their mean: one
+ * cluster (a day every imported appointment landed on) would pull the mean so far up that every later
+ * window is planned small, yet no window size predicts a cluster.
+ */
+function readDispersion(squares: readonly number[]): number {
+  if (squares.length < CALIBRATING_WINDOWS) return PRIOR_DISPERSION;
+  const sorted = squares.slice(-DISPERSION_WINDOWS).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]! / CHI_SQUARE_MEDIAN;
+}
+
+/** Where a record lies on the line a window cuts (start_dt or modified), in seconds; null if unreadable. */
+function positionOf(record: AppointmentRecord, kind: ReadWindow['kind']): number | null {
+  const text = kind === 'start' ? record.elements?.start_dt : record.elements?.modified;
+  if (typeof text !== 'string') return null;
+  const ms = Date.parse(`${text.trim().replace(' ', 'T')}Z`);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+}
+
+function readPositions(records: readonly AppointmentRecord[], kind: ReadWindow['kind']): number[] {
+  const positions: number[] = [];
+  for (const record of records) {
+    const position = positionOf(record, kind);
+    if (position !== null) positions.push(position);
+  }
+  return positions;
+}
+
+function learnPositions(histogram: Float64Array, records: readonly AppointmentRecord[], kind: ReadWindow['kind']): void {
+  for (const record of records) {
+    const position = positionOf(record, kind);
+    if (position === null) continue;
+    const bin = binOf(position);
+    histogram[bin] = histogram[bin]! + 1;
+  }
+}
 
 const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
 
@@ -159,23 +248,25 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     };
   }
 
-  function toUpserts(records: AppointmentRecord[], skip?: Set<string>): RecordUpsert[] {
+  /**
+   * Parsed one at a time as the store asks for them: a batch holds up to batchSize × 500 records, and
+   * their parsed forms (luxon DateTimes, hashes) all alive at once were the largest part of the heap.
+   */
+  function* toUpserts(records: readonly AppointmentRecord[], skip?: ReadonlySet<RecordKey>): Generator<RecordUpsert> {
     // One id can come twice in a batch (moved between windows while we read): keep the newest version.
-    const newest = new Map<string, AppointmentRecord>();
+    const newest = new Map<RecordKey, AppointmentRecord>();
     for (const record of records) {
-      const key = String(record.id);
+      const key = keyOf(record);
       if (skip?.has(key)) continue;
       const held = newest.get(key);
       if (!held || String(record.elements?.modified ?? '') >= String(held.elements?.modified ?? '')) newest.set(key, record);
     }
-    return [...newest.values()].map((record) => ({
-      record,
-      hash: hashAppointmentRecord(record),
-      outcome: parseAppointment(record, config.timezone),
-    }));
+    for (const record of newest.values()) {
+      yield { record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, config.timezone) };
+    }
   }
 
-  function applyRecords(records: AppointmentRecord[], skip?: Set<string>): void {
+  function applyRecords(records: readonly AppointmentRecord[], skip?: ReadonlySet<RecordKey>): void {
     const counts = store.appointments.upsertRecords(toUpserts(records, skip));
     tally.created += counts.created;
     tally.updated += counts.updated;
@@ -193,14 +284,23 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     let queue = initial;
     let density = initialDensity;
     const deferred: ReadWindow[] = [];
+    // Learned while reading: where in the day records fall, and how far counts strayed from the plan.
+    const histogram = new Float64Array(PROFILE_BINS);
+    let profile: DayProfile | null = null;
+    const squares: number[] = [];
     while (queue.length > 0) {
-      const { windows, rest } = planBatch(queue, density, poll.batchSize);
+      const target = planTarget(readDispersion(squares));
+      const { windows, rest } = planBatch(queue, density, poll.batchSize, { profile, target, maxRecords: REQUEST_RECORDS });
+      const fixed = new Set(queue.slice(0, windows.length).filter((range) => range.fixed).map((range) => range.from));
+      const planned = windows.map((window) =>
+        density === null || !window.measured || fixed.has(window.from) ? null : density * weighWindow(window, profile),
+      );
       const pages = await client.readCalendarBatch(windows.map(toParams));
       tally.requests += 1;
       tally.actions += windows.length;
       const back: PendingRange[] = [];
       const complete: Array<{ window: ReadWindow; records: number }> = [];
-      const capped: ReadWindow[] = [];
+      const capped: Array<{ window: ReadWindow; cntabsolute: number | null; positions: number[] }> = [];
       const records: AppointmentRecord[] = [];
       let failure: OnOfficeActionError | undefined;
       for (const [i, window] of windows.entries()) {
@@ -211,33 +311,44 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
           back.push({ ...window, fixed: true, limit: null });
           continue;
         }
+        const expected = planned[i];
         if (!isCapped(page)) {
           complete.push({ window, records: page.records.length });
           tally.records += page.records.length;
           for (const record of page.records) records.push(record);
+          if (window.measured) learnPositions(histogram, page.records, window.kind);
+          if (expected != null && expected >= MIN_CALIBRATING) squares.push((page.records.length - expected) ** 2 / expected);
           continue;
         }
-        capped.push(window);
+        if (expected != null && expected >= MIN_CALIBRATING) squares.push((READ_CAP - expected) ** 2 / expected);
+        capped.push({ window, cntabsolute: page.cntabsolute, positions: readPositions(page.records, window.kind) });
         back.push({ ...window, fixed: true, limit: null });
       }
-      density = planDensity(density, complete, capped);
-      for (const window of capped) {
+      // A capped page's 500 records are never used: let them go before the batch is parsed and stored.
+      pages.length = 0;
+      profile = planProfile(histogram) ?? profile;
+      density = planDensity(density, complete, capped.map((c) => c.window), profile);
+      for (const { window, cntabsolute, positions } of capped) {
         const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
-        const recut = planRecut(window);
-        if (recut) {
+        // It held more than READ_CAP. Where the density says it held about that many (a lump the density
+        // could not foresee), it is cut in two or three where its answer shows the records lie. Where the
+        // density says it held far more, or none is known yet, it goes back to be cut by the density
+        // (quantiles of 500 arbitrary records place many cuts worse than the density does).
+        const held = density === null || density <= 0 ? Number.POSITIVE_INFINITY : density * weighWindow(window, profile);
+        const pieces = held > 2 * READ_CAP ? planRecut(window) : planSplit(window, positions, Math.ceil(Math.max(READ_CAP, held) / target));
+        if (pieces) {
           tally.splits += 1;
-          back[at] = recut;
+          back.splice(at, 1, ...(Array.isArray(pieces) ? pieces : [pieces]));
           continue;
         }
         back.splice(at, 1);
-        const page = pages[windows.indexOf(window)] as ReadCalendarPage;
-        if (sink.unsplittable(window, page)) deferred.push(window);
+        if (sink.unsplittable(window, cntabsolute)) deferred.push(window);
       }
       queue = [...back, ...rest];
       const firstPending = [queue[0], deferred[0]]
         .filter((w): w is ReadWindow => w !== undefined)
         .sort((a, b) => a.from - b.from)[0];
-      log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density }, 'batch read');
+      log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density, target, counts: complete.map((c) => c.records) }, 'batch read');
       store.transaction(() => sink.commit(records, firstPending));
       options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length });
       if (failure) throw failure;
@@ -255,7 +366,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
    * for what began before the horizon and still overlaps it (long series, multi-day appointments).
    * Sized by the start times the store already knows, else probed.
    */
-  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<string>): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
+  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<RecordKey>): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
     const days = horizonDays();
     const startedAt = nowSeconds();
     tally.sweeps += 1;
@@ -265,16 +376,16 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     const main: PendingRange[] =
       known.length > 0
         ? planRangesFromStarts('start', first, last, known)
-        : [{ kind: 'start', from: first, to: last, measured: true, fixed: false, limit: last - first + 1 }];
+        : [{ kind: 'start', from: first, to: last, measured: true, fixed: false, limit: null, probeLimit: Math.ceil((last - first + 1) / FIRST_PROBE_SHARE) }];
     const before: PendingRange = { kind: 'start', from: EARLIEST_WALL, to: first - 1, period: days, measured: false, fixed: false, limit: null };
     await readRanges(phase, [before, ...main], null, {
       commit(records) {
         // A record moved while we read can come twice: apply what we saw first, the next run does the rest.
         applyRecords(records, seen);
-        for (const record of records) seen.add(String(record.id));
+        for (const record of records) seen.add(keyOf(record));
       },
-      unsplittable(window, page) {
-        throw new PollCapExceededError(describeWindow(window), page.cntabsolute);
+      unsplittable(window, cntabsolute) {
+        throw new PollCapExceededError(describeWindow(window), cntabsolute);
       },
     });
     return { ...days, startedAt };
@@ -289,7 +400,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     store.cursors.set(MODIFIED_CURSOR, formatSeconds(value), density);
   }
 
-  async function readModified(from: number, to: number, seen: Set<string>): Promise<void> {
+  async function readModified(from: number, to: number, seen: Set<RecordKey>): Promise<void> {
     if (to < from) return;
     const recordsBefore = tally.records;
     const density = (): number => (tally.records - recordsBefore) / (to - from + 1);
@@ -297,12 +408,12 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records, firstPending) {
         applyRecords(records);
-        for (const record of records) seen.add(String(record.id));
+        for (const record of records) seen.add(keyOf(record));
         saveCursor(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
       },
-      unsplittable(window, page) {
+      unsplittable(window, cntabsolute) {
         overflowSeconds.push(formatSeconds(window.from));
-        log.warn({ second: describeWindow(window), cntabsolute: page.cntabsolute }, 'over 500 appointments share one modified second: recovering by a date sweep');
+        log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: recovering by a date sweep');
         return true;
       },
     });
@@ -310,7 +421,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     // The sweep already run in this run read them as they are now when it began after their second.
     const lastOverflow = parseSeconds(overflowSeconds.at(-1)!);
     if (lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) {
-      const recovered = new Set<string>();
+      const recovered = new Set<RecordKey>();
       await sweepHorizon('recovery', recovered);
       for (const id of recovered) seen.add(id);
     }
@@ -318,7 +429,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
   }
 
   try {
-    const seen = new Set<string>();
+    const seen = new Set<RecordKey>();
     let swept: { fromDay: number; toDay: number } | null = null;
     if (mode !== 'incremental') {
       const sweep = await sweepHorizon('sweep', seen);
@@ -347,10 +458,10 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     throw error;
   }
 
-  function markVanished(days: { fromDay: number; toDay: number }, seen: Set<string>): number {
+  function markVanished(days: { fromDay: number; toDay: number }, seen: ReadonlySet<RecordKey>): number {
     const fromUtc = DateTime.fromISO(formatDay(days.fromDay + 1), { zone: config.timezone }).toUTC().toISO()!;
     const toUtc = DateTime.fromISO(formatDay(days.toDay), { zone: config.timezone }).toUTC().toISO()!;
-    const missing = store.appointments.listIdsWithin(fromUtc, toUtc).filter((id) => !seen.has(String(id)));
+    const missing = store.appointments.listIdsWithin(fromUtc, toUtc).filter((id) => !seen.has(id));
     if (missing.length === 0) return 0;
     const counts = store.appointments.counts();
     const known = counts.active + counts.cancelled;
