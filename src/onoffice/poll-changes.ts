@@ -41,7 +41,8 @@ import {
  *   without overlapping (src/onoffice/plan-windows.ts sizes them from the density seen).
  * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete;
  *   cntabsolute of a capped answer is not taken as the full count (the emulator, like onOffice as far
- *   as we know, reports 500), so it is cut by density.
+ *   as we know, reports 500), so it is cut by density. Its records are used only to place the cuts
+ *   (where a lump lies), never stored: onOffice promises nothing about which 500 it picks.
  * - Backfill (no cursor yet) is a sweep over the horizon by start_dt ranges inside date periods (plus one
  *   range for what began before the horizon and overlaps it), not `modified` windows from the
  *   beginning of time: it reads only what the horizon holds (an account's whole history can be years of
