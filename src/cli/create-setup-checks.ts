@@ -2,9 +2,9 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { createCaldavTarget } from '../caldav/calendar-target.js';
 import { readMigrations, readSchemaVersion } from '../store/apply-migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
+import { createTargetFromConfig } from '../sync/create-sync-runtime.js';
 import { planCalendarRoutes } from '../sync/plan-desired-objects.js';
 import type { CommandContext } from './command-context.js';
 import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-command.js';
@@ -54,16 +54,7 @@ export function createStateCheck(context: CommandContext): DoctorCheck {
  */
 export function createCaldavChecks(context: CommandContext, options: DoctorOptions = {}): DoctorCheck[] {
   return context.config.caldav.flatMap((targetConfig) => {
-    const target = createCaldavTarget({
-      url: targetConfig.url,
-      username: targetConfig.username || undefined,
-      password: targetConfig.password || undefined,
-      bearerToken: targetConfig.bearerToken || undefined,
-      timeoutMs: targetConfig.timeoutMs,
-      retries: Math.min(targetConfig.retries, 1),
-      fetch: options.fetch,
-      logger: context.logger,
-    });
+    const target = createTargetFromConfig(targetConfig, { fetch: options.fetch, logger: context.logger, retries: Math.min(targetConfig.retries, 1) });
     return planCalendarRoutes(targetConfig).map(
       (route): DoctorCheck => ({
         name: `CalDAV ${targetConfig.name}: ${route.path}`,

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { createOnOfficeClient } from '../onoffice/onoffice-client.js';
+import { createClientFromConfig } from '../sync/create-sync-runtime.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';
@@ -96,17 +96,8 @@ export function createAllChecks(context: CommandContext, options: DoctorOptions 
 export function createOnOfficeChecks(context: CommandContext, options: DoctorOptions = {}): DoctorCheck[] {
   const { onoffice } = context.config;
   const now = options.now ?? Date.now;
-  const client = createOnOfficeClient({
-    url: onoffice.url,
-    token: onoffice.token,
-    secret: onoffice.secret,
-    timeoutMs: onoffice.timeoutMs,
-    // The doctor should answer promptly; one retry rides out a single hiccup.
-    retries: Math.min(onoffice.retries, 1),
-    fetch: options.fetch,
-    now,
-    logger: context.logger,
-  });
+  // The doctor should answer promptly; one retry rides out a single hiccup.
+  const client = createClientFromConfig(onoffice, { fetch: options.fetch, now, logger: context.logger, retries: Math.min(onoffice.retries, 1) });
   let apiError: unknown;
 
   const apiCheck: DoctorCheck = {

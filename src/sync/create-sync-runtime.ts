@@ -1,7 +1,7 @@
-import type { Config } from '../config/config-schema.js';
+import type { CaldavTargetConfig, Config, OnOfficeConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
-import { createCaldavTarget } from '../caldav/calendar-target.js';
-import { createOnOfficeClient } from '../onoffice/onoffice-client.js';
+import { createCaldavTarget, type CalendarTarget } from '../caldav/calendar-target.js';
+import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import type { SyncRuntime } from './run-sync.js';
@@ -24,27 +24,44 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
   } catch (error) {
     throw StateDatabaseError.wrap(error, config.stateDb);
   }
-  const client = createOnOfficeClient({
-    url: config.onoffice.url,
-    token: config.onoffice.token,
-    secret: config.onoffice.secret,
-    timeoutMs: config.onoffice.timeoutMs,
-    retries: config.onoffice.retries,
-    fetch: options.onofficeFetch,
-    logger,
-  });
+  const client = createClientFromConfig(config.onoffice, { fetch: options.onofficeFetch, logger });
   const targets = config.caldav.map((targetConfig) => ({
     config: targetConfig,
-    target: createCaldavTarget({
-      url: targetConfig.url,
-      username: targetConfig.username || undefined,
-      password: targetConfig.password || undefined,
-      bearerToken: targetConfig.bearerToken || undefined,
-      timeoutMs: targetConfig.timeoutMs,
-      retries: targetConfig.retries,
-      fetch: options.caldavFetch,
-      logger: logger.child({ module: 'caldav', target: targetConfig.name }),
-    }),
+    target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ module: 'caldav', target: targetConfig.name }) }),
   }));
   return { config, logger, store, client, targets, now };
+}
+
+/** The onOffice client for the configured account; `retries` may lower the configured number. */
+export function createClientFromConfig(
+  onoffice: OnOfficeConfig,
+  options: { fetch?: typeof fetch; now?: () => number; logger: Logger; retries?: number },
+): OnOfficeClient {
+  return createOnOfficeClient({
+    url: onoffice.url,
+    token: onoffice.token,
+    secret: onoffice.secret,
+    timeoutMs: onoffice.timeoutMs,
+    retries: options.retries ?? onoffice.retries,
+    fetch: options.fetch,
+    now: options.now,
+    logger: options.logger,
+  });
+}
+
+/** The CalDAV adapter for a configured target; empty credentials in the config mean none. */
+export function createTargetFromConfig(
+  targetConfig: CaldavTargetConfig,
+  options: { fetch?: typeof fetch; logger: Logger; retries?: number },
+): CalendarTarget {
+  return createCaldavTarget({
+    url: targetConfig.url,
+    username: targetConfig.username || undefined,
+    password: targetConfig.password || undefined,
+    bearerToken: targetConfig.bearerToken || undefined,
+    timeoutMs: targetConfig.timeoutMs,
+    retries: options.retries ?? targetConfig.retries,
+    fetch: options.fetch,
+    logger: options.logger,
+  });
 }

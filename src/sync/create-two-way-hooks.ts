@@ -7,7 +7,7 @@ import type { CaldavStateRepository } from '../store/caldav-state-repository.js'
 import type { TwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from './apply-plan.js';
 import { planCalendarRoutes } from './plan-desired-objects.js';
-import type { DesiredObject, Drift, KnownObject, SyncPlan } from './plan-sync.js';
+import { objectKey, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
 import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
 import { createTwoWayCounts, pullCalendarChanges, type TwoWayCounts } from './pull-calendar-changes.js';
 import { createRenderOptions, type AppointmentSource, type PushTwoWay } from './push-to-target.js';
@@ -31,7 +31,6 @@ export interface TwoWayHooks extends PushTwoWay {
   readonly counts: TwoWayCounts;
 }
 
-const key = (calendarKey: string, uid: string): string => `${calendarKey}\u0000${uid}`;
 
 /**
  * The two-way part of one target's push: the pull before it, and what the push must do differently.
@@ -84,11 +83,11 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
     const people = input.known.filter((object) => inScope(object.appointmentId) && !isOwnUid(object.uid, config.ical.uidDomain));
     for (const object of people) if (options.appointments.get(object.appointmentId) === undefined) excluded.add(object.appointmentId);
     const protectedKeys = new Set<string>();
-    const wanted = new Set(input.desired.map((object) => key(object.calendarKey, String(object.appointmentId))));
+    const wanted = new Set(input.desired.map((object) => objectKey(object.calendarKey, String(object.appointmentId))));
     const remapped: DesiredObject[] = [];
     for (const mapped of people) {
       if (excluded.has(mapped.appointmentId)) continue;
-      const appointmentKey = key(mapped.calendarKey, String(mapped.appointmentId));
+      const appointmentKey = objectKey(mapped.calendarKey, String(mapped.appointmentId));
       const appointment = source.getAppointment(mapped.appointmentId);
       if (wanted.has(appointmentKey)) {
         const object = appointment && renderTwoWayObject(renderContext, appointment, mapped.calendarKey, mapped.uid, mapped.href);
@@ -97,18 +96,18 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
       }
       // Filtered out by the target's arts/private settings but still routed here: a person's own event is
       // not deleted for that (only for a deletion, a cancellation under `remove`, or a move to another calendar).
-      if (appointment && renderTwoWayObject(unfilteredContext, appointment, mapped.calendarKey, mapped.uid, mapped.href)) protectedKeys.add(key(mapped.calendarKey, mapped.uid));
+      if (appointment && renderTwoWayObject(unfilteredContext, appointment, mapped.calendarKey, mapped.uid, mapped.href)) protectedKeys.add(objectKey(mapped.calendarKey, mapped.uid));
     }
-    const replaced = new Set(remapped.map((object) => key(object.calendarKey, String(object.appointmentId))));
+    const replaced = new Set(remapped.map((object) => objectKey(object.calendarKey, String(object.appointmentId))));
     const desired = [
-      ...input.desired.filter((object) => !excluded.has(object.appointmentId) && !replaced.has(key(object.calendarKey, String(object.appointmentId)))),
+      ...input.desired.filter((object) => !excluded.has(object.appointmentId) && !replaced.has(objectKey(object.calendarKey, String(object.appointmentId)))),
       ...remapped,
     ];
-    const known = input.known.filter((object) => !excluded.has(object.appointmentId) && !protectedKeys.has(key(object.calendarKey, object.uid)));
+    const known = input.known.filter((object) => !excluded.has(object.appointmentId) && !protectedKeys.has(objectKey(object.calendarKey, object.uid)));
 
-    const byKey = new Map(known.map((object, index) => [key(object.calendarKey, object.uid), index]));
+    const byKey = new Map(known.map((object, index) => [objectKey(object.calendarKey, object.uid), index]));
     for (const object of desired) {
-      const index = byKey.get(key(object.calendarKey, object.uid));
+      const index = byKey.get(objectKey(object.calendarKey, object.uid));
       const mine = index === undefined ? undefined : known[index];
       if (!mine || index === undefined || mine.hash === object.hash) continue;
       const drift = input.drift.get(mine.calendarKey);
@@ -129,11 +128,11 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   }
 
   function finish(plan: SyncPlan, failed: readonly FailedItem[]): void {
-    const failedKeys = new Set(failed.map((item) => key(item.calendarKey, item.uid)));
-    const touched = plan.actions.filter((action) => !failedKeys.has(key(action.calendarKey, action.uid)));
-    const now = new Map(caldav.listKnownFor(targetConfig.name, new Set(touched.map((action) => action.appointmentId))).map((object) => [key(object.calendarKey, object.uid), object]));
+    const failedKeys = new Set(failed.map((item) => objectKey(item.calendarKey, item.uid)));
+    const touched = plan.actions.filter((action) => !failedKeys.has(objectKey(action.calendarKey, action.uid)));
+    const now = new Map(caldav.listKnownFor(targetConfig.name, new Set(touched.map((action) => action.appointmentId))).map((object) => [objectKey(object.calendarKey, object.uid), object]));
     for (const action of touched) {
-      const held = now.get(key(action.calendarKey, action.uid));
+      const held = now.get(objectKey(action.calendarKey, action.uid));
       if (action.kind === 'delete') {
         if (held === undefined) twoWay.dropWritten(action.calendarKey, action.uid);
         continue;

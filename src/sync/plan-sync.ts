@@ -54,20 +54,21 @@ export interface PlanSyncInput {
   readonly drift?: ReadonlyMap<string, Drift>;
 }
 
-const key = (calendarKey: string, uid: string): string => `${calendarKey}\u0000${uid}`;
+/** The identity of an object across desired, known and journal: its calendar and its UID. */
+export const objectKey = (calendarKey: string, uid: string): string => `${calendarKey}\u0000${uid}`;
 
 export function planSync(input: PlanSyncInput): SyncPlan {
   const inScope = (appointmentId: number): boolean => input.scope === 'all' || input.scope.has(appointmentId);
   const known = new Map<string, KnownObject>();
   for (const object of input.known) {
-    if (inScope(object.appointmentId)) known.set(key(object.calendarKey, object.uid), object);
+    if (inScope(object.appointmentId)) known.set(objectKey(object.calendarKey, object.uid), object);
   }
 
   const actions: SyncAction[] = [];
   let unchanged = 0;
   const wanted = new Set<string>();
   for (const object of input.desired) {
-    const k = key(object.calendarKey, object.uid);
+    const k = objectKey(object.calendarKey, object.uid);
     if (wanted.has(k)) continue;
     wanted.add(k);
     const existing = known.get(k);

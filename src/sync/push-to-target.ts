@@ -8,7 +8,7 @@ import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-r
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
-import { countActions, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
+import { countActions, objectKey, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
 
 /** The appointments as the push sees them: the store behind a narrow port. */
 export interface AppointmentSource {
@@ -169,10 +169,10 @@ async function detectDrift(
  * without If-Match); no longer wanted, it is deleted (404 counts as done). So nothing is left behind.
  */
 function addUncertainWrites(known: KnownObject[], pending: readonly OutboxEntry[]): KnownObject[] {
-  const recorded = new Set(known.map((object) => `${object.calendarKey}\u0000${object.uid}`));
+  const recorded = new Set(known.map((object) => objectKey(object.calendarKey, object.uid)));
   const uncertain = new Map<string, KnownObject>();
   for (const entry of pending) {
-    const key = `${entry.calendarKey}\u0000${entry.uid}`;
+    const key = objectKey(entry.calendarKey, entry.uid);
     if (entry.action === 'delete' || recorded.has(key)) continue;
     uncertain.set(key, { calendarKey: entry.calendarKey, uid: entry.uid, href: entry.href, etag: null, hash: '', appointmentId: entry.appointmentId });
   }
