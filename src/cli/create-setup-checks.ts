@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { readMigrations, readSchemaVersion } from '../store/apply-migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
-import { createTargetFromConfig } from '../sync/create-sync-runtime.js';
-import { planCalendarRoutes } from '../sync/plan-desired-objects.js';
+import { createTargetFromConfig } from '../app/create-sync-runtime.js';
+import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import type { CommandContext } from './command-context.js';
 import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-command.js';
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { createClientFromConfig } from '../sync/create-sync-runtime.js';
+import { createClientFromConfig } from '../app/create-sync-runtime.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';

@@ -6,7 +6,7 @@ import { CaldavServerError } from '../../src/caldav/caldav-errors.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
-import { runSync } from '../../src/sync/run-sync.js';
+import { runSync } from '../../src/app/run-sync.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
 
 describe('status with a configuration', () => {

@@ -6,8 +6,8 @@ import { generateAppointments } from '../../src/emulator/generate-appointments.j
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
-import { createSyncRuntime } from '../../src/sync/create-sync-runtime.js';
-import { runSync } from '../../src/sync/run-sync.js';
+import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
+import { runSync } from '../../src/app/run-sync.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
 import { insertFresh } from './mutate-emulator.js';

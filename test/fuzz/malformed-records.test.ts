@@ -9,7 +9,7 @@ import { createSilentLogger } from '../../src/log/create-logger.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { readStatus } from '../../src/cli/status-command.js';
-import { runSync, type SyncRuntime } from '../../src/sync/run-sync.js';
+import { runSync, type SyncRuntime } from '../../src/app/run-sync.js';
 import { createRawConfig, describeResult, runCli, writeConfigFile } from '../faults/fault-harness.js';
 import { compareEvent, createTempDir, readEmulatorAppointments, startEmulator } from '../support/sync-fixture.js';
 

@@ -12,8 +12,8 @@ import { parseIcsObjects, type VEventLike } from '../../src/ical/parse-ics-objec
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
-import { createSyncRuntime } from '../../src/sync/create-sync-runtime.js';
-import { runSync, type SyncOptions, type SyncSummary } from '../../src/sync/run-sync.js';
+import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
+import { runSync, type SyncOptions, type SyncSummary } from '../../src/app/run-sync.js';
 
 export const ZONE = 'Europe/Berlin';
 

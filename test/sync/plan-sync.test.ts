@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSync, countActions, type DesiredObject, type KnownObject, type Drift } from '../../src/sync/plan-sync.js';
+import { planSync, countActions, type DesiredObject, type KnownObject, type Drift } from '../../src/push/plan-sync.js';
 
 const desired = (appointmentId: number, hash: string, calendarKey = 't:cal'): DesiredObject => ({
   calendarKey,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIcsObjects } from '../../src/ical/parse-ics-objects.js';
-import { isSameTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules } from '../../src/sync/plan-two-way-write.js';
-import { isOwnUid, replaceUid } from '../../src/sync/render-two-way-object.js';
+import { isSameTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules } from '../../src/back/plan-two-way-write.js';
+import { isOwnUid, replaceUid } from '../../src/back/render-two-way-object.js';
 import { renderPhoneEvent } from './two-way-fixture.js';
 
 const rules: EventRules = { zone: 'Europe/Berlin', defaultArt: 'Termin', categoryArts: { Viewing: 'Besichtigung' } };

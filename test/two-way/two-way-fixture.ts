@@ -4,8 +4,8 @@ import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { readTwoWayStatus, type TwoWayStatus } from '../../src/store/two-way-repository.js';
-import { createSyncRuntime } from '../../src/sync/create-sync-runtime.js';
-import { runSync, type SyncOptions, type SyncSummary } from '../../src/sync/run-sync.js';
+import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
+import { runSync, type SyncOptions, type SyncSummary } from '../../src/app/run-sync.js';
 import { WRITE_METHODS } from '../support/sync-fixture.js';
 
 export const ONOFFICE_WRITES = ['create:calendar', 'modify:calendar', 'delete:calendar', 'do:appointmentAffirmation'];

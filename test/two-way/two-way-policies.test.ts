@@ -7,7 +7,7 @@ import { createSilentLogger } from '../../src/log/create-logger.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createTwoWayRepository, readTwoWayStatus } from '../../src/store/two-way-repository.js';
-import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
+import { runSync, type SyncOptions } from '../../src/app/run-sync.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
 import { createAnswerLosingFetch, renderPhoneEvent } from './two-way-fixture.js';
 

@@ -8,10 +8,10 @@ import type { AppointmentWrite, OnOfficeClient } from '../onoffice/onoffice-clie
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { CreationRecord, TwoWayData, TwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from './apply-plan.js';
+import type { FailedItem } from '../push/apply-plan.js';
 import { createTwoWayAppointment, findLostCreate, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
-import { hashIcs, type CalendarRoute } from './plan-desired-objects.js';
-import type { KnownObject } from './plan-sync.js';
+import { hashIcs, type CalendarRoute } from '../push/plan-desired-objects.js';
+import type { KnownObject } from '../push/plan-sync.js';
 import { isSameTwoWayData, mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
 import { PullMassDeleteError } from './pull-mass-delete-error.js';
 import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';

@@ -9,14 +9,14 @@ import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from './apply-plan.js';
+import type { FailedItem } from '../push/apply-plan.js';
 import { createAppointmentSource } from './create-appointment-source.js';
-import { settleInterruptedConfirmations } from './create-two-way-appointment.js';
-import { createTwoWayHooks } from './create-two-way-hooks.js';
-import { importIcsFeeds, type ImportResult } from './import-ics-feeds.js';
-import type { TwoWayCounts } from './pull-calendar-changes.js';
-import type { SyncPlan } from './plan-sync.js';
-import { pushToTarget, type PushResult } from './push-to-target.js';
+import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
+import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
+import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
+import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
+import type { SyncPlan } from '../push/plan-sync.js';
+import { pushToTarget, type PushResult } from '../push/push-to-target.js';
 
 /** Everything a sync run talks to, built once by createSyncRuntime (or by tests from real parts). */
 export interface SyncRuntime {
