@@ -27,7 +27,7 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
   const client = createClientFromConfig(config.onoffice, { fetch: options.onofficeFetch, logger });
   const targets = config.caldav.map((targetConfig) => ({
     config: targetConfig,
-    target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ module: 'caldav', target: targetConfig.name }) }),
+    target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ target: targetConfig.name }) }),
   }));
   return { config, logger, store, client, targets, now };
 }

@@ -13,9 +13,9 @@ export function addConfigOption(command: Command): Command {
   return command.option('-c, --config <file>', 'configuration file (YAML or JSON); the environment overrides it');
 }
 
-/** `json`: the command prints data on stdout, so the log goes to stderr. */
-export function createCommandContext(options: { config?: string; json?: boolean }): CommandContext {
+/** The log goes to stderr (createLogger), so stdout carries only the command's own output. */
+export function createCommandContext(options: { config?: string }): CommandContext {
   const config = loadConfig({ file: options.config });
-  const logger = createLogger({ level: config.logLevel, toStderr: options.json === true });
+  const logger = createLogger({ level: config.logLevel });
   return { config, logger };
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -16,20 +17,47 @@ export const REDACTED_KEYS = [
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
+export interface LoggerOptions {
+  readonly level?: string;
+  /** One coloured line per event for a person; default: when stderr is a terminal. */
+  readonly pretty?: boolean;
+  /** Where the lines go instead of stderr (tests). */
+  readonly destination?: DestinationStream;
+}
+
 /**
- * The one root logger: JSON lines on stdout (journald keeps them as they are), pretty when stdout is a
- * terminal; on stderr for commands that print data on stdout. Modules take `logger.child({ module })`.
+ * The one root logger, on stderr: stdout carries only a command's own output (tables, JSON, URLs), so
+ * `status --json | jq` and a script reading `sync` work whatever is logged. Off a terminal the lines are
+ * JSON with an ISO time and the level's name (journald and log shippers read them as they are); on a
+ * terminal each event is one short line. Modules take `logger.child({ module })`.
  */
-export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream; toStderr?: boolean } = {}): Logger {
-  // A command whose stdout is data (--json) logs to stderr, so the two never mix.
-  const fd = options.toStderr ? 2 : 1;
-  const pretty = options.pretty ?? (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
   const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  if (options.destination) return pino(base, options.destination);
-  if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: fd } } });
-  }
-  return pino(base, pino.destination({ dest: fd, sync: true }));
+  if (pretty) return pino(base, createPrettyStream(destination, options.destination === undefined));
+  return pino(
+    {
+      ...base,
+      // pid and hostname are in every journald record already; a log line need not repeat them.
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** In-process (no worker thread), so a command's last lines are written before it exits. */
+function createPrettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
+  return PinoPretty({
+    destination,
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,module',
+    messageFormat: '{if module}{module}: {end}{msg}',
+  });
 }
 
 /** A logger that writes nothing, for tests and library use. */

@@ -445,7 +445,8 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     if (options.full && swept) tally.deleted = markVanished(swept, seen);
     const result: PollResult = { mode, cursor: cursor === null ? null : formatSeconds(cursor), overflowSeconds, ...tally };
     if (runId !== null) store.runs.finish(runId, { counts: { ...result } });
-    log.info(
+    // An idle cycle is told by the run's own summary line; this one only adds news.
+    log[tally.records > 0 || tally.deleted > 0 || tally.quarantined > 0 ? 'info' : 'debug'](
       { mode, requests: tally.requests, actions: tally.actions, records: tally.records, created: tally.created, updated: tally.updated, deleted: tally.deleted, quarantined: tally.quarantined, cursor: result.cursor },
       'onOffice changes read',
     );

@@ -34,8 +34,8 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts the CLI; `stdout()` is what it printed so far (the last 20,000 characters). */
-export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string } {
+/** Starts the CLI; `stdout()`/`stderr()` are what it printed so far (the last 20,000 characters; the log is on stderr). */
+export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string; stderr: () => string } {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -45,7 +45,7 @@ export function spawnCli(args: readonly string[], extraEnv: Record<string, strin
   const result = new Promise<CliResult>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, result, stdout: () => stdout };
+  return { child, result, stdout: () => stdout, stderr: () => stderr };
 }
 
 export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {

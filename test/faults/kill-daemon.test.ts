@@ -56,7 +56,7 @@ describe('kill -9 of the daemon', () => {
     let ready = false;
     for (let attempt = 0; attempt < 150 && !ready; attempt += 1) {
       await sleep(200);
-      url ??= /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(daemon.stdout())?.[1];
+      url ??= /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(daemon.stderr())?.[1];
       if (url) ready = (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
     }
     expect(ready, 'the daemon became ready after the kills').toBe(true);

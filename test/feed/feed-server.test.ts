@@ -348,11 +348,11 @@ describe('ICS feed server', () => {
   it('warns and records it when a feed is larger than Google accepts', async () => {
     const response = await get(feedPath('everything'));
     expect(response.body.length).toBeGreaterThan(1_000_000);
-    const warning = captured.lines.find((line) => line.level === 40 && line.feed === 'everything');
+    const warning = captured.lines.find((line) => line.level === 'warn' && line.feed === 'everything');
     expect(warning?.msg).toMatch(/Google.*pastDays\/futureDays/);
     expect(createFeedStatsRepository(temp.store.db).read('everything')).toMatchObject({ oversize: true, sizeBytes: response.body.length });
     expect(createFeedStatsRepository(temp.store.db).read('team')).toMatchObject({ oversize: false });
-    expect(captured.lines.some((line) => line.level === 40 && line.feed === 'team')).toBe(false);
+    expect(captured.lines.some((line) => line.level === 'warn' && line.feed === 'team')).toBe(false);
   });
 
   it('never writes a token into the log', () => {

@@ -23,4 +23,24 @@ describe('createLogger', () => {
     expect(line.onoffice).toEqual({ password: '[redacted]', bearerToken: '[redacted]' });
     for (const leaked of ['dummy-token-value', 'dummy-secret-value', 'dummy-password', 'dummy-bearer', 'abcdefgh', 'dummy-feed-token']) expect(text).not.toContain(leaked);
   });
+
+  it('writes JSON with the level by name and an ISO 8601 time, without pid and hostname', () => {
+    let text = '';
+    const destination = new Writable({ write: (chunk, _encoding, done) => ((text += chunk.toString()), done()) });
+    createLogger({ level: 'info', destination }).child({ module: 'poll' }).warn({ records: 3 }, 'read');
+    const line = JSON.parse(text.trim()) as Record<string, unknown>;
+    expect(line).toEqual({ level: 'warn', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), module: 'poll', records: 3, msg: 'read' });
+  });
+
+  it('on a terminal writes one line per event: time, level, module and message, then the fields, still redacted', () => {
+    let text = '';
+    const destination = new Writable({ write: (chunk, _encoding, done) => ((text += chunk.toString()), done()) });
+    const logger = createLogger({ level: 'info', pretty: true, destination }).child({ module: 'daemon' });
+    logger.info({ kind: 'incremental', created: 2, nested: { password: 'dummy-password-9' } }, 'sync run finished');
+    logger.info('daemon stopped');
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: daemon: sync run finished \{"kind":"incremental","created":2,"nested":\{"password":"\[redacted\]"\}\}$/);
+    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: daemon: daemon stopped$/);
+  });
 });

@@ -407,8 +407,8 @@ describe('onOffice client: logging', () => {
     await client(api.url, { logger }).readCalendarBatch([{ datestart: '2026-11-01' }, { datestart: '2026-12-01' }]);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.filter((e) => e.msg === 'onOffice request')).toEqual([
-      expect.objectContaining({ module: 'onoffice', level: 20, actions: 'read calendar ×2', count: 2, attempt: 1, status: 500 }),
-      expect.objectContaining({ module: 'onoffice', level: 20, actions: 'read calendar ×2', count: 2, attempt: 2, status: 200 }),
+      expect.objectContaining({ module: 'onoffice', level: 'debug', actions: 'read calendar ×2', count: 2, attempt: 1, status: 500 }),
+      expect.objectContaining({ module: 'onoffice', level: 'debug', actions: 'read calendar ×2', count: 2, attempt: 2, status: 200 }),
     ]);
     const captured = lines.join('');
     expect(captured).not.toContain(TOKEN);
