@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { Command } from 'commander';
-import type { Config } from '../config/config-schema.js';
+import { DateTime } from 'luxon';
+import type { CaldavTargetConfig, Config } from '../config/config-schema.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
 import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
@@ -8,26 +10,39 @@ import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import type { RunRecord } from '../store/run-repository.js';
+import { isProcessAlive } from '../store/run-lock.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
 
-/** What `status` shows; other parts add their sections (CalDAV targets, feeds) next to these keys. */
+/**
+ * What `status` shows, and what the daemon's status page renders: one report, read in one place.
+ * Times are ISO 8601 UTC; the table shows them in local time with the zone.
+ */
 export interface StatusReport {
   readonly stateDb: string;
   readonly schemaVersion: number;
-  /** Everything onOffice changed up to this UTC time has been read ('YYYY-MM-DD HH:mm:ss'); null before the first run. */
+  /** When this report was read. */
+  readonly readAt: string;
+  /** Everything onOffice changed up to this time has been read; null before the first run. */
   readonly cursor: string | null;
+  /** Seconds the cursor is behind readAt; null before the first run. */
+  readonly lagSeconds: number | null;
+  /** The run holding the run lock now (a sync or the daemon's), or null when none runs. */
+  readonly running: LockHolder | null;
   readonly appointments: {
     readonly active: number;
     readonly cancelled: number;
     readonly deleted: number;
     readonly quarantined: number;
+    /** The store's change counter (for scripts comparing two reports). */
     readonly changeSeq: number;
   };
   readonly quarantine: ReadonlyArray<{ readonly id: number | string; readonly reason: string; readonly modified: string | null; readonly since: string }>;
-  readonly runs: readonly RunRecord[];
+  readonly runs: readonly RunStatus[];
   /** The newest failed run, if it is newer than the newest successful one. */
   readonly lastError: { readonly at: string; readonly kind: string; readonly error: string } | null;
+  /** The last run that got through (items may have failed), null before the first. */
+  readonly lastSuccessAt: string | null;
   /** Per configured CalDAV target (with a config). */
   readonly caldav?: ReadonlyArray<CaldavTargetStatus>;
   /** Per configured feed (with a config). */
@@ -35,12 +50,34 @@ export interface StatusReport {
   readonly twoWay?: TwoWayStatus;
 }
 
+/** As the run lock describes its holder (null fields: not described yet). */
+export interface LockHolder {
+  readonly owner: string;
+  readonly pid: number | null;
+  readonly hostname: string | null;
+  readonly since: string | null;
+  readonly heartbeatAt: string | null;
+}
+
+export interface RunStatus extends RunRecord {
+  /** Part of the first load of the whole horizon (every run up to the first that got through). */
+  readonly backfill: boolean;
+}
+
 export interface CaldavTargetStatus {
   readonly name: string;
   readonly url: string;
   readonly objects: number;
-  /** Appointment changes not yet pushed to this target (0 when it is up to date). */
+  /** Each calendar of the target with the objects we wrote there. */
+  readonly calendars: ReadonlyArray<{ readonly calendarKey: string; readonly url: string; readonly displayName: string; readonly objects: number }>;
+  /** No push to this target has completed yet: the first one writes every appointment. */
+  readonly backfill: boolean;
+  /**
+   * What the next push still has to do: during the backfill the appointments without an object here
+   * yet, afterwards the appointment changes since the last completed push (0: up to date).
+   */
   readonly pendingChanges: number;
+  /** Items that could not be written, retried by the next run (the CalDAV side's quarantine goes beside them). */
   readonly failures: readonly FailureEntry[];
   /** Writes a killed run left uncertain; the next run settles them. */
   readonly unfinishedWrites: number;
@@ -56,27 +93,55 @@ export interface FeedStatus {
 
 const RECENT_RUNS = 10;
 
-export function readStatus(store: StateStore, config?: Config): StatusReport {
+export function readStatus(store: StateStore, config?: Config, now: Date = new Date()): StatusReport {
   const counts = store.appointments.counts();
   const runs = store.runs.recentRuns(RECENT_RUNS);
   const failed = runs.find((run) => run.error !== null);
   const succeeded = runs.find((run) => run.error === null && run.endedAt !== null);
+  const cursor = store.cursors.get(MODIFIED_CURSOR)?.value ?? null;
+  const firstThrough = readFirstCompletedRunId(store);
   return {
     stateDb: store.path,
     schemaVersion: store.migrations.to,
-    cursor: store.cursors.get(MODIFIED_CURSOR)?.value ?? null,
+    readAt: now.toISOString(),
+    cursor: cursor === null ? null : toIsoFromOnOffice(cursor),
+    lagSeconds: cursor === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(toIsoFromOnOffice(cursor))) / 1000)),
+    running: readLockHolder(store),
     appointments: { ...counts, changeSeq: store.appointments.maxChangeSeq() },
     quarantine: store.appointments.listQuarantine().map((q) => ({
       id: /^\d+$/.test(q.recordId) ? Number(q.recordId) : q.recordId,
       reason: q.reason,
-      modified: q.modified,
+      modified: q.modified === null ? null : toIsoFromOnOffice(q.modified),
       since: q.firstSeen,
     })),
-    runs,
+    runs: runs.map((run) => ({ ...run, backfill: !run.kind.startsWith('poll:') && (firstThrough === null || run.id <= firstThrough) })),
     lastError:
       failed && (!succeeded || failed.id > succeeded.id) ? { at: failed.endedAt ?? failed.startedAt, kind: failed.kind, error: failed.error! } : null,
+    lastSuccessAt: runs.find((run) => run.endedAt !== null && run.counts !== null)?.endedAt ?? null,
     ...(config ? readConfiguredParts(store, config) : {}),
   };
+}
+
+/** onOffice's 'YYYY-MM-DD HH:mm:ss' (UTC) as ISO 8601. */
+function toIsoFromOnOffice(value: string): string {
+  return `${value.replace(' ', 'T')}Z`;
+}
+
+/** The first sync run that got through (counts recorded, items may have failed); the runs up to it are the backfill. */
+function readFirstCompletedRunId(store: StateStore): number | null {
+  const row = store.db
+    .prepare<[], { id: number | null }>("SELECT min(id) AS id FROM runs WHERE kind NOT LIKE 'poll:%' AND ended_at IS NOT NULL AND counts_json IS NOT NULL")
+    .get();
+  return row?.id ?? null;
+}
+
+/** Who holds the run lock; a row left by a process that died on this host is no holder. */
+function readLockHolder(store: StateStore): LockHolder | null {
+  const row = store.db
+    .prepare<[], { owner: string; pid: number; hostname: string; acquired_at: string; heartbeat_at: string }>("SELECT * FROM run_lock WHERE name = 'sync'")
+    .get();
+  if (!row || (row.hostname === hostname() && !isProcessAlive(row.pid))) return null;
+  return { owner: row.owner, pid: row.pid, hostname: row.hostname, since: row.acquired_at, heartbeatAt: row.heartbeat_at };
 }
 
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
@@ -84,11 +149,14 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
   const index = createAppointmentIndex(store.db);
   const caldav = config.caldav.map((target): CaldavTargetStatus => {
     const { pushedSeq } = caldavState.readPushState(target.name);
+    const backfill = pushedSeq === 0;
     return {
       name: target.name,
       url: target.url,
       objects: caldavState.countKnown(target.name),
-      pendingChanges: index.countChangedSince(pushedSeq),
+      calendars: readCalendarCounts(store, target.name),
+      backfill,
+      pendingChanges: backfill ? countUnwritten(store, target) : index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),
       unfinishedWrites: caldavState.listPendingOutbox(target.name).length,
     };
@@ -109,41 +177,104 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
   return { caldav, feeds, twoWay: readTwoWayStatus(store.db) };
 }
 
-function describeRunCounts(run: RunRecord): string {
-  if (!run.counts) return '';
-  const keys = ['created', 'updated', 'deleted', 'quarantined', 'requests'];
-  return keys.filter((key) => typeof run.counts?.[key] === 'number').map((key) => `${key} ${String(run.counts?.[key])}`).join(', ');
+function readCalendarCounts(store: StateStore, target: string): CaldavTargetStatus['calendars'] {
+  return store.db
+    .prepare<[string, string], { calendar_key: string; url: string | null; display_name: string | null; objects: number }>(
+      `SELECT keys.calendar_key, c.url, c.display_name, (SELECT count(*) FROM caldav_objects o WHERE o.calendar_key = keys.calendar_key) AS objects
+       FROM (SELECT calendar_key FROM caldav_calendars WHERE instr(calendar_key, ?) = 1
+             UNION SELECT DISTINCT calendar_key FROM caldav_objects WHERE instr(calendar_key, ?) = 1) AS keys
+       LEFT JOIN caldav_calendars c ON c.calendar_key = keys.calendar_key ORDER BY keys.calendar_key`,
+    )
+    .all(`${target}:`, `${target}:`)
+    .map((row) => ({ calendarKey: row.calendar_key, url: row.url ?? '', displayName: row.display_name ?? row.calendar_key, objects: row.objects }));
 }
 
-export function renderStatusTable(report: StatusReport): string {
+/** During a backfill: the appointments the target should show that have no object there yet. */
+function countUnwritten(store: StateStore, target: CaldavTargetConfig): number {
+  const statuses = target.cancelled === 'keep' ? "('active', 'cancelled')" : "('active')";
+  const row = store.db
+    .prepare<[string], { n: number }>(
+      `SELECT count(*) AS n FROM appointments a WHERE a.status IN ${statuses}
+       AND NOT EXISTS (SELECT 1 FROM caldav_objects o WHERE o.appointment_id = a.id AND instr(o.calendar_key, ?) = 1)`,
+    )
+    .get(`${target.name}:`);
+  return row?.n ?? 0;
+}
+
+/** A time for people: local (or the given zone) with the zone's name, to the second. */
+export function formatLocalTime(iso: string, zone?: string): string {
+  const time = DateTime.fromISO(iso, { zone: 'utc' });
+  return (zone ? time.setZone(zone) : time.toLocal()).toFormat('yyyy-MM-dd HH:mm:ss ZZZZ');
+}
+
+/** Seconds as "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86_400)} d ${Math.round((seconds % 86_400) / 3600)} h`;
+}
+
+/** A run's label: the first load of the horizon is a backfill, whatever schedule started it. */
+export function describeRunKind(run: RunStatus): string {
+  return run.backfill ? (run.kind === 'reconcile' ? 'backfill (full)' : 'backfill') : run.kind;
+}
+
+/** Both directions of one run: what went to the calendars and what came back to onOffice. */
+export function describeRunCounts(run: RunStatus): { outcome: string; toCalendars: string | null; toOnOffice: string | null } {
+  if (run.error !== null && run.counts === null) return { outcome: `FAILED: ${run.error}`, toCalendars: null, toOnOffice: null };
+  if (run.endedAt === null) return { outcome: 'not finished (running now, or stopped by a kill or crash)', toCalendars: null, toOnOffice: null };
+  const count = (key: string): number => (typeof run.counts?.[key] === 'number' ? (run.counts[key] as number) : 0);
+  const hasBack = run.counts !== null && 'backCreated' in run.counts;
+  return {
+    outcome: run.error !== null ? `FAILED: ${run.error}` : 'ok',
+    toCalendars: `${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted${count('failed') > 0 ? `, ${count('failed')} failed` : ''}`,
+    toOnOffice: hasBack ? `${count('backCreated')} created, ${count('backUpdated')} modified, ${count('backDeleted')} deleted` : null,
+  };
+}
+
+export function renderStatusTable(report: StatusReport, zone?: string): string {
   const a = report.appointments;
+  const time = (iso: string): string => formatLocalTime(iso, zone);
   const lines = [
     `state database   ${report.stateDb} (schema ${report.schemaVersion})`,
-    `onOffice cursor  ${report.cursor === null ? 'none yet (the first sync loads the horizon)' : `${report.cursor} UTC`}`,
-    `appointments     ${a.active} active, ${a.cancelled} cancelled, ${a.deleted} deleted, ${a.quarantined} quarantined (change ${a.changeSeq})`,
+    `running now      ${report.running ? describeHolder(report.running, time) : 'no run in progress'}`,
+    `onOffice read up to ${report.cursor === null ? 'nothing yet (the first sync loads the horizon)' : `${time(report.cursor)} (${formatDuration(report.lagSeconds ?? 0)} ago)`}`,
+    `appointments     ${a.active} active, ${a.cancelled} cancelled, ${a.deleted} deleted, ${a.quarantined} quarantined`,
   ];
-  if (report.lastError) lines.push(`last error       ${report.lastError.at} ${report.lastError.kind}: ${report.lastError.error}`);
+  if (report.lastSuccessAt) lines.push(`last good run    ${time(report.lastSuccessAt)}`);
+  if (report.lastError) lines.push(`last error       ${time(report.lastError.at)} ${report.lastError.kind}: ${report.lastError.error}`);
   if (report.quarantine.length > 0) {
     lines.push('', 'quarantined records (fix them in onOffice; they are retried when they change):');
     for (const q of report.quarantine) lines.push(`  ${String(q.id).padEnd(10)} ${q.reason}`);
   }
   for (const target of report.caldav ?? []) {
+    const pending =
+      target.pendingChanges === 0
+        ? 'up to date'
+        : target.backfill
+          ? `backfill: ${target.pendingChanges} appointment(s) not written yet`
+          : `${target.pendingChanges} change(s) to push`;
     lines.push(
       '',
-      `CalDAV ${target.name} (${target.url}): ${target.objects} objects, ${target.pendingChanges === 0 ? 'up to date' : `${target.pendingChanges} change(s) to push`}` +
+      `CalDAV ${target.name} (${target.url}): ${target.objects} objects, ${pending}` +
         `${target.unfinishedWrites > 0 ? `, ${target.unfinishedWrites} unfinished write(s) (settled by the next run)` : ''}`,
     );
+    for (const calendar of target.calendars) lines.push(`  calendar "${calendar.displayName}" ${calendar.url}: ${calendar.objects} objects`);
     for (const failure of target.failures) lines.push(`  failed ${failure.attempts}×: ${failure.action} ${failure.uid}: ${failure.error}`);
   }
   for (const feed of report.feeds ?? []) {
-    const served = feed.stats ? `${feed.stats.eventCount ?? 0} events, ${feed.stats.sizeBytes ?? 0} bytes, served ${feed.stats.servedCount}× (${feed.stats.notModifiedCount} × 304)` : 'not served yet';
+    const served = feed.stats
+      ? `${feed.stats.eventCount ?? 0} events, ${feed.stats.sizeBytes ?? 0} bytes, served ${feed.stats.servedCount}× (${feed.stats.notModifiedCount} × 304)` +
+        `${feed.stats.lastServedAt ? `, last fetched ${time(feed.stats.lastServedAt)}` : ''}`
+      : 'not served yet';
     lines.push('', `feed ${feed.name}: ${feed.hasToken ? served : 'no token yet: onoffice-sync feed add ' + feed.name}`);
     if (feed.warning) lines.push(`  WARNING: ${feed.warning}`);
   }
   const twoWay = report.twoWay;
   if (twoWay && (twoWay.reports.length > 0 || twoWay.pendingCreates > 0 || twoWay.unknownConfirmations.length > 0 || twoWay.imports.length > 0)) {
     lines.push('', 'the way back:');
-    for (const item of twoWay.imports) lines.push(`  import ${item.name}: ${item.events} events, fetched ${item.fetchedAt ?? 'never'}`);
+    for (const item of twoWay.imports) lines.push(`  import ${item.name}: ${item.events} events, fetched ${item.fetchedAt ? time(item.fetchedAt) : 'never'}`);
     if (twoWay.pendingCreates > 0) lines.push(`  ${twoWay.pendingCreates} create(s) with unknown outcome: the next run looks for them in onOffice before creating again`);
     for (const confirmation of twoWay.unknownConfirmations) {
       lines.push(`  confirmation for appointment ${confirmation.appointmentId ?? '?'} (${confirmation.uid}) may not have been sent; check onOffice, it is never resent automatically`);
@@ -154,16 +285,25 @@ export function renderStatusTable(report: StatusReport): string {
   if (report.runs.length > 0) {
     lines.push('', 'recent runs:');
     for (const run of report.runs) {
-      const outcome = run.error !== null ? `FAILED: ${run.error}` : run.endedAt === null ? 'running or interrupted' : describeRunCounts(run);
-      lines.push(`  ${run.startedAt}  ${run.kind.padEnd(16)} ${outcome}`);
+      const { outcome, toCalendars, toOnOffice } = describeRunCounts(run);
+      const parts = [outcome === 'ok' ? null : outcome, toCalendars && `to calendars: ${toCalendars}`, toOnOffice && `to onOffice: ${toOnOffice}`].filter(Boolean);
+      const took = run.endedAt ? ` (${formatDuration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000)})` : '';
+      lines.push(`  ${time(run.startedAt)}  ${describeRunKind(run).padEnd(16)} ${parts.join('; ')}${took}`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
+function describeHolder(holder: LockHolder, time: (iso: string) => string): string {
+  const where = holder.pid === null || holder.owner.includes(`pid ${holder.pid}`) ? '' : ` (pid ${holder.pid} on ${holder.hostname ?? '?'})`;
+  const since = holder.since ? `, since ${time(holder.since)}` : '';
+  const heartbeat = holder.heartbeatAt ? `, last heartbeat ${time(holder.heartbeatAt)}` : '';
+  return `${holder.owner}${where}${since}${heartbeat}`;
+}
+
 export function createStatusCommand(): Command {
   return addConfigOption(new Command('status'))
-    .description('Show the sync state: cursor, appointment counts, quarantined records, recent runs')
+    .description('Show the sync state: whether a run is in progress, how far onOffice has been read, appointment counts, quarantined records, each calendar, recent runs in both directions')
     .option('--json', 'print the report as JSON')
     .action(
       runAction(async (options: { config?: string; json?: boolean }) => {

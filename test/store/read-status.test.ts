@@ -21,15 +21,19 @@ describe('status report', () => {
     const failed = store.runs.start('poll:incremental');
     store.runs.finish(failed, { error: 'onOffice read calendar: timeout' });
 
-    const report = readStatus(store);
+    const report = readStatus(store, undefined, new Date('2026-11-01T12:00:30Z'));
     expect(report).toMatchObject({
-      cursor: '2026-11-01 11:59:50',
+      cursor: '2026-11-01T11:59:50Z',
+      lagSeconds: 40,
+      running: null,
       appointments: { active: 1, cancelled: 1, deleted: 0, quarantined: 1 },
       quarantine: [{ id: 3, reason: 'start_dt "next Tuesday" is not a date' }],
       lastError: { kind: 'poll:incremental', error: 'onOffice read calendar: timeout' },
     });
     expect(report.runs.map((r) => r.id)).toEqual([failed, ok]);
-    const table = renderStatusTable(report);
+    const table = renderStatusTable(report, 'Europe/Berlin');
+    expect(table).toContain('onOffice read up to 2026-11-01 12:59:50 GMT+1 (40 s ago)');
+    expect(table).not.toContain('(change ');
     expect(table).toContain('1 active, 1 cancelled, 0 deleted, 1 quarantined');
     expect(table).toContain('start_dt "next Tuesday" is not a date');
     expect(table).toContain('FAILED: onOffice read calendar: timeout');
