@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: real CalDAV servers to test against (Radicale, Xandikos, and
-# DAViCal on PostgreSQL + PHP) and systemd-analyze for the unit checks. Idempotent; needs root or sudo.
+# DAViCal on PostgreSQL + PHP), systemd-analyze for the unit checks, promtool (prometheus) for the alert
+# rules and Chromium for the status page. Idempotent; needs root or sudo.
 set -euo pipefail
-packages=(radicale xandikos apache2-utils davical php-cli php-pgsql postgresql systemd)
+packages=(radicale xandikos apache2-utils davical php-cli php-pgsql postgresql systemd prometheus chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,7 +3,7 @@ import { createCountingFetch, createMetrics } from '../daemon/create-metrics.js'
 import { startDaemon, type DaemonRunResult, type RunKind } from '../daemon/start-daemon.js';
 import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
-import { runSync, summaryCounts } from '../app/run-sync.js';
+import { runSync } from '../app/run-sync.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
@@ -24,17 +24,13 @@ export function createDaemonCommand(): Command {
         onofficeFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'onoffice' })),
         caldavFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'caldav' })),
       });
+      metrics.watchStore(runtime.store);
       const feeds = createFeedHandler({ store: runtime.store, config, logger });
 
       const runOnce = async (kind: RunKind, shouldStop: () => boolean): Promise<DaemonRunResult> => {
         try {
           const summary = await runSync(runtime, { kind, shouldStop });
-          const counts = summaryCounts(summary);
-          metrics.items.inc({ action: 'create' }, counts.created);
-          metrics.items.inc({ action: 'update' }, counts.updated);
-          metrics.items.inc({ action: 'delete' }, counts.deleted);
-          metrics.failures.inc(counts.failed);
-          metrics.quarantined.set(summary.quarantined);
+          metrics.recordRun(summary);
           return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
         } catch (error) {
           // A one-shot `sync` holds the lock: not a failure of ours, the next tick tries again.

@@ -67,7 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     const finished = now().getTime();
     metrics.runs.inc({ kind, result: ok ? 'success' : 'failure' });
-    metrics.runDuration.set((finished - started) / 1000);
+    metrics.runDuration.observe({ kind, result: ok ? 'success' : 'failure' }, (finished - started) / 1000);
     lastResultOk = ok;
     if (ok) {
       consecutiveFailures = 0;

@@ -81,7 +81,7 @@ describe('onoffice-sync daemon', () => {
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/onoffice_sync_runs_total\{kind="incremental",result="success"\} [1-9]/);
     expect(metrics).toMatch(/onoffice_sync_requests_total\{side="onoffice"\} [1-9]/);
-    expect(metrics).toMatch(/onoffice_sync_items_total\{action="create"\} [1-9]/);
+    expect(metrics).toMatch(/onoffice_sync_items_total\{target="default",action="create"\} [1-9]/);
     expect(metrics).toContain('onoffice_sync_lag_seconds');
   });
 
