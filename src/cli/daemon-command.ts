@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createCountingFetch, createMetrics } from '../daemon/create-metrics.js';
+import { createStatusPageHandler } from '../daemon/create-status-page-handler.js';
 import { startDaemon, type DaemonRunResult, type RunKind } from '../daemon/start-daemon.js';
 import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
@@ -42,7 +43,7 @@ export function createDaemonCommand(): Command {
         }
       };
 
-      const daemon = await startDaemon({ config, logger, metrics, runSync: runOnce, handlers: [feeds] });
+      const daemon = await startDaemon({ config, logger, metrics, runSync: runOnce, handlers: [feeds, createStatusPageHandler({ store: runtime.store, config, logger })] });
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));

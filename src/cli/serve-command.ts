@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { createStatusPageHandler } from '../daemon/create-status-page-handler.js';
 import { startFeedServer } from '../feed/start-feed-server.js';
 import { openStateStore } from '../store/open-state-store.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
@@ -7,13 +8,14 @@ import { runAction } from './run-action.js';
 /** Serves the configured ICS feeds from the state db, without syncing; stops on SIGINT/SIGTERM. */
 export function createServeCommand(): Command {
   return addConfigOption(
-    new Command('serve').description('serve the ICS feeds from the state database on daemon.host:daemon.port (no syncing)'),
+    new Command('serve').description('serve the ICS feeds and the status page (/) from the state database on daemon.host:daemon.port (no syncing)'),
   ).action(
     runAction(async (options: { config?: string }) => {
       const { config, logger } = createCommandContext(options);
       const store = openStateStore(config.stateDb, { logger });
-      const server = await startFeedServer({ store, config, logger, host: config.daemon.host, port: config.daemon.port });
-      logger.info({ url: server.url, feeds: config.feeds.map((feed) => feed.name) }, 'serving ICS feeds');
+      const handlers = [createStatusPageHandler({ store, config, logger })];
+      const server = await startFeedServer({ store, config, logger, host: config.daemon.host, port: config.daemon.port, handlers });
+      logger.info({ url: server.url, feeds: config.feeds.map((feed) => feed.name) }, 'serving ICS feeds and the status page');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -130,6 +130,11 @@ export const daemonSchema = z.object({
   publicUrl: z.string().default(''),
   /** /readyz fails when the last successful run is older than this. */
   readyMaxAgeSeconds: z.number().int().positive().default(600),
+  /** Opens the status page at / from other hosts (Bearer or ?token=); empty: the page answers loopback only. */
+  adminToken: z
+    .string()
+    .default('')
+    .refine((token) => token === '' || token.length >= 16, 'daemon.adminToken must be at least 16 characters (e.g. `openssl rand -hex 16`), or empty for loopback only'),
 });
 
 export const configSchema = z.object({

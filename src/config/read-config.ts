@@ -10,7 +10,7 @@ import { ConfigError } from './config-error.js';
 export type RawConfig = Record<string, unknown>;
 
 /** Environment variables that hold secrets may instead name a file (`*_FILE`) or a systemd credential. */
-const SECRET_VARIABLES = ['ONOFFICE_TOKEN', 'ONOFFICE_SECRET', 'CALDAV_PASSWORD', 'CALDAV_BEARER_TOKEN'] as const;
+const SECRET_VARIABLES = ['ONOFFICE_TOKEN', 'ONOFFICE_SECRET', 'CALDAV_PASSWORD', 'CALDAV_BEARER_TOKEN', 'ONOFFICE_SYNC_ADMIN_TOKEN'] as const;
 
 export function readConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): RawConfig {
   const env = options.env ?? process.env;
@@ -79,6 +79,7 @@ function applyEnvironment(raw: RawConfig, env: NodeJS.ProcessEnv): void {
   if (env.ONOFFICE_SYNC_TIMEZONE) raw.timezone = env.ONOFFICE_SYNC_TIMEZONE;
   if (env.LOG_LEVEL) raw.logLevel = env.LOG_LEVEL;
   if (env.ONOFFICE_SYNC_PORT) raw.daemon = { ...section(raw, 'daemon'), port: Number(env.ONOFFICE_SYNC_PORT) };
+  if (env.ONOFFICE_SYNC_ADMIN_TOKEN) raw.daemon = { ...section(raw, 'daemon'), adminToken: env.ONOFFICE_SYNC_ADMIN_TOKEN };
 
   // CALDAV_* describe the target named "default", created when only the environment is used.
   const hasCaldavEnv = env.CALDAV_URL || env.CALDAV_USERNAME || env.CALDAV_PASSWORD || env.CALDAV_BEARER_TOKEN;

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFeedHandler, type FeedHandlerOptions } from './create-feed-handler.js';
 
@@ -8,11 +8,21 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
-/** A node:http server that answers only feeds (everything else 404); the daemon mounts the handler itself. */
-export async function startFeedServer(options: FeedHandlerOptions & { host: string; port: number }): Promise<FeedServer> {
+type ExtraHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+/**
+ * A node:http server that answers feeds and the extra handlers (`serve` adds the status page), everything
+ * else 404; the daemon mounts the feed handler itself.
+ */
+export async function startFeedServer(options: FeedHandlerOptions & { host: string; port: number; handlers?: readonly ExtraHandler[] }): Promise<FeedServer> {
   const handler = createFeedHandler(options);
+  const handleAll = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (await handler(req, res)) return true;
+    for (const extra of options.handlers ?? []) if (await extra(req, res)) return true;
+    return false;
+  };
   const server = createServer((req, res) => {
-    handler(req, res).then(
+    handleAll(req, res).then(
       (handled) => {
         if (!handled) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
       },

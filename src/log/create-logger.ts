@@ -13,6 +13,7 @@ export const REDACTED_KEYS = [
   'Authorization',
   'hmac',
   'feedToken',
+  'adminToken',
 ];
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
