@@ -239,7 +239,7 @@ export function renderStatusTable(report: StatusReport, zone?: string): string {
   const lines = [
     `state database   ${report.stateDb} (schema ${report.schemaVersion})`,
     `running now      ${report.running ? describeHolder(report.running, time) : 'no run in progress'}`,
-    `onOffice read up to ${report.cursor === null ? 'nothing yet (the first sync loads the horizon)' : `${time(report.cursor)} (${formatDuration(report.lagSeconds ?? 0)} ago)`}`,
+    `onOffice         ${report.cursor === null ? 'nothing read yet (the first sync loads the horizon)' : `read up to ${time(report.cursor)} (lag ${formatDuration(report.lagSeconds ?? 0)})`}`,
     `appointments     ${a.active} active, ${a.cancelled} cancelled, ${a.deleted} deleted, ${a.quarantined} quarantined`,
   ];
   if (report.lastSuccessAt) lines.push(`last good run    ${time(report.lastSuccessAt)}`);

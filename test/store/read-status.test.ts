@@ -32,7 +32,7 @@ describe('status report', () => {
     });
     expect(report.runs.map((r) => r.id)).toEqual([failed, ok]);
     const table = renderStatusTable(report, 'Europe/Berlin');
-    expect(table).toContain('onOffice read up to 2026-11-01 12:59:50 GMT+1 (40 s ago)');
+    expect(table).toContain('onOffice         read up to 2026-11-01 12:59:50 GMT+1 (lag 40 s)');
     expect(table).not.toContain('(change ');
     expect(table).toContain('1 active, 1 cancelled, 0 deleted, 1 quarantined');
     expect(table).toContain('start_dt "next Tuesday" is not a date');
