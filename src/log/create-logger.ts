@@ -49,15 +49,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-/** In-process (no worker thread), so a command's last lines are written before it exits. */
+/** Fields every line has (shown in front) or that a person need not see. */
+const PRETTY_HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'module']);
+
+/**
+ * One line for a person: `[time] LEVEL: module: message key=value …`, leaving out zero counts so an
+ * idle run's summary stays short. In-process (no worker thread), so a command's last lines are written
+ * before it exits.
+ */
 function createPrettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
   return PinoPretty({
     destination,
     colorize,
-    singleLine: true,
+    // The fields are on the message line (messageFormat); hideObject leaves out pino-pretty's own.
     translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,module',
-    messageFormat: '{if module}{module}: {end}{msg}',
+    hideObject: true,
+    ignore: 'pid,hostname',
+    messageFormat: (log) => {
+      const fields = Object.entries(log)
+        .filter(([key, value]) => !PRETTY_HIDDEN.has(key) && value !== 0 && value !== undefined && value !== null)
+        .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`);
+      return [typeof log.module === 'string' ? `${log.module}: ${String(log.msg)}` : String(log.msg), ...fields].join(' ');
+    },
   });
 }
 

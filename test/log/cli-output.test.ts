@@ -78,7 +78,7 @@ describe('what the CLI writes on stdout and stderr', () => {
     const output = await runOnTerminal(['sync', '--config', idleConfig]);
     const logLines = [...output.matchAll(/\[\d\d:\d\d:\d\d\] (?:INFO|WARN|ERROR): ([^\n]*)/g)].map((match) => match[1]);
     expect(logLines, output).toHaveLength(1);
-    expect(logLines[0]).toMatch(/^sync run finished \{.*\}$/);
+    expect(logLines[0]).toMatch(/^sync run finished kind=incremental durationMs=\d+$/);
     expect(output).toMatch(/^sync: read 0 from onOffice/m);
   });
 

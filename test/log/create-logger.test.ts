@@ -32,15 +32,15 @@ describe('createLogger', () => {
     expect(line).toEqual({ level: 'warn', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), module: 'poll', records: 3, msg: 'read' });
   });
 
-  it('on a terminal writes one line per event: time, level, module and message, then the fields, still redacted', () => {
+  it('on a terminal writes one line per event: time, level, module, message and the non-zero fields, still redacted', () => {
     let text = '';
     const destination = new Writable({ write: (chunk, _encoding, done) => ((text += chunk.toString()), done()) });
     const logger = createLogger({ level: 'info', pretty: true, destination }).child({ module: 'daemon' });
-    logger.info({ kind: 'incremental', created: 2, nested: { password: 'dummy-password-9' } }, 'sync run finished');
+    logger.info({ kind: 'incremental', created: 2, updated: 0, nested: { password: 'dummy-password-9' } }, 'sync run finished');
     logger.info('daemon stopped');
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: daemon: sync run finished \{"kind":"incremental","created":2,"nested":\{"password":"\[redacted\]"\}\}$/);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: daemon: sync run finished kind=incremental created=2 nested=\{"password":"\[redacted\]"\}$/);
     expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: daemon: daemon stopped$/);
   });
 });
