@@ -17,6 +17,7 @@ import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 /** Everything a sync run talks to, built once by createSyncRuntime (or by tests from real parts). */
 export interface SyncRuntime {
@@ -101,6 +102,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
         options.onProgress?.(progress);
       },
     });
+    reachFailpoint('sync.after-poll');
     const repository = createCaldavStateRepository(store.db, runtime.now);
     const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/config-schema.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
+import { readFailpointSpec } from '../config/read-failpoint-spec.js';
+import { armFailpoint } from '../failpoint/reach-failpoint.js';
 
 /** What every command that needs configuration gets: the validated config and the root logger. */
 export interface CommandContext {
@@ -16,6 +18,7 @@ export function addConfigOption(command: Command): Command {
 /** `json`: the command prints data on stdout, so the log goes to stderr. */
 export function createCommandContext(options: { config?: string; json?: boolean }): CommandContext {
   const config = loadConfig({ file: options.config });
+  armFailpoint(readFailpointSpec());
   const logger = createLogger({ level: config.logLevel, toStderr: options.json === true });
   return { config, logger };
 }

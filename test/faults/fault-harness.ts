@@ -34,22 +34,84 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+const live = new Set<ChildProcess>();
+
 /** Starts the CLI; `stdout()` is what it printed so far (the last 20,000 characters). */
-export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string } {
+export function spawnCli(args: readonly string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string; stderr: () => string } {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString('utf8')).slice(-20_000)));
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-20_000)));
   const result = new Promise<CliResult>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.once('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
-  return { child, result, stdout: () => stdout };
+  return { child, result, stdout: () => stdout, stderr: () => stderr };
 }
 
 export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return spawnCli(args, extraEnv).result;
+}
+
+/**
+ * Kills (SIGKILL) and awaits every CLI child still running: call it from afterEach/afterAll, so a test
+ * that failed or timed out leaves no run behind holding the lock or writing to a calendar.
+ */
+export async function stopChildren(): Promise<void> {
+  const waits = [...live].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('close', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
+  await Promise.all(waits);
+  live.clear();
+}
+
+/**
+ * Resolves with the first match of `pattern` in what `read()` returns, checked whenever the child
+ * writes; rejects when the child exits first, or after `limitMs` (a guard against hangs, not a timing).
+ */
+export function waitForOutput(run: { child: ChildProcess; stdout: () => string; stderr: () => string }, pattern: RegExp, limitMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const match = pattern.exec(`${run.stdout()}\n${run.stderr()}`);
+      if (!match) return false;
+      done();
+      resolve(match);
+      return true;
+    };
+    const onExit = (): void => {
+      // The last chunks arrive with 'close', not before 'exit'.
+      setImmediate(() => {
+        if (check()) return;
+        done();
+        reject(new Error(`the child exited before printing ${pattern}: ${run.stderr().slice(-1200)}`));
+      });
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no ${pattern} within ${limitMs} ms (a hang guard): ${run.stderr().slice(-1200)}`));
+    }, limitMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      run.child.stdout?.off('data', onData);
+      run.child.stderr?.off('data', onData);
+      run.child.off('close', onExit);
+    };
+    const onData = (): void => void setImmediate(check);
+    run.child.stdout?.on('data', onData);
+    run.child.stderr?.on('data', onData);
+    run.child.once('close', onExit);
+    check();
+  });
 }
 
 export interface RawConfigOptions {
