@@ -154,7 +154,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
     const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
-    logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, 'sync run finished');
+    logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;
   } catch (caught) {
     const error = StateDatabaseError.wrap(caught, store.path);
