@@ -3,10 +3,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
+import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
-import { compareEvent, readCalendarEvents, readEmulatorAppointments } from '../support/sync-fixture.js';
+import { startRestartableRadicale, type RestartableServer } from '../support/caldav-servers.js';
+import { compareEvent, createTempDir, readCalendarEvents, readEmulatorAppointments, startEmulator } from '../support/sync-fixture.js';
 
 /**
  * What the fault tests share: the compiled CLI run as a real child process (so it can be SIGKILLed), its
@@ -195,9 +198,81 @@ export function readJournal(stateDb: string): { outbox: number; failures: number
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A one-line description of a CLI outcome for assertion messages. */
 export function describeResult(result: CliResult): string {
   return `exit ${result.code ?? result.signal}; stdout: ${result.stdout.trim().slice(-600)}; stderr: ${result.stderr.trim().slice(-1200)}`;
+}
+
+export interface FaultServers {
+  /** A real Radicale (it can be killed and restarted on its storage). */
+  readonly radicale: RestartableServer;
+  /** The emulator over HTTP, holding `count` generated appointments. */
+  readonly emulator: Emulator;
+  readonly dir: string;
+  /** A config file (and its parsed config) for calendar `name` with a state database of its own. */
+  configFor(name: string, options?: { caldavUrl?: string; source?: Emulator; target?: Record<string, unknown>; extra?: Record<string, unknown> }): { file: string; config: Config; stateDb: string };
+  /** The calendar `name` holds exactly the emulator's active appointments, and its journal is empty. */
+  expectExact(name: string, source?: Emulator): Promise<number>;
+}
+
+/**
+ * The setup every fault test shares, as vitest hooks of the calling describe(): Radicale, the
+ * emulator and a temp dir before all tests; after each test the CLI children still running are killed
+ * (a failed or timed-out test leaves no run holding the lock); after all, everything is stopped.
+ */
+export function useFaultServers(options: { seed: number; count: number }): FaultServers {
+  let radicale: RestartableServer | undefined;
+  let emulator: Emulator | undefined;
+  let temp: ReturnType<typeof createTempDir> | undefined;
+  beforeAll(async () => {
+    temp = createTempDir(`oos-faults-${options.seed}-`);
+    radicale = await startRestartableRadicale();
+    emulator = await startEmulator({ port: 0, seed: options.seed });
+    emulator.data.insertMany(generateAppointments({ count: options.count, seed: options.seed }));
+  });
+  afterEach(async () => {
+    await stopChildren();
+  });
+  afterAll(async () => {
+    await stopChildren();
+    await emulator?.close();
+    await radicale?.stop();
+    temp?.remove();
+  });
+  const rawFor = (name: string, configOptions: { caldavUrl?: string; source?: Emulator; target?: Record<string, unknown> }): Record<string, unknown> =>
+    createRawConfig({
+      emulator: configOptions.source ?? emulator!,
+      caldavUrl: configOptions.caldavUrl ?? radicale!.url,
+      username: radicale!.username,
+      password: radicale!.password,
+      stateDb: join(temp!.dir, `${name}.db`),
+      target: { calendar: name, ...configOptions.target },
+    });
+  const servers: FaultServers = {
+    get radicale() {
+      return radicale!;
+    },
+    get emulator() {
+      return emulator!;
+    },
+    get dir() {
+      return temp!.dir;
+    },
+    configFor(name, configOptions = {}) {
+      const stateDb = join(temp!.dir, `${name}.db`);
+      const raw = { ...rawFor(name, configOptions), ...configOptions.extra };
+      return { ...writeConfigFile(temp!.dir, raw, `${name}${configOptions.caldavUrl ? '-via' : ''}.yaml`), stateDb };
+    },
+    async expectExact(name, source) {
+      // Read straight from Radicale with the calendar's own settings, whatever proxy the runs went through.
+      const config = parseConfig(rawFor(name, { source }));
+      const stateDb = join(temp!.dir, `${name}.db`);
+      const { problems, objects, expected } = await findCalendarProblems(config, source ?? emulator!);
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(objects).toBe(expected);
+      expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+      return objects;
+    },
+  };
+  return servers;
 }
