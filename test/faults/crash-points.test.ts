@@ -196,7 +196,7 @@ describe('a run killed at each failpoint', () => {
     const name = `crash-${index}`;
     const emulator = await startEmulator({ port: 0, seed: 80 + index });
     emulators.push(emulator);
-    if (testCase.kind !== 'two-way') emulator.data.insertMany(generateAppointments({ count: 20, seed: 80 + index }));
+    if (testCase.kind !== 'two-way') emulator.data.insertMany(generateAppointments({ count: 12, seed: 80 + index }));
     const stateDb = `${temp.dir}/${name}.db`;
     const target: Record<string, unknown> = { calendar: name };
     if (testCase.kind === 'two-way') Object.assign(target, { twoWay: true, userId: 53, defaultArt: 'Termin', confirm: true });
