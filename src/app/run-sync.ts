@@ -17,6 +17,7 @@ import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 /** Everything a sync run talks to, built once by createSyncRuntime (or by tests from real parts). */
 export interface SyncRuntime {
@@ -101,6 +102,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
         options.onProgress?.(progress);
       },
     });
+    reachFailpoint('sync.after-poll');
     const repository = createCaldavStateRepository(store.db, runtime.now);
     const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
@@ -152,7 +154,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
     const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
-    logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, 'sync run finished');
+    logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;
   } catch (caught) {
     const error = StateDatabaseError.wrap(caught, store.path);

@@ -4,6 +4,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { AppointmentWrite, OnOfficeClient, ReadCalendarParams } from '../onoffice/onoffice-client.js';
 import { OnOfficeActionError } from '../onoffice/onoffice-errors.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 /*
  * Exactly-once creates. onOffice has no idempotency key and the client does not repeat a create after a
@@ -62,6 +63,7 @@ export async function createTwoWayAppointment(context: CreateContext, request: C
   const { repository, logger } = context;
   const { source, uid, recurrenceId } = request;
   const previous = repository.readCreation(source, uid, recurrenceId);
+  if (previous?.state === 'created' && previous.appointmentId !== null) return { kind: 'created', appointmentId: previous.appointmentId, recovered: true };
   if (previous?.state === 'pending') {
     const found = await findLostCreate(context, previous.write as unknown as AppointmentWrite, previous.startedAt);
     if (found !== null) {
@@ -75,6 +77,7 @@ export async function createTwoWayAppointment(context: CreateContext, request: C
   repository.beginCreation({ source, uid, recurrenceId, marker, href: request.href, write: request.write });
   try {
     const appointmentId = await context.client.createAppointment(request.write);
+    reachFailpoint('back.create-before-settle');
     repository.completeCreation(source, uid, recurrenceId, appointmentId);
     return { kind: 'created', appointmentId, recovered: false };
   } catch (error) {
@@ -137,7 +140,9 @@ export async function sendTwoWayConfirmation(
   if (!current || current.state !== 'created' || current.confirmation !== 'none') return 'skipped';
   repository.setConfirmation(source, uid, recurrenceId, 'pending');
   try {
+    reachFailpoint('back.confirmation-before-send');
     await context.client.sendAppointmentConfirmation(appointmentId, useDefaultMailAccount);
+    reachFailpoint('back.confirmation-after-send');
     repository.setConfirmation(source, uid, recurrenceId, 'sent');
     logger.info({ source, uid, appointmentId }, 'appointment confirmation sent');
     return 'sent';

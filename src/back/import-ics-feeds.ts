@@ -10,6 +10,7 @@ import type { FailedItem } from '../push/apply-plan.js';
 import { createTwoWayAppointment, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
 import { IcsImportEmptyFeedError, IcsImportFetchError } from './import-ics-errors.js';
 import { mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type PlannedEvent } from './plan-two-way-write.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 /*
  * ICS imports: a booking tool's feed as a source of onOffice appointments. Readings:
@@ -147,6 +148,7 @@ async function importFeed(options: ImportIcsFeedsOptions, feed: ImportConfig, re
           fail(planned.uid, planned.recurrenceId, 0, 'create', outcome.error);
           continue;
         }
+        reachFailpoint('import.before-save');
         twoWay.saveImportEvent(feed.name, { uid: planned.uid, recurrenceId: planned.recurrenceId, appointmentId: outcome.appointmentId, data, endsAt: planned.endsAt });
         if (outcome.recovered) result.recovered += 1;
         else result.created += 1;

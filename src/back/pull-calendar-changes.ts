@@ -15,6 +15,7 @@ import type { KnownObject } from '../push/plan-sync.js';
 import { isSameTwoWayData, mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
 import { PullMassDeleteError } from './pull-mass-delete-error.js';
 import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 /*
  * The pull: what people changed in a two-way calendar goes to onOffice, before the push runs. Readings:
@@ -406,6 +407,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
       return;
     }
     const appointmentId = outcome.appointmentId;
+    reachFailpoint('back.create-before-record');
     twoWay.transaction(() => {
       // The hash stands for the person's text, which no rendering of ours has: the push compares its
       // rendering with what we wrote (two_way_written) when the appointment's echo arrives.

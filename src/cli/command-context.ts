@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/config-schema.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
+import { readFailpointSpec } from '../config/read-failpoint-spec.js';
+import { armFailpoint } from '../failpoint/reach-failpoint.js';
 
 /** What every command that needs configuration gets: the validated config and the root logger. */
 export interface CommandContext {
@@ -16,6 +18,7 @@ export function addConfigOption(command: Command): Command {
 /** The log goes to stderr (createLogger), so stdout carries only the command's own output. */
 export function createCommandContext(options: { config?: string }): CommandContext {
   const config = loadConfig({ file: options.config });
+  armFailpoint(readFailpointSpec());
   const logger = createLogger({ level: config.logLevel });
   return { config, logger };
 }

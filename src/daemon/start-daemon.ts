@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from './create-metrics.js';
+import type { ScheduledJob, Scheduler } from './create-cron-scheduler.js';
+import { DaemonListenError } from './daemon-listen-error.js';
 
 export type RunKind = 'incremental' | 'reconcile';
 
@@ -24,6 +25,8 @@ export interface DaemonOptions {
   readonly runSync: (kind: RunKind, shouldStop: () => boolean) => Promise<DaemonRunResult>;
   /** Extra HTTP handlers (the ICS feeds), asked in order before the built-in routes. */
   readonly handlers?: readonly RequestHandler[];
+  /** Fires the incremental and reconcile ticks: node-cron in production (createCronScheduler). */
+  readonly scheduler: Scheduler;
   readonly now?: () => Date;
 }
 
@@ -112,11 +115,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     void runNow(kind);
   };
 
-  const tasks: ScheduledTask[] = [
-    cron.schedule(config.daemon.schedule, tick('incremental'), { name: 'incremental' }),
-    cron.schedule(config.daemon.reconcileSchedule, tick('reconcile'), { name: 'reconcile' }),
-  ];
-
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error), url: request.url }, 'request failed');
@@ -148,10 +146,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   };
 
+  // Listen before scheduling anything: a daemon without /healthz and its feeds must not go on syncing.
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new DaemonListenError(config.daemon.host, config.daemon.port, error.code ?? error.message, { cause: error })));
     server.listen(config.daemon.port, config.daemon.host, () => resolve());
   });
+  const jobs: ScheduledJob[] = [
+    options.scheduler.schedule('incremental', config.daemon.schedule, tick('incremental')),
+    options.scheduler.schedule('reconcile', config.daemon.reconcileSchedule, tick('reconcile')),
+  ];
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, schedule: config.daemon.schedule, reconcile: config.daemon.reconcileSchedule }, 'daemon started');
@@ -163,12 +166,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async stop(timeoutMs = 8_000): Promise<void> {
       if (stopping) return;
       stopping = true;
-      for (const task of tasks) await task.destroy();
+      for (const job of jobs) await job.stop();
       const inFlight = running;
       if (inFlight) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+        const settled = await Promise.race([inFlight.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
         clearTimeout(timer);
+        // Its journal rows let the next run resume it; the run lock dies with this process.
+        if (!settled) logger.warn({ waitedMs: timeoutMs }, 'sync run interrupted: it did not stop in time and was abandoned; the next run resumes it');
       }
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import type { FeedStore } from './create-feed-handler.js';
 import { createFeedCache } from './create-feed-cache.js';
 import { planFeedWindow } from './select-feed-appointments.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 export interface FeedCacheWarmth {
   /** Records parsed and appointments rendered to bring the cache up to date (0 and 0: it already was). */
@@ -26,6 +27,7 @@ export function warmFeedCache(store: Pick<FeedStore, 'db'>, config: Config, now:
     const answer = cache.read(feed, window, { bodies: false });
     parsed += answer.parsed;
     rendered += answer.rendered;
+    reachFailpoint('feed.cache-warm');
   }
   return { parsed, rendered };
 }

@@ -3,6 +3,7 @@ import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../cald
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 export interface FailedItem {
   readonly calendarKey: string;
@@ -52,15 +53,19 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
     const outboxId = repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href });
     try {
       if (action.kind === 'delete') {
+        reachFailpoint('push.before-delete');
         await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
+        reachFailpoint('push.after-delete');
         repository.recordDeleted(action.calendarKey, action.uid);
         result.deleted += 1;
         return;
       }
+      reachFailpoint('push.before-put');
       const written =
         action.kind === 'create'
           ? await createWithRecovery(target, calendar, action.filename, action.ics, logger, () => (result.recovered += 1))
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
+      reachFailpoint('push.after-put');
       repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;

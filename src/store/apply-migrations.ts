@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { MigrationError } from './migration-error.js';
 import { StateVersionError } from './state-version-error.js';
+import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
 export interface Migration {
   readonly version: number;
@@ -66,6 +67,7 @@ export function applyMigrations(db: Database, dir: string, options: { path?: str
     try {
       db.transaction(() => {
         db.exec(sql);
+        reachFailpoint('store.migration-before-version');
         record.run(migration.version, migration.name, now().toISOString());
       }).immediate();
     } catch (error) {

@@ -1,76 +1,40 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/emulator/create-seeded-random.js';
-import { generateAppointments } from '../../src/emulator/generate-appointments.js';
-import type { Emulator } from '../../src/emulator/start-emulator.js';
-import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
-import { createTempDir, startEmulator } from '../support/sync-fixture.js';
-import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, sleep, spawnCli, writeConfigFile } from './fault-harness.js';
+import { FAILPOINT_MARKER } from '../../src/failpoint/reach-failpoint.js';
+import { describeResult, runCli, spawnCli, useFaultServers, waitForOutput } from './fault-harness.js';
 import { mutateEmulator } from './mutate-emulator.js';
 
-const KILLS = 20;
+/** Where the daemon dies, one after the other, with onOffice changing in between. */
+const KILLS = ['sync.after-poll', 'push.before-put@3', 'push.after-put@7', 'push.before-delete@1', 'push.after-delete@2', 'push.after-put@1'] as const;
 
 /**
- * `onoffice-sync daemon` on a two-second schedule, SIGKILLed at 20 seeded points (during its first
- * backfill, during scheduled runs, while idle) with onOffice changing between kills. Then a daemon runs
- * until ready and stops on SIGTERM with exit 0, and after `sync --full` the calendar is exactly right.
+ * `onoffice-sync daemon` killed (SIGKILL) at a sequence of failpoints inside its runs, each kill on
+ * the state the previous one left. Then a daemon syncs, stops on SIGTERM with exit 0, and after
+ * `sync --full` the calendar is exactly right.
  */
 describe('kill -9 of the daemon', () => {
-  let radicale: RunningAuthServer;
-  let emulator: Emulator;
-  let temp: ReturnType<typeof createTempDir>;
+  const servers = useFaultServers({ seed: 71, count: 30 });
 
-  beforeAll(async () => {
-    radicale = await startRadicale();
-    emulator = await startEmulator({ port: 0, seed: 71 });
-    emulator.data.insertMany(generateAppointments({ count: 150, seed: 71 }));
-    temp = createTempDir('oos-kill-daemon-');
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-    await radicale?.stop();
-    temp?.remove();
-  });
-
-  it('leaves exactly the right objects after 20 kills and stops cleanly on SIGTERM', async () => {
-    const stateDb = `${temp.dir}/state.db`;
-    const raw = createRawConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb, daemon: { schedule: '*/2 * * * * *' } });
-    const { file, config } = writeConfigFile(temp.dir, { ...raw, logLevel: 'info' });
+  it('leaves exactly the right objects after a kill at each point and stops cleanly on SIGTERM', async () => {
+    const { file } = servers.configFor('daemon', { extra: { logLevel: 'info', daemon: { port: 0, schedule: '0 0 1 1 *' } } });
     const random = createSeededRandom(7171);
-    const delays: number[] = [];
-    let lockLeft = 0;
-    for (let kill = 1; kill <= KILLS; kill += 1) {
-      if (kill > 3 && kill % 3 === 0) mutateEmulator(emulator, random, { modify: 15, cancel: 2, remove: 1, add: 3, seed: 700 + kill });
-      const delayMs = Math.round(300 + random.next() * 4000);
-      const daemon = spawnCli(['daemon', '--config', file]);
-      await sleep(delayMs);
-      daemon.child.kill('SIGKILL');
-      const result = await daemon.result;
-      expect(result.signal, describeResult(result)).toBe('SIGKILL');
-      delays.push(delayMs);
-      if (readJournal(stateDb).locks > 0) lockLeft += 1;
+    for (const [index, point] of KILLS.entries()) {
+      // Cancellations give the delete points something to delete; modifications and additions, PUTs.
+      if (index > 0) mutateEmulator(servers.emulator, random, { modify: 4, cancel: 3, remove: 0, add: 2, seed: 700 + index });
+      const daemon = await runCli(['daemon', '--config', file], { ONOFFICE_SYNC_FAILPOINT: point });
+      expect(daemon.signal, describeResult(daemon)).toBe('SIGKILL');
+      expect(daemon.stderr).toContain(`${FAILPOINT_MARKER} ${point.split('@')[0]}`);
     }
 
     const daemon = spawnCli(['daemon', '--config', file]);
-    let url: string | undefined;
-    let ready = false;
-    for (let attempt = 0; attempt < 150 && !ready; attempt += 1) {
-      await sleep(200);
-      url ??= /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(daemon.stderr())?.[1];
-      if (url) ready = (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
-    }
-    expect(ready, 'the daemon became ready after the kills').toBe(true);
+    await waitForOutput(daemon, /sync run finished/);
     daemon.child.kill('SIGTERM');
     const stopped = await daemon.result;
     expect(stopped.code, describeResult(stopped)).toBe(0);
 
     const full = await runCli(['sync', '--full', '--config', file]);
     expect(full.code, describeResult(full)).toBe(0);
-    const { problems, objects, expected } = await findCalendarProblems(config, emulator);
-    expect(problems, problems.join("\n")).toEqual([]);
-    expect(objects).toBe(expected);
-    expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
-    expect(lockLeft).toBeGreaterThan(0);
-    console.info(`kill-daemon: ${delays.length} kills at ${Math.min(...delays)}–${Math.max(...delays)} ms after start, ${lockLeft} left the lock; SIGTERM exit 0; calendar ${objects} = ${expected}`);
+    const objects = await servers.expectExact('daemon');
+    console.info(`kill-daemon: killed at ${KILLS.join(', ')}; SIGTERM exit 0; calendar ${objects} objects, exact`);
   }, 180_000);
 });

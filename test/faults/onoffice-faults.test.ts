@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
-import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
-import { createTempDir, startEmulator } from '../support/sync-fixture.js';
-import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, writeConfigFile, type CliResult } from './fault-harness.js';
+import { startEmulator } from '../support/sync-fixture.js';
+import { describeResult, runCli, useFaultServers, type CliResult } from './fault-harness.js';
 
 /**
  * The onOffice side misbehaves: HTTP 500s, a clock far off (error 136), truncated JSON, failing actions,
@@ -11,37 +10,9 @@ import { createRawConfig, describeResult, findCalendarProblems, readJournal, run
  * fault; once the fault is gone the calendar in a real Radicale is exactly right.
  */
 describe('onOffice answering with faults', () => {
-  let radicale: RunningAuthServer;
-  let emulator: Emulator;
-  let temp: ReturnType<typeof createTempDir>;
-
-  beforeAll(async () => {
-    radicale = await startRadicale();
-    emulator = await startEmulator({ port: 0, seed: 51 });
-    emulator.data.insertMany(generateAppointments({ count: 60, seed: 51 }));
-    temp = createTempDir('oos-onoffice-faults-');
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-    await radicale?.stop();
-    temp?.remove();
-  });
-
-  const configFor = (name: string, source: Emulator = emulator) =>
-    writeConfigFile(
-      temp.dir,
-      createRawConfig({ emulator: source, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb: `${temp.dir}/${name}.db`, target: { calendar: name } }),
-      `${name}.yaml`,
-    );
-
-  const expectExact = async (name: string, source: Emulator = emulator): Promise<number> => {
-    const { problems, objects, expected } = await findCalendarProblems(configFor(name, source).config, source);
-    expect(problems, problems.join("\n")).toEqual([]);
-    expect(objects).toBe(expected);
-    expect(readJournal(`${temp.dir}/${name}.db`)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
-    return objects;
-  };
+  const servers = useFaultServers({ seed: 51, count: 40 });
+  const configFor = (name: string, source?: Emulator) => servers.configFor(name, { source });
+  const expectExact = (name: string, source?: Emulator): Promise<number> => servers.expectExact(name, source);
 
   const expectLoudOrSuccess = (result: CliResult, fault: RegExp): void => {
     if (result.code === 0) return;
@@ -50,9 +21,9 @@ describe('onOffice answering with faults', () => {
   };
 
   const faulted: Array<{ name: string; set: () => void; names: RegExp }> = [
-    { name: 'http500', set: () => (emulator.faults.http500Rate = 0.4), names: /answered status 500/ },
-    { name: 'malformed', set: () => (emulator.faults.malformedJsonRate = 0.4), names: /JSON/ },
-    { name: 'actionerror', set: () => emulator.faults.queueActionErrors(500, 'internal error in action', 3), names: /500|internal error in action/ },
+    { name: 'http500', set: () => (servers.emulator.faults.http500Rate = 0.4), names: /answered status 500/ },
+    { name: 'malformed', set: () => (servers.emulator.faults.malformedJsonRate = 0.4), names: /JSON/ },
+    { name: 'actionerror', set: () => servers.emulator.faults.queueActionErrors(500, 'internal error in action', 3), names: /500|internal error in action/ },
   ];
 
   for (const testCase of faulted) {
@@ -67,7 +38,7 @@ describe('onOffice answering with faults', () => {
           codes.push(result.code);
         }
       } finally {
-        emulator.faults.reset();
+        servers.emulator.faults.reset();
       }
       const recovered = await runCli(['sync', '--full', '--config', file]);
       expect(recovered.code, describeResult(recovered)).toBe(0);
@@ -78,12 +49,12 @@ describe('onOffice answering with faults', () => {
 
   it('stops with exit 2 naming the clock when onOffice answers error 136', async () => {
     const { file } = configFor('clock');
-    emulator.faults.clockOffsetSeconds = 900;
+    servers.emulator.faults.clockOffsetSeconds = 900;
     let skewed: CliResult;
     try {
       skewed = await runCli(['sync', '--config', file]);
     } finally {
-      emulator.faults.reset();
+      servers.emulator.faults.reset();
     }
     expect(skewed.code, describeResult(skewed)).toBe(2);
     expect(skewed.stderr, describeResult(skewed)).toMatch(/clock|timestamp/i);
@@ -97,15 +68,15 @@ describe('onOffice answering with faults', () => {
     const burstEmulator = await startEmulator({ port: 0, seed: 52 });
     try {
       const modified = '2026-10-20 10:00:00';
-      const ids = burstEmulator.data.insertMany(generateAppointments({ count: 1200, seed: 52, burst: { size: 1200, modified } }));
-      // Only a few are written to the calendar, but all 1,200 share one `modified` second and must be read.
-      for (const id of ids.slice(80)) burstEmulator.data.cancel(id, { modified });
+      const ids = burstEmulator.data.insertMany(generateAppointments({ count: 600, seed: 52, burst: { size: 600, modified } }));
+      // Only a few are written to the calendar, but all 600 share one `modified` second (the cap is 500) and must be read.
+      for (const id of ids.slice(40)) burstEmulator.data.cancel(id, { modified });
       const { file } = configFor('burst', burstEmulator);
       const result = await runCli(['sync', '--json', '--config', file]);
       expect(result.code, describeResult(result)).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ read: 1200 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ read: 600 });
       const objects = await expectExact('burst', burstEmulator);
-      console.info(`onoffice capped burst: 1200 records in one second read, ${objects} active written`);
+      console.info(`onoffice capped burst: 600 records in one second read, ${objects} active written`);
     } finally {
       await burstEmulator.close();
     }

@@ -1,17 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
-import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
 import { runSync } from '../../src/app/run-sync.js';
-import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
-import { createTempDir, startEmulator } from '../support/sync-fixture.js';
 import { insertFresh } from './mutate-emulator.js';
-import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, writeConfigFile } from './fault-harness.js';
+import { createRawConfig, describeResult, findCalendarProblems, readJournal, runCli, useFaultServers, writeConfigFile } from './fault-harness.js';
 
 /**
  * The state database cannot be written: its directory is read-only, or its disk is full. As root
@@ -52,32 +49,21 @@ function fillDisk(file: string): number {
 }
 
 describe('state database that cannot be written', () => {
-  let radicale: RunningAuthServer;
-  let emulator: Emulator;
-  let temp: ReturnType<typeof createTempDir>;
+  const servers = useFaultServers({ seed: 61, count: 40 });
   const mounts: string[] = [];
 
-  beforeAll(async () => {
-    radicale = await startRadicale();
-    emulator = await startEmulator({ port: 0, seed: 61 });
-    emulator.data.insertMany(generateAppointments({ count: 60, seed: 61 }));
-    temp = createTempDir('oos-state-faults-');
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const dir of mounts) unmount(dir);
-    await emulator?.close();
-    await radicale?.stop();
-    temp?.remove();
   });
 
+  /** A calendar `name` whose state database lives at `stateDb` (on a mount of the test's own). */
   const setUp = (name: string, stateDb: string) => {
-    const raw = createRawConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb, target: { calendar: name } });
-    return writeConfigFile(temp.dir, raw, `${name}.yaml`);
+    const raw = createRawConfig({ emulator: servers.emulator, caldavUrl: servers.radicale.url, username: servers.radicale.username, password: servers.radicale.password, stateDb, target: { calendar: name } });
+    return writeConfigFile(servers.dir, raw, `${name}.yaml`);
   };
 
   const expectExact = async (config: ReturnType<typeof setUp>['config'], stateDb: string): Promise<number> => {
-    const { problems, objects, expected } = await findCalendarProblems(config, emulator);
+    const { problems, objects, expected } = await findCalendarProblems(config, servers.emulator);
     expect(problems, problems.join("\n")).toEqual([]);
     expect(objects).toBe(expected);
     expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
@@ -85,7 +71,7 @@ describe('state database that cannot be written', () => {
   };
 
   it('fails loudly on a read-only state database and recovers once it is writable', async () => {
-    const dir = join(temp.dir, 'readonly');
+    const dir = join(servers.dir, 'readonly');
     mkdirSync(dir);
     const mounted = tryMountTmpfs(dir, '16m');
     if (mounted) mounts.push(dir);
@@ -94,7 +80,7 @@ describe('state database that cannot be written', () => {
     const first = await runCli(['sync', '--config', file]);
     expect(first.code, describeResult(first)).toBe(0);
 
-    emulator.data.update(emulator.data.list()[1]!.id, { description: 'changed while the disk was read-only' });
+    servers.emulator.data.update(servers.emulator.data.list()[1]!.id, { description: 'changed while the disk was read-only' });
     if (mounted) execFileSync('mount', ['-o', 'remount,ro', dir]);
     else {
       chmodSync(stateDb, 0o444);
@@ -121,7 +107,7 @@ describe('state database that cannot be written', () => {
   }, 60_000);
 
   it('fails loudly on a full disk and recovers once there is space', async () => {
-    const dir = join(temp.dir, 'full');
+    const dir = join(servers.dir, 'full');
     mkdirSync(dir);
     const mounted = tryMountTmpfs(dir, '8m');
     if (mounted) mounts.push(dir);
@@ -131,7 +117,7 @@ describe('state database that cannot be written', () => {
     expect(first.code, describeResult(first)).toBe(0);
     // Long notes make the store grow by far more than the few free bytes left.
     const big = generateAppointments({ count: 120, seed: 62 }).map((elements) => ({ ...elements, note: `${elements.note} ${'Lorem ipsum dolor sit amet. '.repeat(120)}` }));
-    insertFresh(emulator, big);
+    insertFresh(servers.emulator, big);
 
     let outcome: string;
     if (mounted) {
