@@ -15,7 +15,9 @@ export function addConfigOption(command: Command): Command {
 
 /** `json`: the command prints data on stdout, so the log goes to stderr. */
 export function createCommandContext(options: { config?: string; json?: boolean }): CommandContext {
-  const config = loadConfig({ file: options.config });
+  const warnings: string[] = [];
+  const config = loadConfig({ file: options.config, warn: (message) => warnings.push(message) });
   const logger = createLogger({ level: config.logLevel, toStderr: options.json === true });
+  for (const message of warnings) logger.warn({ module: 'config' }, message);
   return { config, logger };
 }
