@@ -10,6 +10,7 @@ import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import type { RunRecord } from '../store/run-repository.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
+import { redactUrl } from '../log/redact-url.js';
 
 /** What `status` shows; other parts add their sections (CalDAV targets, feeds) next to these keys. */
 export interface StatusReport {
@@ -86,7 +87,7 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
     const { pushedSeq } = caldavState.readPushState(target.name);
     return {
       name: target.name,
-      url: target.url,
+      url: redactUrl(target.url),
       objects: caldavState.countKnown(target.name),
       pendingChanges: index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),

@@ -15,7 +15,10 @@ const cronExpression = z
 const httpUrl = z
   .string()
   .url('must be a URL like https://cloud.example.com/remote.php/dav')
-  .refine((url) => /^https?:$/i.test(new URL(url).protocol), 'must be an http:// or https:// URL');
+  .refine((url) => /^https?:$/i.test(new URL(url).protocol), 'must be an http:// or https:// URL')
+  // A CalDAV target's user:password@ is taken as its credentials before this (readConfig); elsewhere
+  // a password in a URL would end up in logs and is refused.
+  .refine((url) => !new URL(url).username && !new URL(url).password, 'must not hold user:password@: give the credentials in their own options');
 
 /** An address (127.0.0.1, ::1) or a subnet (10.0.0.0/8, fd00::/8). */
 const addressOrSubnet = z.string().refine((entry) => parseAddressOrSubnet(entry) !== null, 'must be an IP address or a subnet like 10.0.0.0/8');

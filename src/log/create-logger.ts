@@ -1,4 +1,5 @@
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
+import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
 
@@ -24,13 +25,21 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   // A command whose stdout is data (--json) logs to stderr, so the two never mix.
   const fd = options.toStderr ? 2 : 1;
   const pretty = options.pretty ?? (fd === 1 ? process.stdout : process.stderr).isTTY === true;
-  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...URL_REDACTION };
   if (options.destination) return pino(base, options.destination);
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: fd } } });
   }
   return pino(base, pino.destination({ dest: fd, sync: true }));
 }
+
+/**
+ * Key-based redaction cannot see a password inside a URL (a `url` field, an error's message, a child's
+ * bindings, the message itself): every finished line goes through redactUrl before it is written.
+ */
+const URL_REDACTION: Pick<LoggerOptions, 'hooks'> = {
+  hooks: { streamWrite: (line) => (line.includes('://') ? redactUrl(line) : line) },
+};
 
 /** A logger that writes nothing, for tests and library use. */
 export function createSilentLogger(): Logger {
