@@ -14,10 +14,11 @@ export function addConfigOption(command: Command): Command {
 }
 
 /** `json`: the command prints data on stdout, so the log goes to stderr. */
-export function createCommandContext(options: { config?: string; json?: boolean }): CommandContext {
+/** `needsOnOffice: false`: a command that only reads the state database works without onOffice credentials. */
+export function createCommandContext(options: { config?: string; json?: boolean; logToStderr?: boolean }, needs: { needsOnOffice?: boolean } = {}): CommandContext {
   const warnings: string[] = [];
-  const config = loadConfig({ file: options.config, warn: (message) => warnings.push(message) });
-  const logger = createLogger({ level: config.logLevel, toStderr: options.json === true });
+  const config = loadConfig({ file: options.config, warn: (message) => warnings.push(message), needsOnOffice: needs.needsOnOffice });
+  const logger = createLogger({ level: config.logLevel, toStderr: options.json === true || options.logToStderr === true });
   for (const message of warnings) logger.warn({ module: 'config' }, message);
   return { config, logger };
 }

@@ -8,6 +8,7 @@ import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import type { RunRecord } from '../store/run-repository.js';
+import { StateDatabaseError } from '../store/state-database-error.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
 import { redactUrl } from '../log/redact-url.js';
@@ -168,10 +169,15 @@ export function createStatusCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action(
       runAction(async (options: { config?: string; json?: boolean }) => {
-        const { config, logger } = createCommandContext(options);
+        const { config, logger } = createCommandContext(options, { needsOnOffice: false });
         const store = openStateStore(config.stateDb, { logger });
         try {
-          const report = readStatus(store, config);
+          let report: StatusReport;
+          try {
+            report = readStatus(store, config);
+          } catch (error) {
+            throw StateDatabaseError.wrap(error, store.path);
+          }
           process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatusTable(report));
         } finally {
           store.close();

@@ -200,6 +200,13 @@ export const configSchema = z.strictObject({
   daemon: daemonSchema.default(daemonSchema.parse({})),
 });
 
+/**
+ * For commands that only read the state database (status, export): they never call onOffice, so its
+ * credentials may be missing (empty strings then).
+ */
+const localOnOfficeSchema = onOfficeSchema.extend({ token: z.string().default(''), secret: z.string().default('') });
+export const localConfigSchema = configSchema.extend({ onoffice: localOnOfficeSchema.default(localOnOfficeSchema.parse({})) });
+
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export type OnOfficeConfig = z.infer<typeof onOfficeSchema>;
 export type PollConfig = z.infer<typeof pollSchema>;

@@ -1,19 +1,24 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { configSchema, type Config } from './config-schema.js';
+import { configSchema, localConfigSchema, type Config } from './config-schema.js';
 import { readConfig, type RawConfig, type ReadConfigOptions } from './read-config.js';
 
+export interface ParseConfigOptions {
+  /** false: the command never calls onOffice (status, export), so its token and secret may be missing. */
+  readonly needsOnOffice?: boolean;
+}
+
 /** Validates raw configuration into a frozen Config; every problem found is listed in one ConfigError. */
-export function parseConfig(raw: RawConfig): Config {
-  const result = configSchema.safeParse(raw);
+export function parseConfig(raw: RawConfig, options: ParseConfigOptions = {}): Config {
+  const result = (options.needsOnOffice === false ? localConfigSchema : configSchema).safeParse(raw);
   if (!result.success) throw ConfigError.fromProblems(result.error.issues.flatMap((issue) => describeIssue(issue, raw)));
   return deepFreeze(result.data);
 }
 
 /** readConfig + parseConfig: what the commands use. */
-export function loadConfig(options: ReadConfigOptions = {}): Config {
-  return parseConfig(readConfig(options));
+export function loadConfig(options: ReadConfigOptions & ParseConfigOptions = {}): Config {
+  return parseConfig(readConfig(options), options);
 }
 
 /** The problem texts never repeat a value: it may be a secret (a token in the wrong key, a URL). */

@@ -4,6 +4,7 @@ import type { Logger } from '../log/create-logger.js';
 import { applyMigrations, type MigrationOutcome } from './apply-migrations.js';
 import { createAppointmentRepository, type AppointmentRepository } from './appointment-repository.js';
 import { createPrivateFile } from './create-private-file.js';
+import { StateDatabaseError } from './state-database-error.js';
 import type { LockHolder } from './lock-held-error.js';
 import { createRunLockFiles, type AcquireLockOptions, type RunLock } from './run-lock.js';
 import { createCursorRepository, createRunRepository, type CursorRepository, type RunRepository } from './run-repository.js';
@@ -42,7 +43,12 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/',
 export function openStateStore(path: string, options: OpenStateStoreOptions = {}): StateStore {
   const now = options.now ?? (() => new Date());
   if (path !== ':memory:' && path !== '') createPrivateFile(path);
-  const db = new Database(path);
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw StateDatabaseError.wrap(error, path);
+  }
   const locks = createRunLockFiles(path);
   let migrations: MigrationOutcome;
   try {
@@ -56,7 +62,8 @@ export function openStateStore(path: string, options: OpenStateStoreOptions = {}
     migrations = applyMigrations(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, { path, now });
   } catch (error) {
     db.close();
-    throw error;
+    // A damaged, read-only or unreadable file reads the same for every command: the path and the fix.
+    throw StateDatabaseError.wrap(error, path);
   }
   if (migrations.applied.length > 0) {
     options.logger?.child({ module: 'store' }).info(
