@@ -9,6 +9,7 @@ import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import type { RunRecord } from '../store/run-repository.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
+import { describeLockHolder, type LockHolder } from '../store/lock-held-error.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
 import { redactUrl } from '../log/redact-url.js';
@@ -28,6 +29,8 @@ export interface StatusReport {
   };
   readonly quarantine: ReadonlyArray<{ readonly id: number | string; readonly reason: string; readonly modified: string | null; readonly since: string }>;
   readonly runs: readonly RunRecord[];
+  /** Who holds the run lock now (a live process: the kernel says so), or null. */
+  readonly runLock: LockHolder | null;
   /** The newest failed run, if it is newer than the newest successful one. */
   readonly lastError: { readonly at: string; readonly kind: string; readonly error: string } | null;
   /** Per configured CalDAV target (with a config). */
@@ -75,6 +78,7 @@ export function readStatus(store: StateStore, config?: Config): StatusReport {
       since: q.firstSeen,
     })),
     runs,
+    runLock: store.readLockHolder(),
     lastError:
       failed && (!succeeded || failed.id > succeeded.id) ? { at: failed.endedAt ?? failed.startedAt, kind: failed.kind, error: failed.error! } : null,
     ...(config ? readConfiguredParts(store, config) : {}),
@@ -124,6 +128,7 @@ export function renderStatusTable(report: StatusReport): string {
     `onOffice cursor  ${report.cursor === null ? 'none yet (the first sync loads the horizon)' : `${report.cursor} UTC`}`,
     `appointments     ${a.active} active, ${a.cancelled} cancelled, ${a.deleted} deleted, ${a.quarantined} quarantined (change ${a.changeSeq})`,
   ];
+  if (report.runLock) lines.push(`run lock         held by ${describeLockHolder(report.runLock)}`);
   if (report.lastError) lines.push(`last error       ${report.lastError.at} ${report.lastError.kind}: ${report.lastError.error}`);
   if (report.quarantine.length > 0) {
     lines.push('', 'quarantined records (fix them in onOffice; they are retried when they change):');

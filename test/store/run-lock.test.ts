@@ -112,10 +112,14 @@ describe('run lock across real processes', () => {
     const second = await runCli(['sync', '--config', working.file]);
     expect(second.code, describeResult(second)).toBe(3);
     expect(second.stderr).toContain(`pid ${holderPid} on`);
+    const status = await runCli(['status', '--config', working.file]);
+    expect(status.code, describeResult(status)).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`run lock +held by incremental pid ${holderPid} on .*\\(pid ${holderPid} on `));
 
     holder.child.kill('SIGKILL');
     expect((await holder.result).signal).toBe('SIGKILL');
     const next = await runCli(['sync', '--config', working.file]);
     expect(next.code, describeResult(next)).toBe(0);
+    expect((await runCli(['status', '--config', working.file])).stdout).not.toMatch(/run lock/);
   });
 });
