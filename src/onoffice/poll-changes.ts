@@ -437,15 +437,21 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
    */
   async function reportUndated(seen: ReadonlySet<RecordKey>): Promise<void> {
     const range: PendingRange = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: true, fixed: false, limit: null };
+    // `records` counts appointments read, not the sweep's records read a second time here.
+    const recordsBefore = tally.records;
+    let undated = 0;
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records) {
-        applyRecords(records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok));
+        const unseenBad = records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
+        undated += unseenBad.length;
+        applyRecords(unseenBad);
       },
       unsplittable(window, cntabsolute) {
         log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: undated records in it are not reported');
         return false;
       },
     });
+    tally.records = recordsBefore + undated;
   }
 
   try {
