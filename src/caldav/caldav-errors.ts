@@ -1,3 +1,5 @@
+import { redactUrl } from '../log/redact-url.js';
+
 /**
  * One error class per CalDAV failure kind. Each carries the request (method, url) and, where the server
  * answered, the HTTP status; the message says what failed and what to do about it. Callers match on the
@@ -10,7 +12,7 @@ export interface CaldavRequestInfo {
 }
 
 function describe(what: string, request: CaldavRequestInfo): string {
-  return `${what}: ${request.method} ${request.url}`;
+  return `${what}: ${request.method} ${redactUrl(request.url)}`;
 }
 
 /** 401, or a 403 that is not a CalDAV/WebDAV precondition: the credentials or the account's rights. */

@@ -16,9 +16,12 @@ export function addConfigOption(command: Command): Command {
 }
 
 /** The log goes to stderr (createLogger), so stdout carries only the command's own output. */
-export function createCommandContext(options: { config?: string }): CommandContext {
-  const config = loadConfig({ file: options.config });
+/** `needsOnOffice: false`: a command that only reads the state database works without onOffice credentials. */
+export function createCommandContext(options: { config?: string; json?: boolean; logToStderr?: boolean }, needs: { needsOnOffice?: boolean } = {}): CommandContext {
+  const warnings: string[] = [];
+  const config = loadConfig({ file: options.config, warn: (message) => warnings.push(message), needsOnOffice: needs.needsOnOffice });
   armFailpoint(readFailpointSpec());
   const logger = createLogger({ level: config.logLevel });
+  for (const message of warnings) logger.warn({ module: 'config' }, message);
   return { config, logger };
 }

@@ -6,6 +6,7 @@ import { addConfigOption, createCommandContext, type CommandContext } from './co
 import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
 import { runAction } from './run-action.js';
+import { redactUrl } from '../log/redact-url.js';
 
 export interface DoctorCheckResult {
   ok: boolean;
@@ -160,8 +161,8 @@ function describeFailure(error: unknown, token: string, secret: string): DoctorC
 }
 
 function print(out: DoctorOutput, name: string, result: DoctorCheckResult): void {
-  out.write(`${result.ok ? '✓' : '✗'} ${name}: ${result.detail}\n`);
-  if (!result.ok && result.fix) out.write(`    fix: ${result.fix}\n`);
+  out.write(`${result.ok ? '✓' : '✗'} ${name}: ${redactUrl(result.detail)}\n`);
+  if (!result.ok && result.fix) out.write(`    fix: ${redactUrl(result.fix)}\n`);
 }
 
 /** 'YYYY-MM-DD HH:mm:ss' in UTC, the form of onOffice's modifiedstart/modifiedend. */

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { createPrivateFile } from '../store/create-private-file.js';
+import { OutputFileError } from './output-file-error.js';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
@@ -14,6 +16,7 @@ import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
 export interface ExportOptions {
+  /** A file, or '-' for stdout. */
   readonly out: string;
   /** Local dates 'YYYY-MM-DD' (inclusive); an appointment is exported when it or an occurrence overlaps. */
   readonly from?: string;
@@ -22,20 +25,32 @@ export interface ExportOptions {
 }
 
 /** Writes the state's appointments (cancelled ones included, as STATUS:CANCELLED) as one iCalendar file. */
-export function writeExport(store: StateStore, config: Config, options: ExportOptions, now: Date = new Date()): { events: number; bytes: number } {
+export function writeExport(store: StateStore, config: Config, options: ExportOptions, now: Date = new Date(), stdout: NodeJS.WritableStream = process.stdout): { events: number; bytes: number } {
   const zone = config.timezone;
   const window = {
     from: options.from ? readDate(options.from, zone, '--from') : DateTime.fromMillis(0, { zone }),
     to: options.to ? readDate(options.to, zone, '--to').plus({ days: 1 }) : DateTime.fromISO('9999-01-01', { zone }),
   };
+  if (options.from && options.to && window.from >= window.to) throw new ConfigError('--from', `(${options.from}) is after --to (${options.to}): swap them`);
   const source = createAppointmentSource(store, zone);
   const appointments = source
     .listIds()
     .map((id) => source.getAppointment(id))
     .filter((appointment): appointment is Appointment => appointment !== null && hasOccurrenceIn(appointment, window));
   const ics = renderCalendar(appointments, { ...createRenderOptions(config, now), recurrence: 'rrule', name: options.name ?? 'onOffice' });
-  writeFileSync(options.out, ics);
+  if (options.out === '-') stdout.write(ics);
+  else writeExportFile(options.out, ics);
   return { events: appointments.length, bytes: Buffer.byteLength(ics) };
+}
+
+/** The export holds every appointment's details: readable by its owner only, whatever the umask. */
+function writeExportFile(path: string, ics: string): void {
+  try {
+    createPrivateFile(path);
+    writeFileSync(path, ics);
+  } catch (error) {
+    throw new OutputFileError(path, error as NodeJS.ErrnoException);
+  }
 }
 
 function readDate(text: string, zone: string, option: string): DateTime {
@@ -47,16 +62,18 @@ function readDate(text: string, zone: string, option: string): DateTime {
 export function createExportCommand(): Command {
   return addConfigOption(new Command('export'))
     .description('write the appointments in the state database as one .ics file')
-    .requiredOption('-o, --out <file>', 'the .ics file to write')
+    .requiredOption('-o, --out <file>', 'the .ics file to write, or - for stdout')
     .option('--from <date>', 'only appointments on or after this local date (YYYY-MM-DD)')
     .option('--to <date>', 'only appointments on or before this local date (YYYY-MM-DD)')
     .action(
       runAction(async (options: { config?: string; out: string; from?: string; to?: string }) => {
-        const { config, logger } = createCommandContext(options);
+        const toStdout = options.out === '-';
+        const { config, logger } = createCommandContext({ ...options, logToStderr: toStdout }, { needsOnOffice: false });
         const store = openStateStore(config.stateDb, { logger });
         try {
           const { events, bytes } = writeExport(store, config, options);
-          process.stdout.write(`wrote ${events} appointment(s), ${bytes} bytes, to ${options.out}\n`);
+          // With --out - the calendar is the output; the summary goes where the log goes.
+          (toStdout ? process.stderr : process.stdout).write(`wrote ${events} appointment(s), ${bytes} bytes, to ${toStdout ? 'stdout' : options.out}\n`);
           return EXIT_OK;
         } finally {
           store.close();

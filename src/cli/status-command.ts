@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { CaldavTargetConfig, Config } from '../config/config-schema.js';
@@ -10,9 +9,11 @@ import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import type { RunRecord } from '../store/run-repository.js';
-import { isProcessAlive } from '../store/run-lock.js';
+import { StateDatabaseError } from '../store/state-database-error.js';
+import type { LockHolder } from '../store/lock-held-error.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
+import { redactUrl } from '../log/redact-url.js';
 
 /**
  * What `status` shows, and what the daemon's status page renders: one report, read in one place.
@@ -50,14 +51,6 @@ export interface StatusReport {
   readonly twoWay?: TwoWayStatus;
 }
 
-/** As the run lock describes its holder (null fields: not described yet). */
-export interface LockHolder {
-  readonly owner: string;
-  readonly pid: number | null;
-  readonly hostname: string | null;
-  readonly since: string | null;
-  readonly heartbeatAt: string | null;
-}
 
 export interface RunStatus extends RunRecord {
   /** Part of the first load of the whole horizon (every run up to the first that got through). */
@@ -137,11 +130,7 @@ function readFirstCompletedRunId(store: StateStore): number | null {
 
 /** Who holds the run lock; a row left by a process that died on this host is no holder. */
 function readLockHolder(store: StateStore): LockHolder | null {
-  const row = store.db
-    .prepare<[], { owner: string; pid: number; hostname: string; acquired_at: string; heartbeat_at: string }>("SELECT * FROM run_lock WHERE name = 'sync'")
-    .get();
-  if (!row || (row.hostname === hostname() && !isProcessAlive(row.pid))) return null;
-  return { owner: row.owner, pid: row.pid, hostname: row.hostname, since: row.acquired_at, heartbeatAt: row.heartbeat_at };
+  return store.readLockHolder();
 }
 
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
@@ -152,7 +141,7 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
     const backfill = pushedSeq === 0;
     return {
       name: target.name,
-      url: target.url,
+      url: redactUrl(target.url),
       objects: caldavState.countKnown(target.name),
       calendars: readCalendarCounts(store, target.name),
       backfill,
@@ -307,10 +296,15 @@ export function createStatusCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action(
       runAction(async (options: { config?: string; json?: boolean }) => {
-        const { config, logger } = createCommandContext(options);
+        const { config, logger } = createCommandContext(options, { needsOnOffice: false });
         const store = openStateStore(config.stateDb, { logger });
         try {
-          const report = readStatus(store, config);
+          let report: StatusReport;
+          try {
+            report = readStatus(store, config);
+          } catch (error) {
+            throw StateDatabaseError.wrap(error, store.path);
+          }
           process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatusTable(report));
         } finally {
           store.close();

@@ -1,3 +1,5 @@
+import { BlockList, isIP } from 'node:net';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -5,7 +7,53 @@ import { z } from 'zod';
  * documents the same options for people; test/config/config-example.test.ts keeps the two in step.
  */
 
-const cronExpression = z.string().min(1);
+/** Checked when the config is read, so a typo stops `doctor` rather than the daemon at its first tick. */
+const cronExpression = z
+  .string()
+  .refine((expression) => cron.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
+
+const httpUrl = z
+  .string()
+  .url('must be a URL like https://cloud.example.com/remote.php/dav')
+  .refine((url) => /^https?:$/i.test(new URL(url).protocol), 'must be an http:// or https:// URL')
+  // A CalDAV target's user:password@ is taken as its credentials before this (readConfig); elsewhere
+  // a password in a URL would end up in logs and is refused.
+  .refine((url) => !new URL(url).username && !new URL(url).password, 'must not hold user:password@: give the credentials in their own options');
+
+/** An address (127.0.0.1, ::1) or a subnet (10.0.0.0/8, fd00::/8). */
+const addressOrSubnet = z.string().refine((entry) => parseAddressOrSubnet(entry) !== null, 'must be an IP address or a subnet like 10.0.0.0/8');
+
+export function parseAddressOrSubnet(entry: string): { address: string; prefix: number | null; family: 'ipv4' | 'ipv6' } | null {
+  const [address = '', prefixText, ...rest] = entry.trim().split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return null;
+  const family = version === 4 ? 'ipv4' : 'ipv6';
+  if (prefixText === undefined) return { address, prefix: null, family };
+  const prefix = Number(prefixText);
+  if (!/^\d+$/.test(prefixText) || prefix > (version === 4 ? 32 : 128)) return null;
+  return { address, prefix, family };
+}
+
+/** The trusted proxies as a BlockList (node:net), which matches IPv4, IPv6 and subnets. */
+export function createAddressList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const parsed = parseAddressOrSubnet(entry);
+    if (!parsed) continue;
+    if (parsed.prefix === null) list.addAddress(parsed.address, parsed.family);
+    else list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return list;
+}
+
+/** Names that must be unique in a list (feeds, targets, imports): a second one would silently win or lose. */
+function uniqueNames<T extends { name: string }>(items: readonly T[], context: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `"${item.name}" is used twice: each name must be unique` });
+    seen.add(item.name);
+  });
+}
 const zoneName = z.string().refine((zone) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -15,8 +63,8 @@ const zoneName = z.string().refine((zone) => {
   }
 }, 'is not an IANA time zone name (e.g. Europe/Berlin)');
 
-export const onOfficeSchema = z.object({
-  url: z.string().url().default('https://api.onoffice.de/api/stable/api.php'),
+export const onOfficeSchema = z.strictObject({
+  url: httpUrl.default('https://api.onoffice.de/api/stable/api.php'),
   token: z.string().min(1, 'is missing: set ONOFFICE_TOKEN (or onoffice.token in the config file)'),
   secret: z.string().min(1, 'is missing: set ONOFFICE_SECRET (or onoffice.secret in the config file)'),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -25,7 +73,7 @@ export const onOfficeSchema = z.object({
   appointmentUrl: z.string().default(''),
 });
 
-export const pollSchema = z.object({
+export const pollSchema = z.strictObject({
   /** How far before the cursor each incremental read starts again (clock drift, late commits). */
   overlapSeconds: z.number().int().min(0).default(120),
   /** How far behind now each read stops, so a second still being written to is read next time. */
@@ -41,7 +89,7 @@ export const pollSchema = z.object({
   batchSize: z.number().int().min(1).max(50).default(10),
 });
 
-export const icalSchema = z.object({
+export const icalSchema = z.strictObject({
   uidDomain: z.string().min(1).default('onoffice-sync'),
   recurrence: z.enum(['rrule', 'expand']).default('rrule'),
   /** With recurrence: expand, how far ahead occurrences are written. */
@@ -49,7 +97,7 @@ export const icalSchema = z.object({
   attendees: z.boolean().default(false),
 });
 
-const routeSchema = z.object({
+const routeSchema = z.strictObject({
   /** onOffice user id or username whose appointments go to this calendar. */
   user: z.union([z.number().int(), z.string()]).optional(),
   /** Calendar path below the calendar home (created when missing), or a full URL. */
@@ -58,9 +106,10 @@ const routeSchema = z.object({
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
 });
 
-export const caldavTargetSchema = z.object({
+export const caldavTargetSchema = z.strictObject({
   name: z.string().min(1).default('default'),
-  url: z.string().url(),
+  /** user:password@ in it is taken as the credentials and removed (readConfig does it). */
+  url: httpUrl,
   username: z.string().default(''),
   password: z.string().default(''),
   bearerToken: z.string().default(''),
@@ -93,9 +142,9 @@ export const caldavTargetSchema = z.object({
   useDefaultMailAccount: z.boolean().default(false),
 });
 
-export const importSchema = z.object({
+export const importSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - and _'),
-  url: z.string().url(),
+  url: httpUrl,
   /** onOffice user id the imported appointments are for; none: no participants. */
   userId: z.number().int().positive().optional(),
   /** `art` of imported appointments ('' : onOffice's default). */
@@ -108,7 +157,7 @@ export const importSchema = z.object({
   timeoutMs: z.number().int().positive().default(30_000),
 });
 
-export const feedSchema = z.object({
+export const feedSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - and _'),
   users: z.array(z.number().int()).default([]),
   groups: z.array(z.number().int()).default([]),
@@ -121,7 +170,7 @@ export const feedSchema = z.object({
   refreshMinutes: z.number().int().min(5).default(60),
 });
 
-export const daemonSchema = z.object({
+export const daemonSchema = z.strictObject({
   schedule: cronExpression.default('* * * * *'),
   reconcileSchedule: cronExpression.default('30 3 * * *'),
   host: z.string().default('127.0.0.1'),
@@ -135,21 +184,33 @@ export const daemonSchema = z.object({
     .string()
     .default('')
     .refine((token) => token === '' || token.length >= 16, 'daemon.adminToken must be at least 16 characters (e.g. `openssl rand -hex 16`), or empty for loopback only'),
+  /**
+   * Reverse proxies whose X-Forwarded-For names the feed client (addresses or subnets). Empty: the
+   * header is ignored, since any client could send it.
+   */
+  trustedProxies: z.array(addressOrSubnet).default([]),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   timezone: zoneName.default('Europe/Berlin'),
   stateDb: z.string().min(1).default('./onoffice-sync.db'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   onoffice: onOfficeSchema,
   poll: pollSchema.default(pollSchema.parse({})),
   ical: icalSchema.default(icalSchema.parse({})),
-  caldav: z.array(caldavTargetSchema).default([]),
-  feeds: z.array(feedSchema).default([]),
+  caldav: z.array(caldavTargetSchema).superRefine(uniqueNames).default([]),
+  feeds: z.array(feedSchema).superRefine(uniqueNames).default([]),
   /** ICS feeds (booking tools) whose events become onOffice appointments. */
-  imports: z.array(importSchema).default([]),
+  imports: z.array(importSchema).superRefine(uniqueNames).default([]),
   daemon: daemonSchema.default(daemonSchema.parse({})),
 });
+
+/**
+ * For commands that only read the state database (status, export): they never call onOffice, so its
+ * credentials may be missing (empty strings then).
+ */
+const localOnOfficeSchema = onOfficeSchema.extend({ token: z.string().default(''), secret: z.string().default('') });
+export const localConfigSchema = configSchema.extend({ onoffice: localOnOfficeSchema.default(localOnOfficeSchema.parse({})) });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export type OnOfficeConfig = z.infer<typeof onOfficeSchema>;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { redactUrl } from '../log/redact-url.js';
 import type { Metrics } from './create-metrics.js';
 import type { ScheduledJob, Scheduler } from './create-cron-scheduler.js';
 import { DaemonListenError } from './daemon-listen-error.js';
@@ -117,17 +118,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      logger.error({ err: error instanceof Error ? error.message : String(error), url: request.url }, 'request failed');
+      logger.error({ err: error instanceof Error ? error.message : String(error), url: redactUrl(request.url ?? '') }, 'request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end('internal error\n');
     });
   });
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // The feed handler comes first: it answers a malformed URL (which may carry a token) with 400.
     for (const handler of options.handlers ?? []) {
       if (await handler(request, response)) return;
     }
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;

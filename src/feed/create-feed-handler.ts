@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP, type BlockList } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { DateTime } from 'luxon';
-import type { Config, FeedConfig } from '../config/config-schema.js';
+import { createAddressList, type Config, type FeedConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.js';
@@ -66,6 +67,7 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
   const tokens = createFeedTokenRepository(store.db, now);
   const stats = createFeedStatsRepository(store.db);
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => now().getTime());
+  const trustedProxies = createAddressList(config.daemon.trustedProxies);
   const feeds = new Map(config.feeds.map((feed) => [feed.name, feed]));
   const rendered = new Map<string, RenderedFeed>();
   const cache = createFeedCache(store.db, config);
@@ -178,20 +180,28 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? '/', 'http://feed.invalid');
-    if (!url.pathname.startsWith('/feeds/')) return false;
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const decision = limiter.take(address);
-    if (!decision.allowed) {
-      logger.warn({ client: address }, 'feed request rate limited');
-      res.writeHead(429, { 'Retry-After': String(decision.retryAfterSeconds), 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('Too many requests\n');
+    const url = readRequestUrl(req.url);
+    if (!url) {
+      // Nothing of the target is logged: it may carry a token.
+      logger.warn({ client: readClientAddress(req, trustedProxies) }, 'request with a malformed URL refused');
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('Bad request\n');
       return true;
     }
+    if (!url.pathname.startsWith('/feeds/')) return false;
     const target = readFeedTarget(url);
     const feed = target && feeds.get(target.name);
-    // An unknown feed and a wrong or missing token look the same, so the answer reveals nothing.
+    // An unknown feed and a wrong or missing token look the same, so the answer reveals nothing. Only
+    // such requests are limited, per client and feed: a subscriber with the right token is never
+    // refused for what others (behind the same proxy) got wrong.
     if (!target || !feed || !tokens.verify(target.name, target.token)) {
+      const client = readClientAddress(req, trustedProxies);
+      const decision = limiter.take(`${client} ${feed ? feed.name : '(unknown feed)'}`);
+      if (!decision.allowed) {
+        logger.warn({ client, feed: feed?.name }, 'feed requests with a wrong token rate limited');
+        res.writeHead(429, { 'Retry-After': String(decision.retryAfterSeconds), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : 'Too many requests\n');
+        return true;
+      }
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_BODY);
       return true;
@@ -210,6 +220,41 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
     return true;
   };
   return Object.assign(handler, { flushStats });
+}
+
+/** The request target as a URL, or null when it cannot be parsed (`GET http://[x/feeds/…`). */
+export function readRequestUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://feed.invalid');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The client's address: the socket's, unless that is a trusted proxy; then the nearest address in
+ * X-Forwarded-For that is not a trusted proxy itself (the right-most entries are the proxies' own).
+ */
+export function readClientAddress(req: IncomingMessage, trustedProxies: BlockList): string {
+  const socketAddress = normaliseAddress(req.socket.remoteAddress ?? 'unknown');
+  if (!isTrusted(socketAddress, trustedProxies)) return socketAddress;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((hop) => normaliseAddress(hop.trim())).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (isIP(hop) === 0) return socketAddress;
+    if (!isTrusted(hop, trustedProxies)) return hop;
+  }
+  return hops[0] ?? socketAddress;
+}
+
+function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function isTrusted(address: string, list: BlockList): boolean {
+  const version = isIP(address);
+  return version !== 0 && list.check(address, version === 4 ? 'ipv4' : 'ipv6');
 }
 
 function readFeedTarget(url: URL): { name: string; token: string } | null {

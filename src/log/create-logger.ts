@@ -1,5 +1,6 @@
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { pino, type Logger, type DestinationStream, type LoggerOptions as PinoOptions } from 'pino';
 import { PinoPretty } from 'pino-pretty';
+import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
 
@@ -35,7 +36,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
-  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...URL_REDACTION };
   if (pretty) return pino(base, createPrettyStream(destination, options.destination === undefined));
   return pino(
     {
@@ -73,6 +74,14 @@ function createPrettyStream(destination: DestinationStream, colorize: boolean): 
     },
   });
 }
+
+/**
+ * Key-based redaction cannot see a password inside a URL (a `url` field, an error's message, a child's
+ * bindings, the message itself): every finished line goes through redactUrl before it is written.
+ */
+const URL_REDACTION: Pick<PinoOptions, 'hooks'> = {
+  hooks: { streamWrite: (line) => (line.includes('://') ? redactUrl(line) : line) },
+};
 
 /** A logger that writes nothing, for tests and library use. */
 export function createSilentLogger(): Logger {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppointmentRecord } from './appointment-record.js';
+import { checkRecordLimits } from './check-record-limits.js';
 
 /**
  * sha256 (hex) of the record's `elements` as canonical JSON (object keys sorted at every depth, array
@@ -7,6 +8,11 @@ import type { AppointmentRecord } from './appointment-record.js';
  * "changed" test combines this with `modified`.
  */
 export function hashAppointmentRecord(record: AppointmentRecord): string {
+  // A record past the limits is quarantined by parseAppointment; its hash only has to be stable and
+  // must not recurse, and its id and `modified` are what changes when onOffice fixes it.
+  if (checkRecordLimits(record) !== null) {
+    return createHash('sha256').update(`over-limits:${String(record.id)}:${String((record.elements as { modified?: unknown } | undefined)?.modified)}`).digest('hex');
+  }
   return createHash('sha256').update(canonicalJson(record.elements)).digest('hex');
 }
 

@@ -14,6 +14,7 @@ import {
   OnOfficeServerError,
   OnOfficeTimeoutError,
 } from './onoffice-errors.js';
+import { MAX_ANSWER_BYTES, readLimitedBody, type LimitedBody } from './read-limited-body.js';
 
 const ACTION_ID_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
 
@@ -119,6 +120,8 @@ export interface OnOfficeClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   logger?: Logger;
+  /** Largest answer read (bytes); default MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -193,7 +196,7 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
     });
     const startedAt = now();
     let response: Response;
-    let text: string;
+    let answer: LimitedBody;
     try {
       response = await fetchImpl(url, {
         method: 'POST',
@@ -201,7 +204,7 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      text = await response.text();
+      answer = await readLimitedBody(response, options.maxAnswerBytes);
     } catch (error) {
       log.debug({ actions: label, count: actions.length, attempt, durationMs: now() - startedAt }, 'onOffice request failed');
       throw toTransportError(error, label, url, timeoutMs);
@@ -213,7 +216,8 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
     const offset = measureClockOffset(response.headers.get('date'), now());
     if (offset !== null) clockOffsetSeconds = offset;
     if (!response.ok) throw new OnOfficeServerError(label, url, response.status);
-    return parseResponse(text, actions, identifiers, label, offset);
+    if ('tooLarge' in answer) throw new OnOfficeProtocolError(label, url, `the answer is larger than ${options.maxAnswerBytes ?? MAX_ANSWER_BYTES} bytes; lower poll.batchSize so that fewer actions share one request`);
+    return parseResponse(answer.text, actions, identifiers, label, offset);
   }
 
   function parseResponse(

@@ -9,6 +9,7 @@ import type {
 import { parseReminderValue, parseTransitValue } from '../domain/onoffice-readings.js';
 import { resolveLocalTime } from '../domain/resolve-local-time.js';
 import type { AppointmentElements, AppointmentRecord } from './appointment-record.js';
+import { checkRecordLimits } from './check-record-limits.js';
 
 /*
  * The readings (which field means what, DST gaps, all-day ends, recurrence ends) are documented in one
@@ -41,6 +42,8 @@ export function parseAppointment(record: AppointmentRecord, zone: string): Parse
 }
 
 function readAppointment(record: AppointmentRecord, zone: string): Appointment {
+  const overLimits = checkRecordLimits(record);
+  if (overLimits) throw new Quarantine(overLimits);
   const id = readId(record.id);
   const elements: AppointmentElements = isObject(record.elements) ? record.elements : {};
   const allDay = readBoolean(elements, 'ganztags');

@@ -3,7 +3,10 @@ import Database from 'better-sqlite3';
 import type { Logger } from '../log/create-logger.js';
 import { applyMigrations, type MigrationOutcome } from './apply-migrations.js';
 import { createAppointmentRepository, type AppointmentRepository } from './appointment-repository.js';
-import { acquireRunLock, type AcquireLockOptions, type RunLock } from './run-lock.js';
+import { createPrivateFile } from './create-private-file.js';
+import { StateDatabaseError } from './state-database-error.js';
+import type { LockHolder } from './lock-held-error.js';
+import { createRunLockFiles, type AcquireLockOptions, type RunLock } from './run-lock.js';
 import { createCursorRepository, createRunRepository, type CursorRepository, type RunRepository } from './run-repository.js';
 
 export interface StateStore {
@@ -18,6 +21,8 @@ export interface StateStore {
   transaction<T>(fn: () => T): T;
   acquireLock(owner: string, options?: AcquireLockOptions): RunLock;
   releaseLock(lock: RunLock): void;
+  /** Who holds the named run lock now (default 'sync'), or null when it is free. */
+  readLockHolder(name?: string): LockHolder | null;
   close(): void;
 }
 
@@ -37,7 +42,14 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/',
  */
 export function openStateStore(path: string, options: OpenStateStoreOptions = {}): StateStore {
   const now = options.now ?? (() => new Date());
-  const db = new Database(path);
+  if (path !== ':memory:' && path !== '') createPrivateFile(path);
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw StateDatabaseError.wrap(error, path);
+  }
+  const locks = createRunLockFiles(path);
   let migrations: MigrationOutcome;
   try {
     db.pragma('journal_mode = WAL');
@@ -50,7 +62,8 @@ export function openStateStore(path: string, options: OpenStateStoreOptions = {}
     migrations = applyMigrations(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, { path, now });
   } catch (error) {
     db.close();
-    throw error;
+    // A damaged, read-only or unreadable file reads the same for every command: the path and the fix.
+    throw StateDatabaseError.wrap(error, path);
   }
   if (migrations.applied.length > 0) {
     options.logger?.child({ module: 'store' }).info(
@@ -66,8 +79,12 @@ export function openStateStore(path: string, options: OpenStateStoreOptions = {}
     cursors: createCursorRepository(db, now),
     runs: createRunRepository(db, now),
     transaction: (fn) => db.transaction(fn)(),
-    acquireLock: (owner, lockOptions) => acquireRunLock(db, owner, now, lockOptions),
+    acquireLock: (owner, lockOptions) => locks.acquire(db, owner, now, lockOptions),
     releaseLock: (lock) => lock.release(),
-    close: () => db.close(),
+    readLockHolder: (name) => locks.readHolder(db, name),
+    close: () => {
+      locks.releaseAll();
+      db.close();
+    },
   };
 }

@@ -1,74 +1,172 @@
+import { existsSync } from 'node:fs';
 import { hostname as readHostname } from 'node:os';
-import type { Database } from 'better-sqlite3';
-import { LockHeldError } from './lock-held-error.js';
+import Database from 'better-sqlite3';
+import type { Database as StateDatabase } from 'better-sqlite3';
+import { createPrivateFile } from './create-private-file.js';
+import { LockHeldError, type LockHolder } from './lock-held-error.js';
 
 export interface RunLock {
   readonly name: string;
   readonly owner: string;
-  /** Proves the holder is alive; long runs call it at least every staleAfterMs. */
+  /** Refreshes the holder's description (shown by `status`); the lock itself needs no heartbeat. */
   heartbeat(): void;
   release(): void;
 }
 
 export interface AcquireLockOptions {
-  /** Lock name; one row per name. Default 'sync'. */
+  /** Lock name; one lock file and one description row per name. Default 'sync'. */
   readonly name?: string;
-  /** A lock whose heartbeat is older than this is taken over. Default 15 minutes. */
-  readonly staleAfterMs?: number;
+  /** What the description says; the lock never trusts either. */
   readonly pid?: number;
   readonly hostname?: string;
-  /** Whether a pid is running on this host; injectable for tests. */
-  readonly isAlive?: (pid: number) => boolean;
 }
 
-export const DEFAULT_LOCK_STALE_MS = 15 * 60_000;
-
-/** process.kill(pid, 0) probes without signalling; EPERM means the process exists under another user. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * The run lock is held by the kernel, never inferred from a pid or a heartbeat: an exclusive SQLite
+ * transaction (a POSIX fcntl lock underneath) on a small lock database next to the state database,
+ * kept open for the run. A killed holder's locks are dropped by the kernel when it dies, whatever its
+ * pid, so a container restarted with the same pid and hostname is never locked out.
+ *
+ * While held, the lock database cannot even be read, so who holds it is described in the state
+ * database's run_lock row, written after the lock is taken. That row is only a description: a row
+ * left by a killed run is overwritten by the next holder, and a lock taken but not yet described
+ * reads as "not described yet".
+ */
+export interface RunLockFiles {
+  acquire(stateDb: StateDatabase, owner: string, now: () => Date, options?: AcquireLockOptions): RunLock;
+  /** The holder of a held lock, or null when the lock is free (a left-over description does not count). */
+  readHolder(stateDb: StateDatabase, name?: string): LockHolder | null;
+  /** Releases every lock this store still holds (closing the store). */
+  releaseAll(): void;
 }
+
+/**
+ * How long acquiring waits for a `status` that is only probing the lock (it holds the lock file for a
+ * moment); a real holder keeps it much longer, and then the answer is LockHeldError.
+ */
+const ACQUIRE_WAIT_MS = 500;
 
 type LockRow = { name: string; owner: string; pid: number; hostname: string; acquired_at: string; heartbeat_at: string };
 
 /**
- * Takes the named run lock in an IMMEDIATE transaction (so two processes cannot both see it free).
- * A holder whose pid is dead on this host, or whose heartbeat is older than staleAfterMs, is taken over;
- * a holder on another host can only go stale by its heartbeat, since its pid means nothing here.
+ * `statePath` ':memory:' or '' (a private temporary database) has no file to lock next to it: such a
+ * store can only be used by this process, so the lock is kept in memory.
  */
-export function acquireRunLock(db: Database, owner: string, now: () => Date, options: AcquireLockOptions = {}): RunLock {
-  const name = options.name ?? 'sync';
-  const pid = options.pid ?? process.pid;
-  const host = options.hostname ?? readHostname();
-  const staleAfterMs = options.staleAfterMs ?? DEFAULT_LOCK_STALE_MS;
-  const isAlive = options.isAlive ?? isProcessAlive;
+export function createRunLockFiles(statePath: string): RunLockFiles {
+  const inMemory = statePath === ':memory:' || statePath === '';
+  const held = new Map<string, { release(): void }>();
 
-  db.transaction(() => {
-    const held = db.prepare('SELECT * FROM run_lock WHERE name = ?').get(name) as LockRow | undefined;
-    if (held) {
-      const deadHere = held.hostname === host && !isAlive(held.pid);
-      const stale = now().getTime() - Date.parse(held.heartbeat_at) > staleAfterMs;
-      if (!deadHere && !stale) throw new LockHeldError(name, held.owner, held.pid, held.hostname, held.heartbeat_at);
+  function lockPath(name: string): string {
+    return name === 'sync' ? `${statePath}.lock` : `${statePath}.${name}.lock`;
+  }
+
+  /** The kernel lock itself: a connection in an exclusive transaction, or null when another holds it. */
+  function take(name: string): { release(): void } | null {
+    if (inMemory) {
+      if (held.has(name)) return null;
+      return { release: () => undefined };
     }
-    const stamp = now().toISOString();
-    db.prepare(`INSERT INTO run_lock (name, owner, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, hostname = excluded.hostname,
-      acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`).run(name, owner, pid, host, stamp, stamp);
-  }).immediate();
+    const path = lockPath(name);
+    createPrivateFile(path);
+    const connection = new Database(path);
+    try {
+      connection.pragma(`busy_timeout = ${ACQUIRE_WAIT_MS}`);
+      connection.exec('BEGIN EXCLUSIVE');
+    } catch (error) {
+      connection.close();
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return null;
+      throw error;
+    }
+    return {
+      release() {
+        connection.close();
+      },
+    };
+  }
 
-  const mine = 'name = ? AND pid = ? AND hostname = ? AND owner = ?';
+  function readRow(stateDb: StateDatabase, name: string): LockHolder | null {
+    const row = stateDb.prepare('SELECT * FROM run_lock WHERE name = ?').get(name) as LockRow | undefined;
+    return row ? { owner: row.owner, pid: row.pid, hostname: row.hostname, since: row.acquired_at, heartbeatAt: row.heartbeat_at } : null;
+  }
+
   return {
-    name,
-    owner,
-    heartbeat() {
-      db.prepare(`UPDATE run_lock SET heartbeat_at = ? WHERE ${mine}`).run(now().toISOString(), name, pid, host, owner);
+    acquire(stateDb, owner, now, options = {}) {
+      const name = options.name ?? 'sync';
+      const pid = options.pid ?? process.pid;
+      const host = options.hostname ?? readHostname();
+      const kernelLock = take(name);
+      if (!kernelLock) throw new LockHeldError(name, readRow(stateDb, name));
+      try {
+        const stamp = now().toISOString();
+        stateDb
+          .prepare(
+            `INSERT INTO run_lock (name, owner, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, hostname = excluded.hostname,
+             acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
+          )
+          .run(name, owner, pid, host, stamp, stamp);
+      } catch (error) {
+        kernelLock.release();
+        throw error;
+      }
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        held.delete(name);
+        try {
+          stateDb.prepare('DELETE FROM run_lock WHERE name = ? AND owner = ? AND pid = ?').run(name, owner, pid);
+        } finally {
+          // The description may not go (a read-only database); the lock always does.
+          kernelLock.release();
+        }
+      };
+      held.set(name, { release });
+      return {
+        name,
+        owner,
+        heartbeat() {
+          if (!released) stateDb.prepare('UPDATE run_lock SET heartbeat_at = ? WHERE name = ? AND owner = ? AND pid = ?').run(now().toISOString(), name, owner, pid);
+        },
+        release,
+      };
     },
-    release() {
-      db.prepare(`DELETE FROM run_lock WHERE ${mine}`).run(name, pid, host, owner);
+    readHolder(stateDb, name = 'sync') {
+      if (inMemory) return held.has(name) ? readRow(stateDb, name) ?? undescribed() : null;
+      return isHeld(lockPath(name)) ? readRow(stateDb, name) ?? undescribed() : null;
+    },
+    releaseAll() {
+      for (const lock of [...held.values()]) {
+        try {
+          lock.release();
+        } catch {
+          // Closing anyway: the kernel lock is gone with the connection, only the description may stay.
+        }
+      }
     },
   };
+}
+
+/**
+ * Asks the kernel with a read (a shared lock for a moment), which an exclusive holder refuses; it also
+ * works on a read-only file. A run starting in that moment waits ACQUIRE_WAIT_MS rather than failing.
+ * No lock file means no run ever took the lock here.
+ */
+function isHeld(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const connection = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    connection.pragma('busy_timeout = 0');
+    connection.prepare('SELECT count(*) FROM sqlite_master').get();
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    connection.close();
+  }
+}
+
+function undescribed(): LockHolder {
+  return { owner: 'a run that has not described itself yet', pid: null, hostname: null, since: null, heartbeatAt: null };
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { redactUrl } from '../log/redact-url.js';
 
 export interface Cursor {
   readonly source: string;
@@ -64,7 +65,7 @@ export function createRunRepository(db: Database, now: () => Date): RunRepositor
       return Number(insert.run(kind, now().toISOString()).lastInsertRowid);
     },
     finish(id, outcome) {
-      finish.run(now().toISOString(), outcome.counts ? JSON.stringify(outcome.counts) : null, outcome.error ?? null, id);
+      finish.run(now().toISOString(), outcome.counts ? JSON.stringify(outcome.counts) : null, outcome.error == null ? null : redactUrl(outcome.error), id);
     },
     recentRuns(n) {
       return (recent.all(n) as Row[]).map((r) => ({

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import ical from 'node-ical';
@@ -364,30 +365,94 @@ describe('ICS feed server', () => {
 });
 
 describe('ICS feed rate limiting', () => {
-  it('answers 429 with Retry-After once a client used up its burst', async () => {
+  async function withServer(options: { rateLimit: { burst: number; perSecond: number; maxClients?: number }; trustedProxies?: string[] }, run: (url: string, lines: Array<Record<string, unknown>>) => Promise<void>): Promise<void> {
+    const logged = createCapturedLogger();
     const limited = await startFeedServer({
       store: temp.store,
-      config,
-      logger: createCapturedLogger().logger,
+      config: createFeedTestConfig(FEEDS, { trustedProxies: options.trustedProxies ?? [] }),
+      logger: logged.logger,
       now,
       host: '127.0.0.1',
       port: 0,
-      rateLimit: { burst: 3, perSecond: 0.5 },
+      rateLimit: options.rateLimit,
     });
     try {
+      await run(limited.url, logged.lines);
+    } finally {
+      await limited.close();
+    }
+  }
+  const statusOf = async (base: string, path: string, headers: Record<string, string> = {}): Promise<number> => (await request(base, path, headers)).status;
+
+  it('answers 429 with Retry-After once a client used up its burst of wrong tokens', async () => {
+    await withServer({ rateLimit: { burst: 3, perSecond: 0.5 } }, async (url) => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
-      // Wrong tokens: the limit applies before the token is checked, and no render is needed.
       for (let i = 0; i < 5; i++) {
-        const response = await request(limited.url, feedPath('team', `guess${i}`));
+        const response = await request(url, feedPath('team', `guess${i}`));
         statuses.push(response.status);
         if (response.status === 429) retryAfter = response.headers.get('retry-after');
       }
       expect(statuses).toEqual([404, 404, 404, 429, 429]);
       expect(retryAfter).toBe('2');
-    } finally {
-      await limited.close();
-    }
+    });
+  });
+
+  it('never refuses the right token, however many wrong ones came from the same address', async () => {
+    await withServer({ rateLimit: { burst: 3, perSecond: 0.01 } }, async (url) => {
+      for (let i = 0; i < 75; i++) await statusOf(url, feedPath('team', `guess${i}`));
+      expect(await statusOf(url, feedPath('team', 'one-more-guess'))).toBe(429);
+      expect(await statusOf(url, feedPath('team'))).toBe(200);
+      expect(await statusOf(url, `/feeds/team/${tokens.team}.ics`)).toBe(200);
+    });
+  });
+
+  it('limits wrong tokens per feed, and per client only behind a trusted proxy', async () => {
+    const forwarded = (address: string) => ({ 'X-Forwarded-For': `203.0.113.77, ${address}` });
+    // Without trusted proxies X-Forwarded-For is ignored: anyone could send it.
+    await withServer({ rateLimit: { burst: 2, perSecond: 0.01 } }, async (url) => {
+      for (let i = 0; i < 2; i++) await statusOf(url, feedPath('team', `guess${i}`), forwarded('198.51.100.1'));
+      expect(await statusOf(url, feedPath('team', 'guess'), forwarded('198.51.100.2'))).toBe(429);
+      expect(await statusOf(url, feedPath('busy', 'guess'), forwarded('198.51.100.2'))).toBe(404);
+    });
+    await withServer({ rateLimit: { burst: 2, perSecond: 0.01 }, trustedProxies: ['127.0.0.0/8', '::1'] }, async (url) => {
+      for (let i = 0; i < 2; i++) await statusOf(url, feedPath('team', `guess${i}`), forwarded('198.51.100.1'));
+      expect(await statusOf(url, feedPath('team', 'guess'), forwarded('198.51.100.1'))).toBe(429);
+      expect(await statusOf(url, feedPath('team', 'guess'), forwarded('198.51.100.2'))).toBe(404);
+      // The left-most entry is what the client claimed; the proxy's own entry (right-most) counts.
+      expect(await statusOf(url, feedPath('team', 'guess'), { 'X-Forwarded-For': '198.51.100.9, 198.51.100.1' })).toBe(429);
+    });
+  });
+
+  it('keeps its memory bounded, and a flood of new addresses does not reset a limited client', async () => {
+    await withServer({ rateLimit: { burst: 2, perSecond: 0.001, maxClients: 50 }, trustedProxies: ['127.0.0.1'] }, async (url) => {
+      const from = (address: string) => ({ 'X-Forwarded-For': address });
+      for (let i = 0; i < 2; i++) await statusOf(url, feedPath('team', `guess${i}`), from('198.51.100.1'));
+      expect(await statusOf(url, feedPath('team', 'guess'), from('198.51.100.1'))).toBe(429);
+      const flood: number[] = [];
+      for (let i = 0; i < 300; i++) flood.push(await statusOf(url, feedPath('team', 'guess'), from(`10.0.${Math.floor(i / 250)}.${i % 250}`)));
+      expect(await statusOf(url, feedPath('team', 'guess'), from('198.51.100.1'))).toBe(429);
+      // The newest of the flood share one bucket once the table is full, so they are limited too.
+      expect(flood.slice(-10)).toEqual(Array(10).fill(429));
+      expect(await statusOf(url, feedPath('team'), from('10.0.1.49'))).toBe(200);
+    });
+  });
+
+  it('answers a request whose URL cannot be parsed with 400 and logs no token', async () => {
+    await withServer({ rateLimit: { burst: 3, perSecond: 0.5 } }, async (url, lines) => {
+      const { port } = new URL(url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(`GET http://[x/feeds/team.ics?token=${tokens.team} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(JSON.stringify(lines)).not.toContain(tokens.team!);
+    });
   });
 });
 

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Appointment } from '../../src/domain/appointment.js';
 import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
 import { DEFAULT_MIGRATIONS_DIR, openStateStore } from '../../src/store/open-state-store.js';
-import { LockHeldError } from '../../src/store/lock-held-error.js';
 import { StateVersionError } from '../../src/store/state-version-error.js';
 import type { RecordUpsert } from '../../src/store/appointment-repository.js';
 
@@ -87,42 +86,5 @@ describe('appointments', () => {
     expect(repo.upsertRecords([upsert(1, 'fixed')])).toMatchObject({ released: 1, updated: 1 });
     expect(repo.counts().quarantined).toBe(0);
     store.close();
-  });
-});
-
-describe('run lock', () => {
-  it('refuses a live holder and names it', () => {
-    const store = openStateStore(':memory:');
-    store.acquireLock('daemon', { pid: 4242, hostname: 'box', isAlive: () => true });
-    const attempt = (): unknown => store.acquireLock('sync', { pid: 5151, hostname: 'box', isAlive: () => true });
-    expect(attempt).toThrow(LockHeldError);
-    expect(attempt).toThrow(/daemon \(pid 4242 on box/);
-    store.close();
-  });
-
-  it('takes over a lock whose pid is dead on this host, or whose heartbeat is stale', () => {
-    let now = Date.parse('2026-11-01T12:00:00Z');
-    const store = openStateStore(':memory:', { now: () => new Date(now) });
-    store.acquireLock('crashed', { pid: 4242, hostname: 'box' });
-    const lock = store.acquireLock('sync', { pid: 5151, hostname: 'box', isAlive: (pid) => pid !== 4242 });
-    expect(lock.owner).toBe('sync');
-    const other = (): unknown => store.acquireLock('elsewhere', { pid: 1, hostname: 'other-box', isAlive: () => true });
-    expect(other).toThrow(LockHeldError);
-    now += 16 * 60_000;
-    expect(store.acquireLock('elsewhere', { pid: 1, hostname: 'other-box', isAlive: () => true }).owner).toBe('elsewhere');
-    store.close();
-  });
-
-  it('is free again after release, and a real dead process does not block', () => {
-    const store = openStateStore(':memory:');
-    const lock = store.acquireLock('one');
-    expect(() => store.acquireLock('two')).toThrow(LockHeldError);
-    store.releaseLock(lock);
-    store.acquireLock('two');
-    store.close();
-    const second = openStateStore(':memory:');
-    second.acquireLock('ghost', { pid: 2 ** 22 + 12345 });
-    expect(second.acquireLock('live').owner).toBe('live');
-    second.close();
   });
 });
