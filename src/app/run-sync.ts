@@ -40,7 +40,7 @@ export interface SyncOptions {
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
   readonly onPlan?: (target: string, plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
-  readonly onProgress?: (progress: { phase: string; done: number; total: number | null }) => void;
+  readonly onProgress?: (progress: { phase: string; done: number; total: number | null; share?: number | null }) => void;
 }
 
 /** What one two-way target carried back to onOffice. */

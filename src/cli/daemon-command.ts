@@ -5,6 +5,7 @@ import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync, summaryCounts } from '../app/run-sync.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
+import { createProgressLogDestination, createProgressReporter, labelProgress } from './create-progress-reporter.js';
 import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
@@ -18,7 +19,9 @@ export function createDaemonCommand(): Command {
     ),
   ).action(
     runAction(async (options: { config?: string }) => {
-      const { config, logger } = createCommandContext(options);
+      // On a terminal the backfill shows its progress; under systemd the run summary lines are enough.
+      const progress = process.stderr.isTTY ? createProgressReporter() : undefined;
+      const { config, logger } = createCommandContext(options, progress && createProgressLogDestination(progress));
       const metrics = createMetrics();
       const runtime = createSyncRuntime(config, logger, {
         onofficeFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'onoffice' })),
@@ -28,7 +31,7 @@ export function createDaemonCommand(): Command {
 
       const runOnce = async (kind: RunKind, shouldStop: () => boolean): Promise<DaemonRunResult> => {
         try {
-          const summary = await runSync(runtime, { kind, shouldStop });
+          const summary = await runSync(runtime, { kind, shouldStop, onProgress: progress && ((p) => progress.report(labelProgress(p))) });
           const counts = summaryCounts(summary);
           metrics.items.inc({ action: 'create' }, counts.created);
           metrics.items.inc({ action: 'update' }, counts.updated);
@@ -43,6 +46,8 @@ export function createDaemonCommand(): Command {
             return { ok: true };
           }
           throw error;
+        } finally {
+          progress?.finish();
         }
       };
 
