@@ -17,7 +17,7 @@ export function createDaemonCommand(): Command {
     new Command('daemon').description(
       'run as a service: sync on the schedule (daemon.schedule), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds',
     ),
-  ).action(
+  ).addHelpText('after', '\nExample:\n  onoffice-sync daemon --config /etc/onoffice-sync/config.yaml   # as systemd runs it: see systemd/onoffice-sync.service').action(
     runAction(async (options: { config?: string }) => {
       // On a terminal the backfill shows its progress; under systemd the run summary lines are enough.
       const progress = process.stderr.isTTY ? createProgressReporter() : undefined;

@@ -165,6 +165,7 @@ export function createStatusCommand(): Command {
   return addConfigOption(new Command('status'))
     .description('Show the sync state: cursor, appointment counts, quarantined records, recent runs')
     .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  onoffice-sync status --config /etc/onoffice-sync/config.yaml\n  onoffice-sync status --json > status.json   # the same figures, for scripts')
     .action(
       runAction(async (options: { config?: string; json?: boolean }) => {
         const { config, logger } = createCommandContext(options);
