@@ -85,7 +85,8 @@ export function createProgressReporter(options: ProgressReporterOptions = {}): P
   };
 
   const draw = (line: string): void => {
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    // A terminal that reports no size (0, as a bare pty does) is taken as 80 wide.
+    const width = Math.max(20, (stream.columns || 80) - 1);
     drawn = line.length > width ? `${line.slice(0, width - 1)}…` : line;
     stream.write(`${CLEAR_LINE}${drawn}`);
   };

@@ -76,6 +76,13 @@ describe('createProgressReporter on a terminal', () => {
     expect(terminal.lines.at(-1)).toMatch(/…$/);
   });
 
+  it('takes a terminal that reports no width as 80 columns', () => {
+    const terminal = createFakeTerminal(0);
+    const progress = createProgressReporter({ stream: terminal.stderr, now: createClock().now, redrawMs: 0 });
+    progress.report({ phase: 'push default', done: 5, total: 1000 });
+    expect(terminal.lines.at(-1)).toBe('push default  [....................]  5/1000  0%');
+  });
+
   it('never puts a log line on the progress line: the log clears it and it is drawn again below', () => {
     const terminal = createFakeTerminal();
     const clock = createClock();
