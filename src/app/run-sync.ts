@@ -16,6 +16,7 @@ import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
 import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
 import type { SyncPlan } from '../push/plan-sync.js';
+import { resolveUserRoutes } from '../push/resolve-user-routes.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
@@ -40,7 +41,7 @@ export interface SyncOptions {
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
   readonly onPlan?: (target: string, plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
-  readonly onProgress?: (progress: { phase: string; done: number; total: number | null }) => void;
+  readonly onProgress?: (progress: { phase: string; done: number; total: number | null; share?: number | null }) => void;
 }
 
 /** What one two-way target carried back to onOffice. */
@@ -114,8 +115,9 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       : [];
     const targets: PushResult[] = [];
     const twoWay: TwoWayResult[] = [];
-    for (const { config: targetConfig, target } of runtime.targets) {
+    for (const { config: configuredTarget, target } of runtime.targets) {
       if (options.shouldStop?.()) break;
+      const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
       const hooks =
         targetConfig.twoWay
           ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/config-schema.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
@@ -16,12 +17,13 @@ export function addConfigOption(command: Command): Command {
 }
 
 /** The log goes to stderr (createLogger), so stdout carries only the command's own output. */
+/** `logDestination`: where the log goes instead (through the progress line on a terminal). */
 /** `needsOnOffice: false`: a command that only reads the state database works without onOffice credentials. */
-export function createCommandContext(options: { config?: string; json?: boolean; logToStderr?: boolean }, needs: { needsOnOffice?: boolean } = {}): CommandContext {
+export function createCommandContext(options: { config?: string; json?: boolean; logToStderr?: boolean }, needs: { needsOnOffice?: boolean } = {}, logDestination?: DestinationStream): CommandContext {
   const warnings: string[] = [];
   const config = loadConfig({ file: options.config, warn: (message) => warnings.push(message), needsOnOffice: needs.needsOnOffice });
   armFailpoint(readFailpointSpec());
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, destination: options.json === true ? undefined : logDestination });
   for (const message of warnings) logger.warn({ module: 'config' }, message);
   return { config, logger };
 }

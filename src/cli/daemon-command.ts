@@ -7,6 +7,7 @@ import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync } from '../app/run-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
+import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
@@ -25,6 +26,8 @@ export interface DaemonCommandDeps {
   /** Resolves with the next signal; the handlers stay installed for the whole life of the daemon. */
   readonly nextSignal: () => Promise<DaemonSignal>;
   readonly loadContext: (options: DaemonCommandOptions) => CommandContext;
+  /** On a terminal the backfill shows its progress; under systemd the run summary lines are enough. */
+  readonly progress?: ProgressReporter;
 }
 
 export function createDaemonCommand(): Command {
@@ -32,10 +35,12 @@ export function createDaemonCommand(): Command {
     new Command('daemon').description(
       'run as a service: sync on the schedule (daemon.schedule), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds; SIGHUP reloads the configuration, SIGTERM stops',
     ),
-  ).action(
-    runAction(async (options: DaemonCommandOptions) =>
-      runDaemonCommand(options, { scheduler: createCronScheduler(), nextSignal: listenForSignals(['SIGTERM', 'SIGINT', 'SIGHUP']), loadContext: createCommandContext }),
-    ),
+  ).addHelpText('after', '\nExample:\n  onoffice-sync daemon --config /etc/onoffice-sync/config.yaml   # as systemd runs it: see systemd/onoffice-sync.service').action(
+    runAction(async (options: DaemonCommandOptions) => {
+      const progress = process.stderr.isTTY ? createProgressReporter() : undefined;
+      const loadContext = (loaded: DaemonCommandOptions): CommandContext => createCommandContext(loaded, {}, progress && createProgressLogDestination(progress));
+      return runDaemonCommand(options, { scheduler: createCronScheduler(), nextSignal: listenForSignals(['SIGTERM', 'SIGINT', 'SIGHUP']), loadContext, progress });
+    }),
   );
 }
 
@@ -47,7 +52,7 @@ export function createDaemonCommand(): Command {
 export async function runDaemonCommand(options: DaemonCommandOptions, deps: DaemonCommandDeps): Promise<number> {
   let context = deps.loadContext(options);
   const metrics = createMetrics();
-  let instance = await startInstance(context, metrics, deps.scheduler);
+  let instance = await startInstance(context, metrics, deps.scheduler, deps.progress);
   for (;;) {
     const signal = await deps.nextSignal();
     if (signal !== 'SIGHUP') {
@@ -65,13 +70,13 @@ export async function runDaemonCommand(options: DaemonCommandOptions, deps: Daem
     context.logger.info('SIGHUP: reloading the configuration');
     await instance.stop();
     context = next;
-    instance = await startInstance(context, metrics, deps.scheduler);
+    instance = await startInstance(context, metrics, deps.scheduler, deps.progress);
     context.logger.info({ url: instance.daemon.url }, 'configuration reloaded');
   }
 }
 
 /** One daemon with its own runtime (state store, clients, targets) and feed handler. */
-async function startInstance(context: CommandContext, metrics: Metrics, scheduler: Scheduler): Promise<{ daemon: Daemon; stop(): Promise<void> }> {
+async function startInstance(context: CommandContext, metrics: Metrics, scheduler: Scheduler, progress?: ProgressReporter): Promise<{ daemon: Daemon; stop(): Promise<void> }> {
   const { config, logger } = context;
   const runtime = createSyncRuntime(config, logger, {
     onofficeFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'onoffice' })),
@@ -82,7 +87,7 @@ async function startInstance(context: CommandContext, metrics: Metrics, schedule
 
   const runOnce = async (kind: RunKind, shouldStop: () => boolean): Promise<DaemonRunResult> => {
     try {
-      const summary = await runSync(runtime, { kind, shouldStop });
+      const summary = await runSync(runtime, { kind, shouldStop, onProgress: progress && ((p) => progress.report(labelProgress(p))) });
       metrics.recordRun(summary);
       return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
     } catch (error) {

@@ -42,7 +42,7 @@ export function createDoctorCommand(): Command {
   const command = new Command('doctor').description(
     'Check the configuration, onOffice (signing, credentials, clock), the state database and each CalDAV calendar (discovery, write permission); prints what to fix',
   );
-  return addConfigOption(command).action(
+  return addConfigOption(command).addHelpText('after', '\nExample:\n  onoffice-sync doctor --config /etc/onoffice-sync/config.yaml').action(
     runAction(async (options: { config?: string }) => runDoctor(() => createCommandContext(options), process.stdout)),
   );
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import { startEmulator } from '../emulator/start-emulator.js';
@@ -11,6 +12,8 @@ export interface EmulatorCommandOptions {
   seed: number;
   timezone: string;
   capMode: 'arbitrary' | 'sorted';
+  /** Keeps the appointments across restarts. */
+  data?: string;
 }
 
 export interface EmulatorCommandOutput {
@@ -34,6 +37,21 @@ export function createEmulatorCommand(): Command {
     .option('--seed <seed>', 'generator seed: the same seed gives the same appointments', parseWholeNumber('--seed', 2 ** 32 - 1), 1)
     .option('--timezone <zone>', 'zone of the appointments\' wall times', 'Europe/Berlin')
     .addOption(new Option('--cap-mode <mode>', 'which 500 records a read over the cap returns').choices(['arbitrary', 'sorted']).default('arbitrary'))
+    .option('--data <file>', 'keep the appointments in this JSON file (mode 0600) across restarts; an existing file replaces --appointments')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  onoffice-sync emulator --port 8090 --appointments 200 --data ~/emulator.json',
+        '  curl -s http://127.0.0.1:8090/admin/appointments          # what onOffice holds (also what the sync wrote back)',
+        '  curl -s -X POST http://127.0.0.1:8090/admin/appointments -H "Content-Type: application/json" \\',
+        '    -d \'{"data": {"description": "Besichtigung", "start_dt": "2026-12-03 10:00:00", "end_dt": "2026-12-03 11:00:00"}, "subscribers": {"users": [53]}}\'',
+        '',
+        'Admin API (loopback clients only): GET/POST /admin/appointments, GET/PATCH/DELETE /admin/appointments/ID,',
+        'GET /admin/users, PATCH /admin/users/ID {"active": false}. The bodies are create/modify calendar parameters.',
+      ].join('\n'),
+    )
     .action(
       runAction(async (options: EmulatorCommandOptions) =>
         runEmulatorCommand(options, process.stdout, createLogger({ level: 'warn' }), waitForSignal),
@@ -72,11 +90,15 @@ export async function runEmulatorCommand(
     timezone: options.timezone,
     capMode: options.capMode,
     logger,
+    dataFile: options.data === undefined ? undefined : resolve(options.data),
   });
   out.write(
     [
       `onOffice emulator listening on ${emulator.url}`,
-      `  appointments: ${emulator.data.size} (seed ${options.seed}, ${options.timezone})`,
+      options.data === undefined
+        ? `  appointments: ${emulator.data.size} (seed ${options.seed}, ${options.timezone}); kept in memory only (--data FILE keeps them)`
+        : `  appointments: ${emulator.data.size}, kept in ${resolve(options.data)}`,
+      `  admin:  ${emulator.adminUrl}/appointments (JSON; list, create, change, delete from this machine: see --help)`,
       `  token:  ${emulator.token}`,
       `  secret: ${emulator.secret}`,
       'These are emulator-only demo credentials: they open nothing but this local emulator.',

@@ -65,6 +65,7 @@ export function createExportCommand(): Command {
     .requiredOption('-o, --out <file>', 'the .ics file to write, or - for stdout')
     .option('--from <date>', 'only appointments on or after this local date (YYYY-MM-DD)')
     .option('--to <date>', 'only appointments on or before this local date (YYYY-MM-DD)')
+    .addHelpText('after', '\nExample:\n  onoffice-sync export --out termine.ics --from 2026-12-01 --to 2026-12-31')
     .action(
       runAction(async (options: { config?: string; out: string; from?: string; to?: string }) => {
         const toStdout = options.out === '-';

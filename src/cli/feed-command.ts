@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import QRCode from 'qrcode';
 import type { Config } from '../config/config-schema.js';
 import { FeedNotFoundError } from '../feed/feed-errors.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
@@ -12,31 +13,51 @@ import { runAction } from './run-action.js';
 export interface FeedCommandContext {
   readonly config: Config;
   readonly store: Pick<StateStore, 'db'>;
+  /** Injected for the grace period of a rotation; the wall clock by default. */
+  readonly now?: () => Date;
 }
 
 export function createFeedCommand(): Command {
-  const feed = new Command('feed').description('Manage the secret URLs of the ICS feeds configured under "feeds:"');
-  const subcommands: Array<[string, string, (context: FeedCommandContext, name: string) => string]> = [
-    ['add <name>', 'create the token of a configured feed and print its URLs (shown only once)', addFeedToken],
-    ['rotate <name>', 'replace a feed\'s token and print the new URLs; the old URLs stop working', rotateFeedToken],
-    ['remove <name>', 'delete a feed\'s token and figures; its URLs stop working', removeFeedToken],
-  ];
-  for (const [usage, description, run] of subcommands) {
-    addConfigOption(feed.command(usage).description(description)).action(
-      runAction(async (name: string, options: { config?: string }) => withFeedContext(options, (context) => run(context, name))),
+  const feed = new Command('feed')
+    .description('Manage the secret URLs of the ICS feeds configured under "feeds:"')
+    .addHelpText('after', '\nExample:\n  onoffice-sync feed add office --config /etc/onoffice-sync/config.yaml\n  onoffice-sync feed rotate office --grace 14');
+  addConfigOption(feed.command('add <name>'))
+    .description('create the token of a configured feed and print its URLs and a QR code of the webcal URL (shown only once)')
+    .option('--no-qr', 'leave out the QR code')
+    .addHelpText('after', '\nExample:\n  onoffice-sync feed add office   # then point the phone\'s camera at the QR code')
+    .action(runAction(async (name: string, options: { config?: string; qr: boolean }) => withFeedContext(options, (context) => addFeedToken(context, name, options))));
+  addConfigOption(feed.command('rotate <name>'))
+    .description('replace a feed\'s token and print the new URLs; the old URLs stop working at once, or after --grace days')
+    .option('--grace <days>', 'keep the old URLs working for this many days so subscribers can move (0 to 365)', parseGraceDays, 0)
+    .option('--no-qr', 'leave out the QR code')
+    .addHelpText('after', '\nExample:\n  onoffice-sync feed rotate office --grace 14   # old URLs work for 14 more days')
+    .action(
+      runAction(async (name: string, options: { config?: string; grace: number; qr: boolean }) =>
+        withFeedContext(options, (context) => rotateFeedToken(context, name, { graceDays: options.grace, qr: options.qr })),
+      ),
     );
-  }
-  addConfigOption(feed.command('list').description('show each feed\'s URLs (without the token), whether it has one, and its figures')).action(
-    runAction(async (options: { config?: string }) => withFeedContext(options, listFeeds)),
-  );
+  addConfigOption(feed.command('remove <name>'))
+    .description('delete a feed\'s token and figures; its URLs stop working')
+    .addHelpText('after', '\nExample:\n  onoffice-sync feed remove office')
+    .action(runAction(async (name: string, options: { config?: string }) => withFeedContext(options, (context) => removeFeedToken(context, name))));
+  addConfigOption(feed.command('list'))
+    .description('show each feed\'s URLs (without the token, which is stored only as a hash), whether it has one, and its figures')
+    .addHelpText('after', '\nExample:\n  onoffice-sync feed list')
+    .action(runAction(async (options: { config?: string }) => withFeedContext(options, listFeeds)));
   return feed;
 }
 
-function withFeedContext(options: { config?: string }, run: (context: FeedCommandContext) => string): number {
+export function parseGraceDays(value: string): number {
+  const days = Number(value);
+  if (!/^\d+$/.test(value.trim()) || days > 365) throw new InvalidArgumentError('give a whole number of days from 0 to 365, e.g. --grace 14');
+  return days;
+}
+
+async function withFeedContext(options: { config?: string }, run: (context: FeedCommandContext) => string | Promise<string>): Promise<number> {
   const { config, logger } = createCommandContext(options);
   const store = openStateStore(config.stateDb, { logger });
   try {
-    process.stdout.write(run({ config, store }));
+    process.stdout.write(await run({ config, store }));
     return 0;
   } finally {
     store.close();
@@ -49,16 +70,21 @@ function requireConfiguredFeed(config: Config, name: string): void {
   }
 }
 
-export function addFeedToken(context: FeedCommandContext, name: string): string {
+export async function addFeedToken(context: FeedCommandContext, name: string, options: { qr?: boolean } = {}): Promise<string> {
   requireConfiguredFeed(context.config, name);
-  const token = createFeedTokenRepository(context.store.db).create(name);
-  return `Feed ${name}: token created.\n${describeNewUrls(context.config, name, token)}`;
+  const token = createFeedTokenRepository(context.store.db, context.now).create(name);
+  return `Feed ${name}: token created.\n${await describeNewUrls(context.config, name, token, options.qr ?? true)}`;
 }
 
-export function rotateFeedToken(context: FeedCommandContext, name: string): string {
+export async function rotateFeedToken(context: FeedCommandContext, name: string, options: { graceDays?: number; qr?: boolean } = {}): Promise<string> {
   requireConfiguredFeed(context.config, name);
-  const token = createFeedTokenRepository(context.store.db).rotate(name);
-  return `Feed ${name}: new token; the old URLs no longer work, update every subscription.\n${describeNewUrls(context.config, name, token)}`;
+  const tokens = createFeedTokenRepository(context.store.db, context.now);
+  const token = tokens.rotate(name, { graceDays: options.graceDays ?? 0 });
+  const until = tokens.read(name)?.previousValidUntil;
+  const old = until
+    ? `the old URLs keep working until ${until} (${options.graceDays} days): move every subscription to the new URL before then.`
+    : 'the old URLs no longer work, update every subscription.';
+  return `Feed ${name}: new token; ${old}\n${await describeNewUrls(context.config, name, token, options.qr ?? true)}`;
 }
 
 export function removeFeedToken(context: FeedCommandContext, name: string): string {
@@ -71,7 +97,7 @@ export function removeFeedToken(context: FeedCommandContext, name: string): stri
 
 export function listFeeds(context: FeedCommandContext): string {
   const { config } = context;
-  const tokens = createFeedTokenRepository(context.store.db);
+  const tokens = createFeedTokenRepository(context.store.db, context.now);
   const stats = new Map(createFeedStatsRepository(context.store.db).list().map((s) => [s.feedName, s]));
   const base = planFeedBaseUrl(config.daemon);
   const lines: string[] = [];
@@ -81,6 +107,7 @@ export function listFeeds(context: FeedCommandContext): string {
     const urls = planFeedUrls(base, feed.name);
     lines.push(`${feed.name}`);
     lines.push(`  token:   ${token ? `yes (created ${token.createdAt})` : `none: run "onoffice-sync feed add ${feed.name}"`}`);
+    if (token?.previousValidUntil) lines.push(`  old:     the token before the last rotation works until ${token.previousValidUntil}`);
     lines.push(`  url:     ${urls.http}`);
     lines.push(`  webcal:  ${urls.webcal}`);
     lines.push(`  path:    ${urls.pathForm}`);
@@ -92,7 +119,8 @@ export function listFeeds(context: FeedCommandContext): string {
   }
   lines.push(
     '',
-    'The token is stored only as a hash and cannot be shown again. If a URL is lost, "onoffice-sync feed rotate NAME" makes a new one (the old URL stops working).',
+    'The token is stored only as a hash, so the URLs above show <token> where it goes: the full URLs cannot be shown again.',
+    'If a URL is lost, "onoffice-sync feed rotate NAME --grace DAYS" makes a new one; the old one keeps working for DAYS days (0: stops at once).',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -111,7 +139,7 @@ function describeStats(stats: FeedStats | undefined): string[] {
   return lines;
 }
 
-function describeNewUrls(config: Config, name: string, token: string): string {
+async function describeNewUrls(config: Config, name: string, token: string, qr: boolean): Promise<string> {
   const urls = planFeedUrls(planFeedBaseUrl(config.daemon), name, token);
   const lines = [
     'Subscribe with one of these URLs. They contain the secret token, which is shown only now: keep them private.',
@@ -122,5 +150,10 @@ function describeNewUrls(config: Config, name: string, token: string): string {
   if (!config.daemon.publicUrl) {
     lines.push('Note: daemon.publicUrl is not set, so these use the listen address; set it to the public https address.');
   }
+  if (qr) lines.push('', 'The webcal URL as a QR code: point a phone\'s camera at it to subscribe.', await renderTerminalQr(urls.webcal));
   return `${lines.join('\n')}\n`;
+}
+
+export function renderTerminalQr(text: string): Promise<string> {
+  return QRCode.toString(text, { type: 'terminal', small: true });
 }

@@ -7,6 +7,7 @@ import { createEmulatorCommand } from './emulator-command.js';
 import { createExportCommand } from './export-command.js';
 import { createFeedCommand } from './feed-command.js';
 import { createMigrateCommand } from './migrate-command.js';
+import { renderTopLevelHelp } from './render-top-level-help.js';
 import { createServeCommand } from './serve-command.js';
 import { createStatusCommand } from './status-command.js';
 import { createSyncCommand } from './sync-command.js';
@@ -19,7 +20,8 @@ export function createProgram(): Command {
   const program = new Command('onoffice-sync')
     .description('Sync onOffice enterprise appointments to CalDAV calendars and ICS feeds, and back.')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', renderTopLevelHelp());
   for (const create of commands) program.addCommand(create());
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);

@@ -6,6 +6,7 @@ import { runAction } from './run-action.js';
 export function createMigrateCommand(): Command {
   return addConfigOption(new Command('migrate'))
     .description('Create or upgrade the state database (STATE_DB) and print its schema version')
+    .addHelpText('after', '\nExample:\n  STATE_DB=/var/lib/onoffice-sync/state.db onoffice-sync migrate')
     .action(
       runAction(async (options: { config?: string }) => {
         const { config, logger } = createCommandContext(options);

@@ -9,7 +9,7 @@ import { runAction } from './run-action.js';
 export function createServeCommand(): Command {
   return addConfigOption(
     new Command('serve').description('serve the ICS feeds and the status page (/) from the state database on daemon.host:daemon.port (no syncing)'),
-  ).action(
+  ).addHelpText('after', '\nExample:\n  onoffice-sync serve --config /etc/onoffice-sync/config.yaml   # feeds at http://127.0.0.1:8787/feeds/NAME.ics?token=…').action(
     runAction(async (options: { config?: string }) => {
       const { config, logger } = createCommandContext(options);
       const store = openStateStore(config.stateDb, { logger });

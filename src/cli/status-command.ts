@@ -294,6 +294,7 @@ export function createStatusCommand(): Command {
   return addConfigOption(new Command('status'))
     .description('Show the sync state: whether a run is in progress, how far onOffice has been read, appointment counts, quarantined records, each calendar, recent runs in both directions')
     .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  onoffice-sync status --config /etc/onoffice-sync/config.yaml\n  onoffice-sync status --json > status.json   # the same figures, for scripts')
     .action(
       runAction(async (options: { config?: string; json?: boolean }) => {
         const { config, logger } = createCommandContext(options, { needsOnOffice: false });

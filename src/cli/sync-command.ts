@@ -7,7 +7,7 @@ import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync, summaryCounts, type SyncSummary } from '../app/run-sync.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
-import { createProgressReporter } from './create-progress-reporter.js';
+import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
@@ -28,23 +28,34 @@ export function createSyncCommand(): Command {
     .option('--dry-run', 'print the plan (creates/updates/deletes per calendar) and write nothing')
     .option('--force-delete', 'let the reconciliation mark more than massDeleteThreshold of the appointments deleted')
     .option('--json', 'print the run summary as JSON')
-    .action(runAction(async (options: SyncCommandOptions) => runSyncCommand(createCommandContext(options), options, process.stdout)));
+    .addHelpText('after', '\nExample:\n  onoffice-sync sync --config /etc/onoffice-sync/config.yaml\n  onoffice-sync sync --full --dry-run   # what a reconciliation would change, without writing')
+    .action(
+      runAction(async (options: SyncCommandOptions) => {
+        const progress = createProgressReporter();
+        return runSyncCommand(createCommandContext(options, {}, createProgressLogDestination(progress)), options, process.stdout, progress);
+      }),
+    );
 }
 
 /**
  * Exit 0: everything written (quarantined onOffice records are reported but are no failure);
  * 1: some items could not be written (listed; retried next run). Errors map through exitCodeFor.
  */
-export async function runSyncCommand(context: CommandContext, options: SyncCommandOptions, out: NodeJS.WritableStream): Promise<number> {
-  const progress = createProgressReporter();
+export async function runSyncCommand(
+  context: CommandContext,
+  options: SyncCommandOptions,
+  out: NodeJS.WritableStream,
+  progress: ProgressReporter = createProgressReporter(),
+): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
-    const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(p) });
+    const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });
     progress.finish();
     printSummary(summary, options.json === true, out);
     return summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
+    progress.finish();
     runtime.store.close();
   }
 }

@@ -119,6 +119,10 @@ export const caldavTargetSchema = z.strictObject({
   displayName: z.string().default('onOffice'),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#1f6feb'),
   routes: z.array(routeSchema).default([]),
+  /** per-user: also a calendar for every active onOffice user (from `get users`) without a route of their own. */
+  autoRoutes: z.boolean().default(false),
+  /** autoRoutes: a departed user's calendar is kept as it is (keep) or emptied of its events (remove). */
+  departedUsers: z.enum(['keep', 'remove']).default('keep'),
   /** Only these `art` values; empty: all. */
   arts: z.array(z.string()).default([]),
   private: z.enum(['skip', 'busy-only', 'full']).default('full'),

@@ -86,6 +86,16 @@ export interface StampOptions {
   modified?: string;
 }
 
+/** What `--data FILE` keeps: everything a restart must not lose. */
+export interface EmulatorSnapshot {
+  readonly version: 1;
+  readonly nextId: number;
+  readonly records: EmulatorRecord[];
+  readonly extras: Array<[number, EmulatorRecordExtras]>;
+  readonly confirmations: EmulatorConfirmation[];
+  readonly departedUserIds: number[];
+}
+
 export class EmulatorRecordNotFoundError extends Error {
   override readonly name = 'EmulatorRecordNotFoundError';
   constructor(readonly id: number) {
@@ -181,6 +191,8 @@ export class EmulatorDatabase {
   #nextId = 1;
   /** Every appointment confirmation `do appointmentAffirmation` "sent", in order. */
   readonly confirmations: EmulatorConfirmation[] = [];
+  /** Users who left the agency: `get users` no longer lists them (their appointments stay). */
+  readonly departedUserIds = new Set<number>();
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
@@ -257,6 +269,29 @@ export class EmulatorDatabase {
 
   recordConfirmation(calendarId: number, useDefaultMailAccount: boolean): void {
     this.confirmations.push({ calendarId, useDefaultMailAccount, sentAt: this.#stamp() });
+  }
+
+  snapshot(): EmulatorSnapshot {
+    return {
+      version: 1,
+      nextId: this.#nextId,
+      records: this.list(),
+      extras: [...this.#extras].map(([id, extras]) => [id, structuredClone(extras)]),
+      confirmations: structuredClone(this.confirmations),
+      departedUserIds: [...this.departedUserIds],
+    };
+  }
+
+  /** Replaces everything with a snapshot's content. */
+  restore(snapshot: EmulatorSnapshot): void {
+    this.#records.clear();
+    this.#extras.clear();
+    for (const record of snapshot.records) this.#records.set(record.id, structuredClone(record));
+    for (const [id, extras] of snapshot.extras) this.#extras.set(id, structuredClone(extras));
+    this.confirmations.splice(0, this.confirmations.length, ...structuredClone(snapshot.confirmations));
+    this.departedUserIds.clear();
+    for (const id of snapshot.departedUserIds) this.departedUserIds.add(id);
+    this.#nextId = Math.max(snapshot.nextId, ...snapshot.records.map((record) => record.id + 1), 1);
   }
 
   #stamp(): string {

@@ -109,8 +109,11 @@ function describeUserRecord(user: EmulatorUser): unknown {
   };
 }
 
-/** userfilter per the get-users docs: none → everyone; onlyOwn → the API user; byGroupId → that group. */
-function getUsers(action: EmulatorAction): ActionData {
+/**
+ * userfilter per the get-users docs: none → everyone; onlyOwn → the API user; byGroupId → that group.
+ * A departed user (emulator.data.departedUserIds) is in no answer, as onOffice lists only active users.
+ */
+function getUsers(action: EmulatorAction, context: ActionContext): ActionData {
   const filter = action.parameters.userfilter === undefined ? '' : parseString(action.parameters.userfilter, 'userfilter');
   let users: readonly EmulatorUser[];
   switch (filter) {
@@ -136,7 +139,7 @@ function getUsers(action: EmulatorAction): ActionData {
     default:
       throw invalidParameter(`userfilter must be ownOfficeGroupOrAll, onlyOwn or byGroupId, got ${JSON.stringify(filter)}`);
   }
-  return { meta: { cntabsolute: null }, records: users.map(describeUserRecord) };
+  return { meta: { cntabsolute: null }, records: users.filter((user) => !context.data.departedUserIds.has(user.id)).map(describeUserRecord) };
 }
 
 function getGroups(): ActionData {

@@ -15,17 +15,20 @@
  * - Unparsable JSON or a body that is not {token, request: {actions: [...]}}: root {code: 500,
  *   errorcode: 21 (the emulator's pick), message naming the problem}, no action runs.
  * Every answer carries a Date header from the emulator clock (shifted by clockOffsetSeconds), from which a
- * client can measure its skew. Only POST to /api/stable/api.php or /api/latest/api.php is served; other
- * paths get 404, other methods 405.
+ * client can measure its skew. Only POST to /api/stable/api.php or /api/latest/api.php is served, and the
+ * loopback-only admin JSON API under /admin/ (create-admin-handler.ts); other paths get 404, other methods 405.
+ * With `dataFile` the appointments survive restarts: loaded at start, written after every change.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { computeHmacV2 } from '../onoffice/hmac.js';
 import { createSilentLogger, type Logger } from '../log/create-logger.js';
+import { ADMIN_PATH, createAdminHandler } from './create-admin-handler.js';
 import { createSeededRandom } from './create-seeded-random.js';
 import { EmulatorActionError } from './emulator-action-error.js';
 import { EmulatorDatabase } from './emulator-database.js';
+import { readEmulatorDataFile, writeEmulatorDataFile } from './emulator-data-file.js';
 import { EmulatorFaults } from './emulator-faults.js';
 import { EmulatorLog } from './emulator-log.js';
 import { generateAppointments } from './generate-appointments.js';
@@ -52,6 +55,8 @@ export interface EmulatorOptions {
   capMode?: 'arbitrary' | 'sorted';
   now?: () => number;
   logger?: Logger;
+  /** JSON file (0600) that keeps the appointments across restarts; an existing one replaces `appointments`. */
+  dataFile?: string;
 }
 
 export interface Emulator {
@@ -61,6 +66,8 @@ export interface Emulator {
   readonly data: EmulatorDatabase;
   readonly faults: EmulatorFaults;
   readonly log: EmulatorLog;
+  /** http://host:port/admin: the loopback-only JSON API for people. */
+  readonly adminUrl: string;
   close(): Promise<void>;
 }
 
@@ -186,14 +193,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = new EmulatorLog();
   let requestNumber = 0;
 
-  if ((options.appointments ?? 0) > 0) {
+  const kept = options.dataFile === undefined ? null : readEmulatorDataFile(options.dataFile);
+  if (kept) data.restore(kept);
+  else if ((options.appointments ?? 0) > 0) {
     data.insertMany(generateAppointments({ count: options.appointments ?? 0, seed, timezone: options.timezone ?? 'Europe/Berlin' }));
   }
+  const save = (): void => {
+    if (options.dataFile !== undefined) writeEmulatorDataFile(options.dataFile, data.snapshot());
+  };
+  save();
+  const admin = createAdminHandler(data, save);
 
   const clock = (): number => now() + faults.clockOffsetSeconds * 1000;
 
   function answerApi(body: string): string {
     requestNumber += 1;
+    let changed = false;
     let root: RootStatus = OK;
     let results: unknown[] = [];
     try {
@@ -202,6 +217,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const nowSeconds = Math.floor(clock() / 1000);
       for (const action of request.actions) checkSignature(action, token, secret, nowSeconds);
       const context = { data, capMode, random: createSeededRandom(seed * 1_000_003 + requestNumber) };
+      if (request.actions.some((action) => !isCacheable(action.actionid))) changed = true;
       results = request.actions.map((action) => {
         log.recordAction({ actionid: action.actionid, resourcetype: action.resourcetype, resourceid: action.resourceid, identifier: action.identifier, parameters: action.parameters });
         const queued = faults.takeActionError();
@@ -219,6 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       root = error.status;
       results = [];
     }
+    if (changed) save();
     logger.debug({ request: requestNumber, actions: results.length, errorcode: root.errorcode }, 'answered');
     return JSON.stringify({ status: root, response: { results } });
   }
@@ -232,6 +249,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       response.end(body);
     };
     const path = new URL(request.url ?? '/', 'http://emulator').pathname;
+    if (path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`)) {
+      await admin(request, response);
+      return;
+    }
     if (!SERVED_PATHS.has(path)) {
       request.resume();
       send(404, 'not found: the onOffice emulator serves POST /api/stable/api.php\n', 'text/plain; charset=utf-8');
@@ -278,6 +299,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${urlHost}:${address.port}${EMULATOR_PATH}`;
+  const adminUrl = `http://${urlHost}:${address.port}${ADMIN_PATH}`;
   logger.info({ url, appointments: data.size }, 'onOffice emulator listening');
 
   return {
@@ -287,6 +309,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     data,
     faults,
     log,
+    adminUrl,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -82,6 +82,8 @@ export interface PollProgress {
   readonly actions: number;
   readonly records: number;
   readonly pendingWindows: number;
+  /** Share of the time span of this phase's ranges read so far (0–1): what the ETA goes by. */
+  readonly share: number | null;
 }
 
 export interface PollChangesOptions {
@@ -289,6 +291,8 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     const histogram = new Float64Array(PROFILE_BINS);
     let profile: DayProfile | null = null;
     const squares: number[] = [];
+    const measured = initial.filter((range) => range.measured);
+    const span = measured.length > 0 ? { from: Math.min(...measured.map((r) => r.from)), to: Math.max(...measured.map((r) => r.to)) } : null;
     while (queue.length > 0) {
       const target = planTarget(readDispersion(squares));
       const { windows, rest } = planBatch(queue, density, poll.batchSize, { profile, target, maxRecords: REQUEST_RECORDS });
@@ -351,7 +355,8 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
         .sort((a, b) => a.from - b.from)[0];
       log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density, target, counts: complete.map((c) => c.records) }, 'batch read');
       store.transaction(() => sink.commit(records, firstPending));
-      options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length });
+      const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
+      options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
       if (failure) throw failure;
     }
     return density;

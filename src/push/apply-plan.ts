@@ -31,6 +31,8 @@ export interface ApplyPlanOptions {
   readonly logger: Logger;
   /** Checked before each item: once it returns true no new item starts (graceful shutdown). */
   readonly shouldStop?: () => boolean;
+  /** After each item, written or failed (per-object progress). */
+  readonly onSettled?: (action: SyncAction) => void;
 }
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
@@ -75,6 +77,8 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
       result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
       logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');
       if (errorName(error) === 'CaldavAuthError') throw error;
+    } finally {
+      options.onSettled?.(action);
     }
   };
 

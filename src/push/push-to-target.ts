@@ -7,6 +7,7 @@ import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTar
 import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
+import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
 
@@ -53,7 +54,7 @@ export interface PushOptions {
   readonly full?: boolean;
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
-  /** Called after each chunk of appointments (the progress bar of a long first push). */
+  /** Called as appointments are done, one at a time (the progress of a long first push). */
   readonly onProgress?: (progress: { phase: string; done: number; total: number }) => void;
   /** Receives the plan before it is applied (dry runs print it). */
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
@@ -231,6 +232,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   // Appointments are rendered, planned and written a chunk at a time, so a full push over 100k
   // appointments holds one chunk's objects in memory, not the whole calendar's.
   let stopped = false;
+  const progress = createPushProgress(`push ${targetConfig.name}`, ids.length, options.onProgress);
   if (ids.length === 0) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
   for (let offset = 0; offset < ids.length; offset += PUSH_CHUNK) {
     if (options.shouldStop?.()) {
@@ -246,15 +248,15 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
+    if (!dryRun) progress.planned(offset, chunk.length, plan);
     if (dryRun || plan.actions.length === 0) continue;
-    const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
+    const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
     result.created += applied.created;
     result.updated += applied.updated;
     result.deleted += applied.deleted;
     result.recovered += applied.recovered;
     result.failed.push(...applied.failed);
     options.twoWay?.finish(plan, applied.failed);
-    options.onProgress?.({ phase: `push ${targetConfig.name}`, done: offset + chunk.length, total: ids.length });
     if (applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length) {
       stopped = true;
       break;

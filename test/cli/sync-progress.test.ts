@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
+import { runSync } from '../../src/app/run-sync.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import type { Emulator } from '../../src/emulator/start-emulator.js';
+import { createSilentLogger } from '../../src/log/create-logger.js';
+import { createTempDir, createTestConfig, startEmulator } from '../support/sync-fixture.js';
+
+let emulator: Emulator;
+let temp: { dir: string; remove(): void };
+
+beforeAll(async () => {
+  emulator = await startEmulator({ appointments: 700, seed: 9 });
+  temp = createTempDir('oos-sync-progress-');
+});
+afterAll(async () => {
+  await emulator.close();
+  temp.remove();
+});
+
+describe('sync progress', () => {
+  it('reports the poll with its share covered and the push one appointment at a time, for every target', async () => {
+    const config = createTestConfig({ emulator, caldavUrl: 'http://127.0.0.1:9/', stateDb: join(temp.dir, 'state.db') });
+    const runtime = createSyncRuntime(config, createSilentLogger());
+    const targetConfig = config.caldav[0]!;
+    const targets = [
+      { config: targetConfig, target: createMemoryCalendarTarget() },
+      { config: { ...targetConfig, name: 'second' }, target: createMemoryCalendarTarget() },
+    ];
+    const reports: Array<{ phase: string; done: number; total: number | null; share?: number | null }> = [];
+    try {
+      await runSync({ ...runtime, targets }, { onProgress: (progress) => reports.push({ ...progress }) });
+    } finally {
+      runtime.store.close();
+    }
+    const sweep = reports.filter((r) => r.phase === 'sweep');
+    expect(sweep.length).toBeGreaterThan(0);
+    expect(sweep.at(-1)).toMatchObject({ done: 700, share: 1 });
+    for (const [i, r] of sweep.entries()) {
+      expect(r.share).toBeGreaterThanOrEqual(0);
+      expect(r.share).toBeLessThanOrEqual(1);
+      if (i > 0) expect(r.share!).toBeGreaterThanOrEqual(sweep[i - 1]!.share!);
+    }
+    for (const name of ['default', 'second']) {
+      const push = reports.filter((r) => r.phase === `push ${name}`);
+      const total = push[0]!.total!;
+      expect(total).toBeGreaterThan(500);
+      // Past the first chunk's unchanged ones, one appointment at a time up to the total.
+      const steps = push.slice(1).map((r, i) => r.done - push[i]!.done);
+      expect(steps.filter((step) => step !== 1).length).toBeLessThanOrEqual(2);
+      expect(push.at(-1)!.done).toBe(total);
+      expect(push.length).toBeGreaterThan(total / 2);
+    }
+  });
+});
