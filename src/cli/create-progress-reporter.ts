@@ -1,5 +1,5 @@
-import { prettyFactory } from 'pino-pretty';
 import type { DestinationStream } from 'pino';
+import { createPrettyFormatter } from '../log/create-logger.js';
 
 /** One step of long work: objects done so far, of `total` when known. */
 export interface Progress {
@@ -169,7 +169,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * On a terminal (progress on stderr and the log on stdout both there): the log's destination, pretty
+ * On a terminal (progress and log both on stderr there): the log's destination, pretty
  * as the terminal log is, written through the progress reporter so a log line never lands on the
  * progress line. Elsewhere undefined: the logger keeps its own destination.
  */
@@ -178,8 +178,9 @@ export function createProgressLogDestination(
   streams: { stdout: ProgressStream; stderr: ProgressStream } = { stdout: process.stdout, stderr: process.stderr },
 ): DestinationStream | undefined {
   if (streams.stderr.isTTY !== true || streams.stdout.isTTY !== true) return undefined;
-  const pretty = prettyFactory({ colorize: true });
-  const through = progress.createLogStream(streams.stdout);
+  const pretty = createPrettyFormatter();
+  // The log is on stderr like the progress line (stdout carries only the command's own output).
+  const through = progress.createLogStream(streams.stderr);
   return { write: (line: string) => void through.write(pretty(line)) };
 }
 

@@ -107,7 +107,7 @@ function applyEnvironment(raw: RawConfig, env: NodeJS.ProcessEnv, readSecret: (n
   if (env.ONOFFICE_SYNC_TIMEZONE) raw.timezone = env.ONOFFICE_SYNC_TIMEZONE;
   if (env.LOG_LEVEL) raw.logLevel = env.LOG_LEVEL;
   if (env.ONOFFICE_SYNC_PORT) raw.daemon = { ...section(raw, 'daemon'), port: Number(env.ONOFFICE_SYNC_PORT) };
-  if (env.ONOFFICE_SYNC_ADMIN_TOKEN) raw.daemon = { ...section(raw, 'daemon'), adminToken: env.ONOFFICE_SYNC_ADMIN_TOKEN };
+  if (secrets.ONOFFICE_SYNC_ADMIN_TOKEN) raw.daemon = { ...section(raw, 'daemon'), adminToken: secrets.ONOFFICE_SYNC_ADMIN_TOKEN };
 
   // CALDAV_* describe the target named "default", created when only the environment is used.
   const hasCaldavEnv = env.CALDAV_URL || env.CALDAV_USERNAME || secrets.CALDAV_PASSWORD || secrets.CALDAV_BEARER_TOKEN;

@@ -1,5 +1,5 @@
 import { pino, type Logger, type DestinationStream, type LoggerOptions as PinoOptions } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { PinoPretty, prettyFactory } from 'pino-pretty';
 import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
@@ -59,20 +59,28 @@ const PRETTY_HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'modul
  * before it exits.
  */
 function createPrettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
-  return PinoPretty({
-    destination,
+  return PinoPretty({ destination, ...prettyOptions(colorize) });
+}
+
+/** The same one-line format for a caller that writes the lines itself (the progress line on a terminal). */
+export function createPrettyFormatter(colorize = true): (line: string) => string {
+  return prettyFactory(prettyOptions(colorize));
+}
+
+function prettyOptions(colorize: boolean) {
+  return {
     colorize,
     // The fields are on the message line (messageFormat); hideObject leaves out pino-pretty's own.
     translateTime: 'SYS:HH:MM:ss',
     hideObject: true,
     ignore: 'pid,hostname',
-    messageFormat: (log) => {
+    messageFormat: (log: Record<string, unknown>) => {
       const fields = Object.entries(log)
         .filter(([key, value]) => !PRETTY_HIDDEN.has(key) && value !== 0 && value !== undefined && value !== null)
         .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`);
       return [typeof log.module === 'string' ? `${log.module}: ${String(log.msg)}` : String(log.msg), ...fields].join(' ');
     },
-  });
+  };
 }
 
 /**

@@ -29,7 +29,10 @@ describe('--help', () => {
     const source = readFileSync(new URL('../../src/config/read-config.ts', import.meta.url), 'utf8');
     const read = new Set([...source.matchAll(/\benv\.([A-Z][A-Z_]+)/g)].map((m) => m[1]!));
     const secrets = /SECRET_VARIABLES = \[([^\]]+)\]/.exec(source)![1]!.match(/[A-Z_]+/g)!;
-    for (const name of secrets) read.add(`${name}_FILE`);
+    for (const name of secrets) {
+      read.add(name);
+      read.add(`${name}_FILE`);
+    }
     read.add('ONOFFICE_SYNC_DEBUG');
     const listed = new Set(ENVIRONMENT_VARIABLES.flatMap(([names]) => names.split(', ')));
     expect([...listed].sort()).toEqual([...read].sort());

@@ -90,7 +90,7 @@ describe('onoffice-sync daemon as a process', () => {
     daemon.child.kill('SIGTERM');
     const stopped = await daemon.result;
     expect({ code: stopped.code, signal: stopped.signal }, describeResult(stopped)).toEqual({ code: 0, signal: null });
-    expect(stopped.stdout).toContain('daemon stopped');
+    expect(stopped.stderr).toContain('daemon stopped');
     expect(readJournal(`${temp.dir}/service.db`)).toMatchObject({ outbox: 0, locks: 0 });
   }, 120_000);
 
@@ -103,7 +103,7 @@ describe('onoffice-sync daemon as a process', () => {
       const result = await spawnCli(['daemon', '--config', file]).result;
       expect(result.code, describeResult(result)).toBe(1);
       expect(result.stderr).toContain(`onoffice-sync: daemon: cannot listen on 127.0.0.1:${port} (the port is in use by another process)`);
-      expect(result.stdout).not.toContain('sync run');
+      expect(result.stderr).not.toContain('sync run');
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
     }
@@ -120,8 +120,8 @@ describe('onoffice-sync daemon as a process', () => {
       daemon.child.kill('SIGTERM');
       const stopped = await daemon.result;
       expect(stopped.code, describeResult(stopped)).toBe(0);
-      expect(stopped.stdout).toMatch(/sync run interrupted/);
-      expect(stopped.stdout).not.toContain('sync run finished');
+      expect(stopped.stderr).toMatch(/sync run interrupted/);
+      expect(stopped.stderr).not.toContain('sync run finished');
     } finally {
       await proxy.close();
     }
