@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: real CalDAV servers to test against (Radicale, Xandikos, and
-# DAViCal on PostgreSQL + PHP) and systemd-analyze for the unit checks. Idempotent; needs root or sudo.
+# Debian packages the test suite needs: real CalDAV servers to test against (Radicale, Xandikos, DAViCal
+# on PostgreSQL + PHP, Cyrus IMAP's CalDAV module with SASL, SOGo on PostgreSQL + memcached, Sabre/DAV on
+# PHP + SQLite) and systemd-analyze for the unit checks. Idempotent; needs root or sudo.
 set -euo pipefail
-packages=(radicale xandikos apache2-utils davical php-cli php-pgsql postgresql systemd)
+packages=(radicale xandikos apache2-utils davical php-cli php-pgsql postgresql systemd
+  cyrus-imapd cyrus-caldav cyrus-admin cyrus-clients sasl2-bin sogo memcached php-sabre-dav php-sqlite3)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -285,9 +285,15 @@ export function readServerText(body: string): string {
   return '';
 }
 
-/** The href inside a no-uid-conflict precondition, which RFC 4791 §5.3.2.1 lets the server include. */
-function readConflictHref(body: string): string | null {
-  const conflict = /<(?:[\w-]+:)?no-uid-conflict[^>]*>([\s\S]*?)<\/(?:[\w-]+:)?no-uid-conflict>/i.exec(body)?.[1] ?? '';
+/**
+ * Preconditions that say the UID is taken: CALDAV:no-uid-conflict (RFC 4791 §5.3.2.1), and RFC 6638's
+ * CALDAV:unique-scheduling-object-resource, which Cyrus sends instead (403) for any event with a UID in use.
+ */
+const UID_CONFLICT_PRECONDITION = /^(no-uid-conflict|unique-scheduling-object-resource)$/;
+
+/** The href inside a UID-conflict precondition, which both RFCs let the server include. */
+function readConflictHref(body: string, precondition: string): string | null {
+  const conflict = new RegExp(`<(?:[\\w-]+:)?${precondition}[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${precondition}>`, 'i').exec(body)?.[1] ?? '';
   const href = /<(?:[\w-]+:)?href[^>]*>([^<]+)<\/(?:[\w-]+:)?href>/i.exec(conflict)?.[1];
   return href ? href.trim() : null;
 }
@@ -304,8 +310,9 @@ export function createCaldavHttpError(request: CaldavRequestInfo & { status: num
     return new CaldavSyncTokenError({ ...info, status });
   }
   // Radicale answers 409, RFC 4791 says 403, Xandikos sends 412 inside a 207: the precondition decides.
-  if (preconditions.includes('no-uid-conflict')) {
-    const href = readConflictHref(body);
+  const uidPrecondition = preconditions.find((name) => UID_CONFLICT_PRECONDITION.test(name));
+  if (uidPrecondition) {
+    const href = readConflictHref(body, uidPrecondition);
     return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: href === null ? null : new URL(href, request.url).href });
   }
   // DAV:need-privileges (RFC 3744 §7.1.1) is the account's rights, not the data.

@@ -196,23 +196,33 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   async function fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]> {
     const objects: Array<RemoteObject | null> = [];
     for (let start = 0; start < hrefs.length; start += batchSize) {
-      const batch = hrefs.slice(start, start + batchSize).map((href) => toRequestHref(href, calendar.url));
-      const responses = await davRequest({
-        url: calendar.url,
-        init: {
-          method: 'REPORT',
-          namespace: 'c',
-          headers: { depth: '1' },
-          body: {
-            'calendar-multiget': {
-              _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV]),
-              'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} },
-              'd:href': batch,
+      const chunk = hrefs.slice(start, start + batchSize);
+      const batch = chunk.map((href) => toRequestHref(href, calendar.url));
+      let responses;
+      try {
+        responses = await davRequest({
+          url: calendar.url,
+          init: {
+            method: 'REPORT',
+            namespace: 'c',
+            headers: { depth: '1' },
+            body: {
+              'calendar-multiget': {
+                _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV]),
+                'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} },
+                'd:href': batch,
+              },
             },
           },
-        },
-        fetch: davFetch,
-      });
+          fetch: davFetch,
+        });
+      } catch (error) {
+        // Sabre/DAV 1.8 answers the whole multiget with 404 when one of its hrefs is gone. While the
+        // calendar itself is there, GET each object (a missing one is left out); a missing calendar stays an error.
+        if (!isMissing(error) || (await fetchProps(calendar.url, CALENDAR_PROPS)) === null) throw error;
+        for (const href of chunk) objects.push(await fetchObjectByGet(normaliseHref(href, calendar.url)));
+        continue;
+      }
       const { responses: entries } = readMultistatus(responses, 'REPORT', calendar.url);
       for (const entry of entries) {
         if (!entry.ok) continue;

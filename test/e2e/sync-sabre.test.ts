@@ -1,0 +1,4 @@
+import { startSabre } from '../support/caldav-servers.js';
+import { describeSyncEndToEnd } from './describe-sync-end-to-end.js';
+
+describeSyncEndToEnd('Sabre/DAV 1.8 with Basic auth', () => startSabre({ auth: 'basic' }), ['touch-rewrites']);
