@@ -282,7 +282,10 @@ export function readServerText(body: string): string {
     const text = match ? decodeXmlText(match[1] ?? '') : '';
     if (text !== '') return text.slice(0, 500);
   }
-  return '';
+  // SOGo writes its sentence as the DAV:error element's only content ("Event UID already in use. (uid)").
+  const bare = /<(?:[\w-]+:)?error(?:\s[^>]*)?>([^<]+)<\/(?:[\w-]+:)?error>/i.exec(body)?.[1];
+  if (bare !== undefined) return decodeXmlText(bare).slice(0, 500);
+  return /</.test(body) ? '' : body.replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
 /**
@@ -311,6 +314,11 @@ export function createCaldavHttpError(request: CaldavRequestInfo & { status: num
   }
   // Radicale answers 409, RFC 4791 says 403, Xandikos sends 412 inside a 207: the precondition decides.
   const uidPrecondition = preconditions.find((name) => UID_CONFLICT_PRECONDITION.test(name));
+  const serverText = readServerText(body);
+  // SOGo says it only in words, with a 409 and no precondition.
+  if (!uidPrecondition && status === 409 && /\bUID already in use\b/i.test(serverText)) {
+    return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: null });
+  }
   if (uidPrecondition) {
     const href = readConflictHref(body, uidPrecondition);
     return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: href === null ? null : new URL(href, request.url).href });
@@ -319,6 +327,6 @@ export function createCaldavHttpError(request: CaldavRequestInfo & { status: num
   if (status === 401 || (status === 403 && (preconditions.length === 0 || preconditions.includes('need-privileges')))) return new CaldavAuthError({ ...info, status });
   if (status === 404 || status === 410) return new CaldavNotFoundError(info);
   if (status === 412) return new CaldavPreconditionError(info);
-  if (status === 409) return new CaldavConflictError({ ...info, status, detail: preconditions.join(', ') });
-  return new CaldavRequestError({ ...info, status, detail: preconditions.join(', '), serverText: readServerText(body) });
+  if (status === 409) return new CaldavConflictError({ ...info, status, detail: serverText !== '' ? `"${serverText}"` : preconditions.join(', ') });
+  return new CaldavRequestError({ ...info, status, detail: preconditions.join(', '), serverText });
 }

@@ -22,7 +22,7 @@ import { RETRYABLE_STATUSES, createCaldavFetch } from './caldav-fetch.js';
 import { discoverCalendarHome, type CalendarLocation } from './discover-calendar-home.js';
 import { fetchProps as fetchDavProps } from './fetch-props.js';
 import { fetchSyncCollection } from './fetch-sync-collection.js';
-import { makeCalendarCollection, patchCalendarProps } from './make-calendar-collection.js';
+import { makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
 import { normaliseHref, resolveObjectUrl, sameCollection, toRequestHref, withSlash } from './normalise-href.js';
 import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
 
@@ -169,7 +169,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   async function applyMissingProps(calendar: CalendarRef, spec: CalendarSpec): Promise<CalendarRef> {
     const missing: Record<string, string> = {};
     if (calendar.displayName !== spec.displayName) missing['d:displayname'] = spec.displayName;
-    if (spec.color && !sameColor(calendar.color ?? null, spec.color)) missing['ca:calendar-color'] = spec.color;
+    if (spec.color && !sameColor(calendar.color ?? null, spec.color)) missing['ca:calendar-color'] = renderCalendarColor(spec.color);
     if (Object.keys(missing).length === 0) return calendar;
     try {
       await patchCalendarProps(calendar.url, missing, davFetch);

@@ -3,11 +3,19 @@ import type { Logger } from '../log/create-logger.js';
 import type { CalendarSpec } from './calendar-target.js';
 import { CaldavRequestError } from './caldav-errors.js';
 
+/**
+ * calendar-color as Apple writes it, `#RRGGBBAA`: SOGo refuses the `#RRGGBB` we are configured with,
+ * and every other tested server keeps either.
+ */
+export function renderCalendarColor(color: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color.toUpperCase()}FF` : color;
+}
+
 /** MKCALENDAR with display name, colour and VEVENT only; an extended MKCOL where MKCALENDAR is refused. */
 export async function makeCalendarCollection(url: string, spec: CalendarSpec, davFetch: typeof fetch, logger?: Logger): Promise<void> {
   const props: Record<string, unknown> = {
     'd:displayname': spec.displayName,
-    ...(spec.color ? { 'ca:calendar-color': spec.color } : {}),
+    ...(spec.color ? { 'ca:calendar-color': renderCalendarColor(spec.color) } : {}),
     'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
   };
   try {

@@ -34,6 +34,13 @@ describe('createCaldavHttpError', () => {
     expect(isPermanentRefusal(error)).toBe(true);
   });
 
+  it('reads SOGo’s plain-text 409 "Event UID already in use." as a UID conflict', () => {
+    const sogo = '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV">Event UID already in use. (u1@test)</D:error>';
+    expect(createCaldavHttpError({ method: 'PUT', url, status: 409, body: sogo })).toMatchObject({ name: 'CaldavConflictError', uidConflict: true, existingHref: null });
+    expect(createCaldavHttpError({ method: 'PUT', url, status: 409, body: 'Event UID already in use.\n' })).toMatchObject({ name: 'CaldavConflictError', uidConflict: true, existingHref: null });
+    expect(createCaldavHttpError({ method: 'PUT', url, status: 409, body: 'Parent collection missing' }).message).toContain('"Parent collection missing"');
+  });
+
   it('takes 400, 413 and 422 as permanent, a 403 without precondition and need-privileges as auth, 405 as not permanent', () => {
     for (const status of [400, 413, 422]) expect(isPermanentRefusal(createCaldavHttpError({ method: 'PUT', url, status, body: '' }))).toBe(true);
     expect(createCaldavHttpError({ method: 'PUT', url, status: 403, body: '<D:error xmlns:D="DAV:"><D:responsedescription>no</D:responsedescription></D:error>' })).toBeInstanceOf(CaldavAuthError);
