@@ -35,6 +35,7 @@ export function createDaemonCommand(): Command {
           metrics.items.inc({ action: 'delete' }, counts.deleted);
           metrics.failures.inc(counts.failed);
           metrics.quarantined.set(summary.quarantined);
+          metrics.caldavQuarantined.set(summary.caldavQuarantined);
           return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
         } catch (error) {
           // A one-shot `sync` holds the lock: not a failure of ours, the next tick tries again.

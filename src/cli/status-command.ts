@@ -4,6 +4,7 @@ import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
 import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
 import { createAppointmentIndex } from '../store/appointment-index.js';
+import { createCaldavQuarantineRepository, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
 import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-state-repository.js';
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -42,6 +43,8 @@ export interface CaldavTargetStatus {
   /** Appointment changes not yet pushed to this target (0 when it is up to date). */
   readonly pendingChanges: number;
   readonly failures: readonly FailureEntry[];
+  /** Objects the server refused for good, with its status and sentence; tried again when they change. */
+  readonly quarantined: readonly CaldavQuarantineEntry[];
   /** Writes a killed run left uncertain; the next run settles them. */
   readonly unfinishedWrites: number;
 }
@@ -81,6 +84,7 @@ export function readStatus(store: StateStore, config?: Config): StatusReport {
 
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
   const caldavState = createCaldavStateRepository(store.db);
+  const caldavQuarantine = createCaldavQuarantineRepository(store.db);
   const index = createAppointmentIndex(store.db);
   const caldav = config.caldav.map((target): CaldavTargetStatus => {
     const { pushedSeq } = caldavState.readPushState(target.name);
@@ -90,6 +94,7 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
       objects: caldavState.countKnown(target.name),
       pendingChanges: index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),
+      quarantined: caldavQuarantine.list(target.name),
       unfinishedWrites: caldavState.listPendingOutbox(target.name).length,
     };
   });
@@ -134,6 +139,8 @@ export function renderStatusTable(report: StatusReport): string {
         `${target.unfinishedWrites > 0 ? `, ${target.unfinishedWrites} unfinished write(s) (settled by the next run)` : ''}`,
     );
     for (const failure of target.failures) lines.push(`  failed ${failure.attempts}×: ${failure.action} ${failure.uid}: ${failure.error}`);
+    if (target.quarantined.length > 0) lines.push('  refused by the server (quarantined; sent again when the appointment changes):');
+    for (const item of target.quarantined) lines.push(`    appointment ${item.appointmentId} (${item.uid}): HTTP ${item.status} "${item.serverText}" since ${item.firstSeen}`);
   }
   for (const feed of report.feeds ?? []) {
     const served = feed.stats ? `${feed.stats.eventCount ?? 0} events, ${feed.stats.sizeBytes ?? 0} bytes, served ${feed.stats.servedCount}× (${feed.stats.notModifiedCount} × 304)` : 'not served yet';

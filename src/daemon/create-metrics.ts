@@ -10,6 +10,7 @@ export function createMetrics() {
     items: new Counter({ name: 'onoffice_sync_items_total', help: 'Calendar objects written, by action', labelNames: ['action'] as const, registers: [registry] }),
     failures: new Counter({ name: 'onoffice_sync_item_failures_total', help: 'Calendar objects that could not be written', registers: [registry] }),
     quarantined: new Gauge({ name: 'onoffice_sync_quarantined_appointments', help: 'onOffice records in quarantine', registers: [registry] }),
+    caldavQuarantined: new Gauge({ name: 'onoffice_sync_caldav_quarantined_objects', help: 'Calendar objects the CalDAV server refused for good', registers: [registry] }),
     requests: new Counter({ name: 'onoffice_sync_requests_total', help: 'HTTP requests sent, by side', labelNames: ['side'] as const, registers: [registry] }),
     lag: new Gauge({ name: 'onoffice_sync_lag_seconds', help: 'How far the onOffice cursor is behind now', registers: [registry] }),
     lastSuccess: new Gauge({ name: 'onoffice_sync_last_success_timestamp_seconds', help: 'When the last run succeeded', registers: [registry] }),

@@ -11,7 +11,6 @@ describeCalendarTargetContract(
     rejectsUnknownSyncToken: false,
     checksPreconditions: false,
     syncTokenInSeconds: true,
-    clientGaps: ['colour', 'uid-conflict-text'],
   },
   async () => createServerHarness(await startSogo({ workers: 3 })),
 );
