@@ -34,13 +34,6 @@ export interface CalendarTargetTraits {
    * again with the next token, and a token taken in the same second does not move.
    */
   syncTokenInSeconds?: boolean;
-  /**
-   * What today's client cannot do on this server yet (issue 12 part B); the tests it touches check only
-   * the rest. `colour`: SOGo refuses a `#RRGGBB` calendar-color and keeps its own. `uid-conflict-text`:
-   * SOGo says that a UID is taken only in its error text (409 "Event UID already in use."), which the
-   * client does not read.
-   */
-  clientGaps?: ReadonlyArray<'colour' | 'uid-conflict-text'>;
 }
 
 function uniquePath(prefix: string): string {
@@ -57,7 +50,6 @@ function byHref(objects: RemoteObject[]): Map<string, string | null> {
  */
 export function describeCalendarTargetContract(name: string, traits: CalendarTargetTraits, setup: () => Promise<CalendarTargetHarness>): void {
   const checksPreconditions = traits.checksPreconditions ?? true;
-  const keepsColour = !traits.clientGaps?.includes('colour');
   describe(`CalendarTarget contract: ${name}`, () => {
     let harness: CalendarTargetHarness;
 
@@ -79,7 +71,7 @@ export function describeCalendarTargetContract(name: string, traits: CalendarTar
       expect(before.calendar).toBeNull();
       const created = await harness.target.ensureCalendar({ path, displayName: 'Team Nord', color: '#1f6feb' });
       expect(created.displayName).toBe('Team Nord');
-      if (keepsColour) expect(created.color?.slice(0, 7).toLowerCase()).toBe('#1f6feb');
+      expect(created.color?.slice(0, 7).toLowerCase()).toBe('#1f6feb');
       const { href } = await harness.target.createObject(created, 'kept.ics', renderTestEvent(`${randomUUID()}@test`));
 
       const found = await harness.target.ensureCalendar({ path, displayName: 'Team Nord', color: '#1f6feb' });
@@ -247,7 +239,7 @@ export function describeCalendarTargetContract(name: string, traits: CalendarTar
         await harness.target.createObject(calendar, 'first.ics', renderTestEvent(uid));
         const error: unknown = await harness.target.createObject(calendar, 'second.ics', renderTestEvent(uid)).catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(CaldavConflictError);
-        expect((error as CaldavConflictError).uidConflict).toBe(!traits.clientGaps?.includes('uid-conflict-text'));
+        expect((error as CaldavConflictError).uidConflict).toBe(true);
         expect((await harness.target.listObjects(calendar)).length).toBe(1);
       });
     } else {
