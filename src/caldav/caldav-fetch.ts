@@ -5,6 +5,7 @@ import {
   CaldavTimeoutError,
   createCaldavHttpError,
 } from './caldav-errors.js';
+import type { LoadSignal } from './adaptive-concurrency.js';
 import { chooseDigestChallenge, renderDigestAuthorization, type DigestChallenge } from './digest-auth.js';
 
 export interface CaldavFetchOptions {
@@ -22,6 +23,8 @@ export interface CaldavFetchOptions {
   now?: () => number;
   random?: () => number;
   logger?: Logger;
+  /** Told of every attempt: a reset, 503 or 429 is overload, an answer below 400 is fine. */
+  onLoad?: (signal: LoadSignal) => void;
 }
 
 /**
@@ -123,6 +126,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       const typed = isTimeout(error)
         ? new CaldavTimeoutError({ method, url, timeoutMs, attempts: attempt })
         : new CaldavNetworkError({ method, url, attempts: attempt, cause: error });
+      if (typed instanceof CaldavNetworkError) options.onLoad?.({ kind: 'overload', retryAfterMs: null });
       return { kind: 'retry', error: typed, delayMs: null, retryAfterMs: null };
     }
     if (response.status === 207 && SINGLE_RESOURCE_METHODS.has(method)) {
@@ -132,6 +136,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       if (failed !== undefined) throw createCaldavHttpError({ method, url, status: failed, body: body.slice(0, MAX_ERROR_BODY) });
     }
     if (response.ok || (response.status >= 300 && response.status < 400)) {
+      options.onLoad?.({ kind: 'ok' });
       const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
       const buffered = new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
       // tsdav reports `response.url` as the href of non-multistatus answers; keep the real one.
@@ -140,6 +145,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
     }
     if (retryable.has(response.status) || (response.status >= 500 && response.status !== 501)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+      if (response.status === 503 || response.status === 429) options.onLoad?.({ kind: 'overload', retryAfterMs });
       const error = new CaldavServerError({ method, url, status: response.status, retryAfterMs, attempts: attempt });
       if (!retryable.has(response.status) || (retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
       return { kind: 'retry', error, delayMs: retryAfterMs, retryAfterMs };

@@ -18,6 +18,7 @@ import {
   CaldavServerError,
   CaldavSyncTokenError,
 } from './caldav-errors.js';
+import { createAdaptiveConcurrency, createConcurrencyGate, type LoadSignal } from './adaptive-concurrency.js';
 import { RETRYABLE_STATUSES, createCaldavFetch } from './caldav-fetch.js';
 import { discoverCalendarHome, type CalendarLocation } from './discover-calendar-home.js';
 import { fetchProps as fetchDavProps } from './fetch-props.js';
@@ -40,6 +41,11 @@ export interface CaldavTargetOptions {
   logger?: Logger;
   /** Hrefs per calendar-multiget REPORT. */
   multigetBatchSize?: number;
+  /**
+   * Writes in flight at most (the target's configured concurrency); the server's answers lower it for
+   * a while (see adaptive-concurrency.ts). Absent: writes are not gated.
+   */
+  writeConcurrency?: number;
 }
 
 const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
@@ -77,6 +83,9 @@ function isMissing(error: unknown): boolean {
  */
 export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget {
   const logger = options.logger?.child({ module: 'caldav' });
+  const load = options.writeConcurrency === undefined ? undefined : createAdaptiveConcurrency({ initial: options.writeConcurrency, now: options.now ?? Date.now });
+  const writeGate = load ? createConcurrencyGate(load, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))) : undefined;
+  const gated = <T>(write: () => Promise<T>): Promise<T> => (writeGate ? writeGate.run(write) : write());
   const fetchOptions = {
     username: options.username,
     password: options.password,
@@ -87,6 +96,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     sleep: options.sleep,
     now: options.now,
     logger,
+    onLoad: load ? (signal: LoadSignal) => load.record(signal) : undefined,
   };
   const davFetch = createCaldavFetch(fetchOptions);
   // Xandikos answers an unknown sync token with a 500 (KeyError in its git store). Retrying that is
@@ -330,6 +340,15 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     }
   }
 
-  return { findCalendar, ensureCalendar, listObjects, fetchObjects, fetchChanges, createObject, updateObject, deleteObject };
+  return {
+    findCalendar,
+    ensureCalendar,
+    listObjects,
+    fetchObjects,
+    fetchChanges,
+    createObject: (calendar, filename, ics) => gated(() => createObject(calendar, filename, ics)),
+    updateObject: (calendar, href, ics, etag) => gated(() => updateObject(calendar, href, ics, etag)),
+    deleteObject: (calendar, href, etag) => gated(() => deleteObject(calendar, href, etag)),
+  };
 }
 
