@@ -63,5 +63,6 @@ export function createTargetFromConfig(
     retries: options.retries ?? targetConfig.retries,
     fetch: options.fetch,
     logger: options.logger,
+    writeConcurrency: targetConfig.concurrency,
   });
 }

@@ -7,6 +7,7 @@ import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
+import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
 import type { FailedItem } from '../push/apply-plan.js';
@@ -56,6 +57,8 @@ export interface SyncSummary {
   readonly imports: readonly ImportResult[];
   readonly failed: readonly FailedItem[];
   readonly quarantined: number;
+  /** CalDAV objects in quarantine (refused for good by their server), over all targets. */
+  readonly caldavQuarantined: number;
   readonly durationMs: number;
   /** Seconds between now and the onOffice cursor after the run. */
   readonly lagSeconds: number | null;
@@ -105,6 +108,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     });
     reachFailpoint('sync.after-poll');
     const repository = createCaldavStateRepository(store.db, runtime.now);
+    const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
     const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
     const backLogger = logger.child({ module: 'two-way' });
@@ -128,6 +132,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
           targetConfig,
           target,
           repository,
+          quarantine,
           source,
           logger,
           now: runtime.now,
@@ -154,7 +159,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const counts = store.appointments.counts();
     const cursor = store.cursors.get('onoffice:modified');
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
-    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
+    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, caldavQuarantined: quarantine.list().length, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;

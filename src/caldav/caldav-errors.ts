@@ -120,18 +120,42 @@ export class CaldavRequestError extends Error {
   readonly method: string;
   readonly url: string;
   readonly status: number;
+  /** The DAV:error element names (e.g. `valid-calendar-data`), comma-separated. */
   readonly detail: string;
-  constructor(request: CaldavRequestInfo & { status: number; detail?: string }) {
+  /** The server's own sentence (DAV:responsedescription, Sabre's s:message), '' when it sent none. */
+  readonly serverText: string;
+  constructor(request: CaldavRequestInfo & { status: number; detail?: string; serverText?: string }) {
     const detail = request.detail ?? '';
+    const serverText = request.serverText ?? '';
+    const why = serverText !== '' ? `: "${serverText}"` : detail !== '' ? `, ${detail}` : '';
     super(
-      `${describe(`CalDAV server rejected the request (HTTP ${request.status}${detail ? `, ${detail}` : ''})`, request)} — ` +
-        'the server may not support this operation or this data; check the server log and the calendar URL',
+      `${describe(`CalDAV server rejected the request (HTTP ${request.status}${why})`, request)} — ` +
+        (isDataRefusal(request.status, detail)
+          ? 'the server does not accept this event as written; it stays out of the calendar until the appointment changes'
+          : 'the server may not support this operation or this data; check the server log and the calendar URL'),
     );
     this.method = request.method;
     this.url = request.url;
     this.status = request.status;
     this.detail = detail;
+    this.serverText = serverText;
   }
+}
+
+/** Statuses with which a server refuses the object itself, whatever the moment: retrying cannot help. */
+const PERMANENT_STATUSES = new Set([400, 403, 413, 415, 422]);
+
+function isDataRefusal(status: number, detail: string): boolean {
+  return PERMANENT_STATUSES.has(status) && (status !== 403 || detail !== '');
+}
+
+/**
+ * A write the server refuses for good: 400, 403 with a CalDAV/WebDAV precondition (a bare 403 is
+ * CaldavAuthError), 413, 415 or 422. The object is quarantined, not retried; 404/409/412, auth and
+ * everything transient (5xx, 429, resets, timeouts) are other error kinds.
+ */
+export function isPermanentRefusal(error: unknown): error is CaldavRequestError {
+  return error instanceof CaldavRequestError && isDataRefusal(error.status, error.detail);
 }
 
 /** 5xx or 429 after the bounded retries; `retryAfterMs` repeats the server's Retry-After when it sent one. */
@@ -225,15 +249,56 @@ export type CaldavError =
   | CaldavTimeoutError
   | CaldavProtocolError;
 
-/** Element names inside a DAV:error body, without namespace prefixes (e.g. `no-uid-conflict`). */
-function readPreconditions(body: string): string[] {
-  const errorBody = /<(?:[\w-]+:)?error[\s>][\s\S]*<\/(?:[\w-]+:)?error>/i.exec(body)?.[0] ?? '';
-  return [...errorBody.matchAll(/<(?:[\w-]+:)?([\w-]+)[\s/>]/g)].map((match) => match[1] ?? '').filter((name) => name !== 'error' && name !== 'href');
+/** Elements of a DAV:error body that carry text, not a precondition. */
+const TEXT_ELEMENTS = new Set(['error', 'href', 'responsedescription', 'message', 'exception', 'sabredav-version', 'file', 'line', 'code']);
+
+function readErrorBody(body: string): string {
+  return /<(?:[\w-]+:)?error[\s>][\s\S]*<\/(?:[\w-]+:)?error>/i.exec(body)?.[0] ?? '';
 }
 
-/** The href inside a no-uid-conflict precondition, which RFC 4791 §5.3.2.1 lets the server include. */
-function readConflictHref(body: string): string | null {
-  const conflict = /<(?:[\w-]+:)?no-uid-conflict[^>]*>([\s\S]*?)<\/(?:[\w-]+:)?no-uid-conflict>/i.exec(body)?.[1] ?? '';
+/** Element names inside a DAV:error body, without namespace prefixes (e.g. `no-uid-conflict`). */
+function readPreconditions(body: string): string[] {
+  return [...new Set([...readErrorBody(body).matchAll(/<(?:[\w-]+:)?([\w-]+)[\s/>]/g)].map((match) => match[1] ?? ''))].filter((name) => name !== '' && !TEXT_ELEMENTS.has(name));
+}
+
+const decodeXmlText = (text: string): string =>
+  text
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The server's own sentence: DAV:responsedescription (RFC 4918 §14.24; Cyrus puts it inside DAV:error)
+ * or Sabre's s:message, whichever comes first; '' when there is none.
+ */
+export function readServerText(body: string): string {
+  const scope = readErrorBody(body) || body;
+  for (const element of ['responsedescription', 'message']) {
+    const match = new RegExp(`<(?:[\\w-]+:)?${element}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${element}>`, 'i').exec(scope);
+    const text = match ? decodeXmlText(match[1] ?? '') : '';
+    if (text !== '') return text.slice(0, 500);
+  }
+  // SOGo writes its sentence as the DAV:error element's only content ("Event UID already in use. (uid)").
+  const bare = /<(?:[\w-]+:)?error(?:\s[^>]*)?>([^<]+)<\/(?:[\w-]+:)?error>/i.exec(body)?.[1];
+  if (bare !== undefined) return decodeXmlText(bare).slice(0, 500);
+  return /</.test(body) ? '' : body.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/**
+ * Preconditions that say the UID is taken: CALDAV:no-uid-conflict (RFC 4791 §5.3.2.1), and RFC 6638's
+ * CALDAV:unique-scheduling-object-resource, which Cyrus sends instead (403) for any event with a UID in use.
+ */
+const UID_CONFLICT_PRECONDITION = /^(no-uid-conflict|unique-scheduling-object-resource)$/;
+
+/** The href inside a UID-conflict precondition, which both RFCs let the server include. */
+function readConflictHref(body: string, precondition: string): string | null {
+  const conflict = new RegExp(`<(?:[\\w-]+:)?${precondition}[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${precondition}>`, 'i').exec(body)?.[1] ?? '';
   const href = /<(?:[\w-]+:)?href[^>]*>([^<]+)<\/(?:[\w-]+:)?href>/i.exec(conflict)?.[1];
   return href ? href.trim() : null;
 }
@@ -250,13 +315,20 @@ export function createCaldavHttpError(request: CaldavRequestInfo & { status: num
     return new CaldavSyncTokenError({ ...info, status });
   }
   // Radicale answers 409, RFC 4791 says 403, Xandikos sends 412 inside a 207: the precondition decides.
-  if (preconditions.includes('no-uid-conflict')) {
-    const href = readConflictHref(body);
+  const uidPrecondition = preconditions.find((name) => UID_CONFLICT_PRECONDITION.test(name));
+  const serverText = readServerText(body);
+  // SOGo says it only in words, with a 409 and no precondition.
+  if (!uidPrecondition && status === 409 && /\bUID already in use\b/i.test(serverText)) {
+    return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: null });
+  }
+  if (uidPrecondition) {
+    const href = readConflictHref(body, uidPrecondition);
     return new CaldavConflictError({ ...info, status, uidConflict: true, existingHref: href === null ? null : new URL(href, request.url).href });
   }
-  if (status === 401 || (status === 403 && preconditions.length === 0)) return new CaldavAuthError({ ...info, status });
+  // DAV:need-privileges (RFC 3744 §7.1.1) is the account's rights, not the data.
+  if (status === 401 || (status === 403 && (preconditions.length === 0 || preconditions.includes('need-privileges')))) return new CaldavAuthError({ ...info, status });
   if (status === 404 || status === 410) return new CaldavNotFoundError(info);
   if (status === 412) return new CaldavPreconditionError(info);
-  if (status === 409) return new CaldavConflictError({ ...info, status, detail: preconditions.join(', ') });
-  return new CaldavRequestError({ ...info, status, detail: preconditions.join(', ') });
+  if (status === 409) return new CaldavConflictError({ ...info, status, detail: serverText !== '' ? `"${serverText}"` : preconditions.join(', ') });
+  return new CaldavRequestError({ ...info, status, detail: preconditions.join(', '), serverText });
 }

@@ -111,8 +111,9 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
 
 function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableStream): void {
   const counts = summaryCounts(summary);
+  const refused = summary.targets.flatMap((target) => target.quarantined);
   if (json) {
-    out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed, caldavQuarantined: refused }, null, 2)}\n`);
     return;
   }
   out.write(
@@ -128,4 +129,6 @@ function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableS
   }
   if (summary.quarantined > 0) out.write(`  ${summary.quarantined} onOffice record(s) are in quarantine: see \`onoffice-sync status\`\n`);
   for (const item of summary.failed) out.write(`  failed: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
+  for (const item of refused) out.write(`  refused by the server: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
+  if (summary.caldavQuarantined > 0) out.write(`  ${summary.caldavQuarantined} calendar object(s) refused by the server are in quarantine until they change: see \`onoffice-sync status\`\n`);
 }

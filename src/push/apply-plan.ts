@@ -1,5 +1,7 @@
 import type { Logger } from '../log/create-logger.js';
 import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import { isPermanentRefusal } from '../caldav/caldav-errors.js';
+import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
@@ -20,6 +22,8 @@ export interface ApplyResult {
   /** 412/404/conflict recoveries: the server held something else than we thought; onOffice won. */
   recovered: number;
   failed: FailedItem[];
+  /** Refused for good by the server (now or, with the same rendering, before): not retried. */
+  quarantined: FailedItem[];
 }
 
 export interface ApplyPlanOptions {
@@ -27,6 +31,7 @@ export interface ApplyPlanOptions {
   readonly target: CalendarTarget;
   readonly calendars: ReadonlyMap<string, CalendarRef>;
   readonly repository: CaldavStateRepository;
+  readonly quarantine?: CaldavQuarantineRepository;
   readonly concurrency: number;
   readonly logger: Logger;
   /** Checked before each item: once it returns true no new item starts (graceful shutdown). */
@@ -45,13 +50,19 @@ const errorName = (error: unknown): string => (error instanceof Error ? error.na
  */
 export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult> {
   const { plan, target, calendars, repository, logger } = options;
-  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
+  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [], quarantined: [] };
+  const quarantine = options.quarantine;
   const queue = [...plan.actions];
 
   const runOne = async (action: SyncAction): Promise<void> => {
     const calendar = calendars.get(action.calendarKey);
     if (!calendar) throw new Error(`no calendar resolved for ${action.calendarKey}`);
     const href = action.kind === 'create' ? resolveObjectUrl(calendar.url, action.filename) : action.href;
+    const item = { calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind };
+    if (action.kind !== 'delete' && quarantine?.holds(action.calendarKey, action.uid, action.hash)) {
+      result.quarantined.push({ ...item, error: 'refused by the server before; not sent again until it changes' });
+      return;
+    }
     const outboxId = repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href });
     try {
       if (action.kind === 'delete') {
@@ -59,6 +70,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
         await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
         reachFailpoint('push.after-delete');
         repository.recordDeleted(action.calendarKey, action.uid);
+        quarantine?.release(action.calendarKey, action.uid);
         result.deleted += 1;
         return;
       }
@@ -69,10 +81,17 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
       reachFailpoint('push.after-put');
       repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
+      quarantine?.release(action.calendarKey, action.uid);
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (quarantine && action.kind !== 'delete' && isPermanentRefusal(error)) {
+        quarantine.record({ ...item, hash: action.hash, status: error.status, serverText: error.serverText || error.detail, error: message }, outboxId);
+        result.quarantined.push({ ...item, error: message });
+        logger.warn({ uid: action.uid, action: action.kind, status: error.status, err: message }, 'the server refused the object for good; quarantined until it changes');
+        return;
+      }
       repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId);
       result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
       logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');

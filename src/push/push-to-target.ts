@@ -4,6 +4,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { Logger } from '../log/create-logger.js';
 import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
@@ -48,6 +49,8 @@ export interface PushOptions {
   readonly targetConfig: CaldavTargetConfig;
   readonly target: CalendarTarget;
   readonly repository: CaldavStateRepository;
+  /** Objects the server refused for good; without it such an object is retried like any failure. */
+  readonly quarantine?: CaldavQuarantineRepository;
   readonly source: AppointmentSource;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -226,6 +229,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     deleted: 0,
     recovered: 0,
     failed: [],
+    quarantined: [],
   };
   for (const entry of dryRun ? [] : pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
 
@@ -245,19 +249,21 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     const chunkKnown = chunk.flatMap((id) => knownByAppointment.get(id) ?? []);
     const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: chunkKnown, drift, scope }) : { desired: rendered, known: chunkKnown };
     const plan = planSync({ desired, known, scope, drift });
+    if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, chunk, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
     if (!dryRun) progress.planned(offset, chunk.length, plan);
     if (dryRun || plan.actions.length === 0) continue;
-    const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
+    const applied = await applyPlan({ plan, target, calendars, repository, quarantine: options.quarantine, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
     result.created += applied.created;
     result.updated += applied.updated;
     result.deleted += applied.deleted;
     result.recovered += applied.recovered;
     result.failed.push(...applied.failed);
-    options.twoWay?.finish(plan, applied.failed);
-    if (applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length) {
+    result.quarantined.push(...applied.quarantined);
+    options.twoWay?.finish(plan, [...applied.failed, ...applied.quarantined]);
+    if (applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length) {
       stopped = true;
       break;
     }
