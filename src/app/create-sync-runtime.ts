@@ -1,6 +1,7 @@
 import type { CaldavTargetConfig, Config, OnOfficeConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
-import { createCaldavTarget, type CalendarTarget } from '../caldav/calendar-target.js';
+import { createCaldavTarget } from '../caldav/caldav-target.js';
+import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';

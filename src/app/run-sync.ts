@@ -9,7 +9,7 @@ import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import { createAppointmentSource } from './create-appointment-source.js';
 import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
 import { createTwoWayHooks } from '../back/create-two-way-hooks.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Logger } from '../log/create-logger.js';
-import type { AppointmentWrite, OnOfficeClient, ReadCalendarParams } from '../onoffice/onoffice-client.js';
+import type { AppointmentWrite } from '../domain/appointment-write.js';
+import type { OnOfficeClient, ReadCalendarParams } from '../onoffice/onoffice-client.js';
 import { OnOfficeActionError } from '../onoffice/onoffice-errors.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
 

@@ -1,3 +1,4 @@
+import type { AppointmentSource } from '../domain/appointment-source.js';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { Logger } from '../log/create-logger.js';
@@ -5,12 +6,13 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import type { FailedItem } from '../domain/failed-item.js';
+import type { KnownObject } from '../domain/known-object.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
-import { objectKey, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from '../push/plan-sync.js';
+import { objectKey, type DesiredObject, type Drift, type SyncPlan } from '../push/plan-sync.js';
 import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
 import { createTwoWayCounts, pullCalendarChanges, type TwoWayCounts } from './pull-calendar-changes.js';
-import { createRenderOptions, type AppointmentSource, type PushTwoWay } from '../push/push-to-target.js';
+import { createRenderOptions, type PushTwoWay } from '../push/push-to-target.js';
 import { isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
 export interface TwoWayHooksOptions {

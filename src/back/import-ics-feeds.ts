@@ -6,7 +6,7 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { NOT_FOUND_ERROR_CODE, OnOfficeActionError } from '../onoffice/onoffice-errors.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import { createTwoWayAppointment, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
 import { IcsImportEmptyFeedError, IcsImportFetchError } from './import-ics-errors.js';
 import { mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type PlannedEvent } from './plan-two-way-write.js';

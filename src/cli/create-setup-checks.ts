@@ -7,7 +7,7 @@ import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
 import { createTargetFromConfig } from '../app/create-sync-runtime.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import type { CommandContext } from './command-context.js';
-import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-command.js';
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-check.js';
 
 /**
  * The state database: absent is fine before the first sync (its folder must be writable); present, it

@@ -4,29 +4,9 @@ import { createClientFromConfig } from '../app/create-sync-runtime.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-check.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
 import { runAction } from './run-action.js';
-
-export interface DoctorCheckResult {
-  ok: boolean;
-  detail: string;
-  fix?: string;
-  /** The error behind a failure; it decides the exit code (2 for setup/auth problems). */
-  error?: unknown;
-}
-
-export interface DoctorCheck {
-  name: string;
-  run(): Promise<DoctorCheckResult>;
-}
-
-export interface DoctorOptions {
-  fetch?: typeof fetch;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
-  /** The checks to run once the configuration loaded, in order; default createOnOfficeChecks. */
-  createChecks?: (context: CommandContext, options: DoctorOptions) => DoctorCheck[];
-}
 
 export interface DoctorOutput {
   write(text: string): unknown;

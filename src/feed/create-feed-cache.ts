@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
-import type { AppointmentRecord } from '../onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { parseAppointment } from '../onoffice/parse-appointment.js';
 import { FeedCacheOutOfStepError } from './feed-errors.js';
 import { createFeedCacheRepository, type ListedEventRow, type StoredEventRow } from './feed-cache-repository.js';

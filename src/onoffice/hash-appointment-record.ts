@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AppointmentRecord } from './appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
 
 /**
  * sha256 (hex) of the record's `elements` as canonical JSON (object keys sorted at every depth, array

@@ -8,7 +8,7 @@ import type {
 } from '../domain/appointment.js';
 import { parseReminderValue, parseTransitValue } from '../domain/onoffice-readings.js';
 import { resolveLocalTime } from '../domain/resolve-local-time.js';
-import type { AppointmentElements, AppointmentRecord } from './appointment-record.js';
+import type { AppointmentElements, AppointmentRecord } from '../domain/appointment-record.js';
 
 /*
  * The readings (which field means what, DST gaps, all-day ends, recurrence ends) are documented in one

@@ -3,7 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import { createSilentLogger, type Logger } from '../log/create-logger.js';
 import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository.js';
 import type { StateStore } from '../store/open-state-store.js';
-import type { AppointmentRecord } from './appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { hashAppointmentRecord } from './hash-appointment-record.js';
 import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
 import { OnOfficeActionError } from './onoffice-errors.js';

@@ -1,16 +1,10 @@
 import type { Logger } from '../log/create-logger.js';
-import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import { resolveObjectUrl } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
-
-export interface FailedItem {
-  readonly calendarKey: string;
-  readonly uid: string;
-  readonly appointmentId: number;
-  readonly action: SyncAction['kind'];
-  readonly error: string;
-}
 
 export interface ApplyResult {
   created: number;

@@ -1,28 +1,17 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
-import type { Appointment } from '../domain/appointment.js';
+import type { AppointmentSource } from '../domain/appointment-source.js';
+import type { FailedItem } from '../domain/failed-item.js';
+import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
-import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarChanges, CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import { normaliseHref } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
-import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
+import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
-import { countActions, objectKey, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
-
-/** The appointments as the push sees them: the store behind a narrow port. */
-export interface AppointmentSource {
-  /** Highest change sequence number in the store. */
-  maxChangeSeq(): number;
-  /** Ids of appointments changed (created, updated, cancelled, deleted) after `seq`. */
-  listChangedIdsSince(seq: number): number[];
-  /** Ids of every appointment that is not deleted or quarantined, ascending. */
-  listIds(): number[];
-  /** The appointment, or null when it is deleted or quarantined. */
-  getAppointment(id: number): Appointment | null;
-  /** Revision counter of an appointment (SEQUENCE). */
-  getRevision(id: number): number;
-}
+import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncPlan } from './plan-sync.js';
 
 /**
  * A two-way target's part in its push (src/sync/create-two-way-hooks.ts): the pull runs first and hands

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readStatus, renderStatusTable } from '../../src/cli/status-command.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import { CaldavServerError } from '../../src/caldav/caldav-errors.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';

@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import { openStateStore, type StateStore } from '../../src/store/open-state-store.js';
 import { FEED_ZONE } from './generate-feed-records.js';

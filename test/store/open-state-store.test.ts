@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Appointment } from '../../src/domain/appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { DEFAULT_MIGRATIONS_DIR, openStateStore } from '../../src/store/open-state-store.js';
 import { LockHeldError } from '../../src/store/lock-held-error.js';
 import { StateVersionError } from '../../src/store/state-version-error.js';
