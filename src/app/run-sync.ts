@@ -3,7 +3,6 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
-import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
@@ -28,6 +27,15 @@ export interface SyncRuntime {
   readonly now: () => Date;
   /** The fetch ICS imports use (default: the global fetch). */
   readonly importFetch?: typeof fetch;
+  /** Run after the push of every run that writes (the feed cache warm-up); none of them fails the run. */
+  readonly afterPush?: readonly SyncStage[];
+}
+
+/** A stage the wiring adds after the push, so the run does not import what it orders. */
+export interface SyncStage {
+  /** For the log line when it fails. */
+  readonly name: string;
+  run(): unknown;
 }
 
 export interface SyncOptions {
@@ -137,13 +145,13 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       );
       if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
     }
-    if (!options.dryRun) {
-      // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and
-      // rendering; a cache problem must not fail the sync, the feed server repairs its cache itself.
+    for (const stage of options.dryRun ? [] : (runtime.afterPush ?? [])) {
+      // A stage after the push only prepares later work (the feed server repairs its own cache): a
+      // problem there must not fail a sync whose writes are done.
       try {
-        warmFeedCache(store, config, runtime.now);
+        stage.run();
       } catch (error) {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not update the feed cache');
+        logger.warn({ stage: stage.name, err: error instanceof Error ? error.message : String(error) }, `could not update the ${stage.name}`);
       }
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { readMigrations, readSchemaVersion } from '../store/apply-migrations.js';
+import { readMigrations } from '../store/apply-migrations.js';
+import { readStateHealth } from '../store/read-state-health.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
 import { createTargetFromConfig } from '../app/create-sync-runtime.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
@@ -28,20 +28,15 @@ export function createStateCheck(context: CommandContext): DoctorCheck {
         }
         return { ok: true, detail: `${path} will be created by the first sync (schema version ${known})` };
       }
-      let db: Database.Database | undefined;
       try {
-        db = new Database(path, { readonly: true, fileMustExist: true });
-        const check = db.pragma('quick_check', { simple: true });
-        if (check !== 'ok') return { ok: false, detail: `${path}: SQLite quick_check says ${String(check)}`, fix: 'restore the file from a backup, or move it away to resync from scratch' };
-        const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get() ? readSchemaVersion(db) : 0;
+        const { integrity, version } = readStateHealth(path);
+        if (integrity !== 'ok') return { ok: false, detail: `${path}: SQLite quick_check says ${integrity}`, fix: 'restore the file from a backup, or move it away to resync from scratch' };
         if (version > known) {
           return { ok: false, detail: `${path} is at schema version ${version}, this onoffice-sync knows ${known}`, fix: 'upgrade onoffice-sync, or point STATE_DB elsewhere' };
         }
         return { ok: true, detail: `${path}: schema version ${version}${version < known ? ` (will be migrated to ${known} by the next run)` : ''}` };
       } catch (error) {
         return { ok: false, detail: `${path} cannot be opened: ${(error as Error).message}`, fix: 'check the file’s permissions, or move it away to resync from scratch', error };
-      } finally {
-        db?.close();
       }
     },
   };

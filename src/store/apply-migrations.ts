@@ -38,9 +38,9 @@ export function readMigrations(dir: string): Migration[] {
   return migrations;
 }
 
-/** The highest applied version, 0 for a fresh database. */
+/** The highest applied version, 0 for a fresh database. Writes nothing (the doctor reads read-only). */
 export function readSchemaVersion(db: Database): number {
-  ensureMigrationTable(db);
+  if (!db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return 0;
   const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
   return row.version ?? 0;
 }
@@ -53,6 +53,7 @@ export function readSchemaVersion(db: Database): number {
 export function applyMigrations(db: Database, dir: string, options: { path?: string; now?: () => Date } = {}): MigrationOutcome {
   const now = options.now ?? (() => new Date());
   const migrations = readMigrations(dir);
+  ensureMigrationTable(db);
   const from = readSchemaVersion(db);
   const known = migrations.at(-1)?.version ?? 0;
   if (from > known) throw new StateVersionError(options.path ?? db.name, from, known);
