@@ -8,6 +8,7 @@ import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
+import { describeError } from '../domain/classify-error.js';
 import type { FailedItem } from '../domain/failed-item.js';
 import { createAppointmentSource } from './create-appointment-source.js';
 import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
@@ -151,7 +152,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       try {
         stage.run();
       } catch (error) {
-        logger.warn({ stage: stage.name, err: error instanceof Error ? error.message : String(error) }, `could not update the ${stage.name}`);
+        logger.warn({ stage: stage.name, err: describeError(error) }, `could not update the ${stage.name}`);
       }
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
@@ -165,7 +166,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
   } catch (caught) {
     const error = StateDatabaseError.wrap(caught, store.path);
     try {
-      store.runs.finish(runId, { error: error instanceof Error ? error.message : String(error) });
+      store.runs.finish(runId, { error: describeError(error) });
     } catch {
       // The database itself is what failed (full, read-only): the error below says so.
     }
@@ -181,7 +182,7 @@ function releaseQuietly(lock: { release(): void }, logger: Logger): void {
   try {
     lock.release();
   } catch (error) {
-    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not release the run lock');
+    logger.warn({ err: describeError(error) }, 'could not release the run lock');
   }
 }
 

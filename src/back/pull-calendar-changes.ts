@@ -4,6 +4,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
 import type { Appointment } from '../domain/appointment.js';
+import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
 import type { AppointmentWrite } from '../domain/appointment-write.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
@@ -17,6 +18,7 @@ import { hashIcs, type CalendarRoute } from '../push/plan-desired-objects.js';
 import type { KnownObject } from '../domain/known-object.js';
 import { isSameTwoWayData, mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
 import { PullMassDeleteError } from './pull-mass-delete-error.js';
+import { PullWaitsError } from './pull-waits-error.js';
 import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
 /*
@@ -92,8 +94,6 @@ export interface PullResult {
 
 type Winner = 'onoffice' | 'caldav';
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const isFatal = (error: unknown): boolean => error instanceof Error && (error.name === 'OnOfficeAuthError' || error.name === 'OnOfficeClockSkewError' || error.name === 'CaldavAuthError');
 
 /** Pulls every calendar of one two-way target; see the notes above. */
 export async function pullCalendarChanges(context: PullContext, calendars: ReadonlyMap<string, CalendarRef>, counts: TwoWayCounts): Promise<PullResult> {
@@ -188,13 +188,13 @@ async function pullCalendar(
         }
       }
     } catch (error) {
-      if (isFatal(error)) throw error;
+      if (failsEveryItem(error)) throw error;
       const appointmentId = candidate.known?.appointmentId ?? 0;
       if (appointmentId > 0) excluded.add(appointmentId);
-      twoWay.markHref(calendarKey, candidate.href, object?.etag ?? null, 'retry', messageOf(error));
+      twoWay.markHref(calendarKey, candidate.href, object?.etag ?? null, 'retry', describeError(error));
       const action = candidate.known ? (candidate.gone || !object ? 'delete' : 'update') : 'create';
-      counts.failed.push({ calendarKey, uid: candidate.known?.uid ?? candidate.href, appointmentId, action, error: messageOf(error) });
-      log.warn({ href: candidate.href, action, err: messageOf(error) }, 'could not carry a calendar change to onOffice; it is retried on the next run');
+      counts.failed.push({ calendarKey, uid: candidate.known?.uid ?? candidate.href, appointmentId, action, error: describeError(error) });
+      log.warn({ href: candidate.href, action, err: describeError(error) }, 'could not carry a calendar change to onOffice; it is retried on the next run');
     }
   }
   return { changed: overwrite, deleted: recreate, syncToken: changes.syncToken, complete: false };
@@ -296,7 +296,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
       log.info({ uid: known.uid }, 'an occurrence or busy-only event was changed in the calendar; onOffice’s version is written back');
       return;
     }
-    if (side.kind === 'unreadable') throw new Error(`appointment ${known.appointmentId} is in quarantine; the calendar change waits until it can be read`);
+    if (side.kind === 'unreadable') throw new PullWaitsError(known.appointmentId, 'change');
     if (side.kind === 'deleted') {
       overwrite.push(object);
       reportConflict(known, 'onoffice', `appointment ${known.appointmentId} was deleted in onOffice and`);
@@ -344,7 +344,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
       recreate.push(known.href);
       return;
     }
-    if (side.kind === 'unreadable') throw new Error(`appointment ${known.appointmentId} is in quarantine; the calendar deletion waits until it can be read`);
+    if (side.kind === 'unreadable') throw new PullWaitsError(known.appointmentId, 'deletion');
     if (side.kind === 'present' && side.changed) {
       const winner: Winner = targetConfig.conflictPolicy === 'caldav-wins' ? 'caldav' : 'onoffice';
       reportConflict(known, winner, `appointment ${known.appointmentId} was deleted in the calendar and`);
@@ -403,7 +403,7 @@ function createCalendarStep(context: PullContext, options: StepOptions) {
     const userId = await resolveUserId();
     const write = planCreateWrite(planned.data, userId === undefined ? {} : { userId });
     const outcome = await createTwoWayAppointment(createContext, { source: calendarKey, uid: master.uid, recurrenceId: '', href, write });
-    if (outcome.kind === 'failed') throw new Error(outcome.error);
+    if (outcome.kind === 'failed') throw outcome.cause;
     if (outcome.kind === 'unknown') {
       counts.failed.push({ calendarKey, uid: master.uid, appointmentId: 0, action: 'create', error: outcome.error });
       return;

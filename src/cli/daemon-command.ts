@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createCountingFetch, createMetrics } from '../daemon/create-metrics.js';
+import { classifyError } from '../domain/classify-error.js';
 import { startDaemon, type DaemonRunResult, type RunKind } from '../daemon/start-daemon.js';
 import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
@@ -38,8 +39,8 @@ export function createDaemonCommand(): Command {
           return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
         } catch (error) {
           // A one-shot `sync` holds the lock: not a failure of ours, the next tick tries again.
-          if (error instanceof Error && error.name === 'LockHeldError') {
-            logger.info({ reason: error.message }, 'skipping this run');
+          if (classifyError(error) === 'locked') {
+            logger.info({ reason: (error as Error).message }, 'skipping this run');
             return { ok: true };
           }
           throw error;

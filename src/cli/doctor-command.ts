@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
+import { describeError } from '../domain/classify-error.js';
 import { createClientFromConfig } from '../app/create-sync-runtime.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
@@ -51,7 +52,7 @@ export async function runDoctor(loadContext: () => CommandContext, out: DoctorOu
     try {
       result = await check.run();
     } catch (error) {
-      result = { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+      result = { ok: false, detail: describeError(error), error };
     }
     print(out, check.name, result);
     if (!result.ok) {
@@ -129,7 +130,7 @@ export function createOnOfficeChecks(context: CommandContext, options: DoctorOpt
 
 function describeFailure(error: unknown, token: string, secret: string): DoctorCheckResult {
   if (!(error instanceof OnOfficeError)) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+    return { ok: false, detail: describeError(error), error };
   }
   let fix = error.fix;
   if (error instanceof OnOfficeAuthError) {

@@ -1,6 +1,7 @@
+import { classifyError, type ErrorKind } from '../domain/classify-error.js';
+
 /**
- * The one place that turns an error into a process exit code. Errors are matched by their literal
- * `name`, so this module needs no imports from the adapters.
+ * The one place that turns an error into a process exit code, by its kind (src/domain/classify-error.ts):
  *
  *   0  all done
  *   1  the run failed or some items could not be written (they are listed)
@@ -15,19 +16,14 @@ export const EXIT_SETUP = 2;
 export const EXIT_LOCKED = 3;
 export const EXIT_GUARD = 4;
 
-const SETUP_ERRORS = new Set([
-  'ConfigError',
-  'OnOfficeAuthError',
-  'OnOfficeClockSkewError',
-  'CaldavAuthError',
-  'StateVersionError',
-  'FeedNotFoundError',
-]);
+const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
+  setup: EXIT_SETUP,
+  locked: EXIT_LOCKED,
+  guard: EXIT_GUARD,
+  transient: EXIT_FAILED,
+  item: EXIT_FAILED,
+};
 
 export function exitCodeFor(error: unknown): number {
-  const name = error instanceof Error ? error.name : '';
-  if (SETUP_ERRORS.has(name)) return EXIT_SETUP;
-  if (name === 'LockHeldError') return EXIT_LOCKED;
-  if (name === 'MassDeleteGuardError' || name === 'PullMassDeleteError') return EXIT_GUARD;
-  return EXIT_FAILED;
+  return EXIT_CODES[classifyError(error)];
 }

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
+import { describeError } from '../domain/classify-error.js';
 import { createSilentLogger, type Logger } from '../log/create-logger.js';
 import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository.js';
 import type { StateStore } from '../store/open-state-store.js';
@@ -452,7 +453,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     return result;
   } catch (error) {
     try {
-      if (runId !== null) store.runs.finish(runId, { counts: { mode, ...tally }, error: error instanceof Error ? error.message : String(error) });
+      if (runId !== null) store.runs.finish(runId, { counts: { mode, ...tally }, error: describeError(error) });
     } catch (logError) {
       log.error({ err: logError }, 'could not record the failed run');
     }

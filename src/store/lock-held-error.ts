@@ -1,6 +1,9 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /** Another live run holds the run lock. */
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
+  readonly kind: ErrorKind = 'locked';
 
   constructor(
     readonly lockName: string,
