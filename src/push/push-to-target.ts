@@ -5,12 +5,12 @@ import type { AppointmentSource } from '../domain/appointment-source.js';
 import type { FailedItem } from '../domain/failed-item.js';
 import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
-import type { CalendarChanges, CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
-import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
+import { hashIcs, planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncPlan } from './plan-sync.js';
 
 /**
@@ -106,30 +106,46 @@ async function resolveCalendars(
  * Finds objects changed or deleted on the server behind our back, by sync-collection where the server
  * has it, else by listing ETags. Returns the drift per calendar and the new sync tokens (saved only
  * after the plan is applied, so a crash re-reads the same changes).
+ *
+ * "Changed" needs a new ETag and a new content (vdirsyncer's is_changed): an object whose ETag moved
+ * but whose text still hashes to what we wrote (a server re-indexing, a client touching it) is no
+ * drift; its new ETag is returned in `touched` to be recorded, and nothing is written.
  */
 async function detectDrift(
   calendars: ReadonlyMap<string, CalendarRef>,
   known: readonly KnownObject[],
   target: CalendarTarget,
   pulled?: ReadonlyMap<string, CalendarChanges>,
-): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number> }> {
+): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number>; touched: KnownObject[] }> {
   const drift = new Map<string, Drift>();
   const tokens = new Map<string, string | null>();
   const affected = new Set<number>();
+  const touched: KnownObject[] = [];
   for (const [calendarKey, calendar] of calendars) {
     const byHref = new Map(known.filter((object) => object.calendarKey === calendarKey).map((object) => [normaliseHref(object.href, calendar.url), object]));
     const changes = pulled?.get(calendarKey) ?? (await target.fetchChanges(calendar, calendar.syncToken ?? null));
     const changed = new Map<string, string | null>();
     const deleted = new Set<string>();
     const seen = new Set<string>();
+    const moved = new Map<string, { mine: KnownObject; listed: RemoteObject }>();
     for (const object of changes.changed) {
       const href = normaliseHref(object.href, calendar.url);
       seen.add(href);
       const mine = byHref.get(href);
-      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) {
-        changed.set(mine.href, object.etag);
-        affected.add(mine.appointmentId);
+      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) moved.set(href, { mine, listed: object });
+    }
+    // The pull hands over objects with their text; only listed ETags need a fetch to be compared.
+    const unread = [...moved].filter(([, { listed }]) => listed.data === undefined).map(([href]) => href);
+    const fetched = new Map<string, RemoteObject>();
+    if (unread.length > 0) for (const object of await target.fetchObjects(calendar, unread)) fetched.set(normaliseHref(object.href, calendar.url), object);
+    for (const [href, { mine, listed }] of moved) {
+      const current = listed.data === undefined ? fetched.get(href) : listed;
+      if (current?.data !== undefined && isSameContent(mine, current.data)) {
+        touched.push({ ...mine, etag: current.etag });
+        continue;
       }
+      changed.set(mine.href, current?.etag ?? listed.etag);
+      affected.add(mine.appointmentId);
     }
     for (const raw of changes.deleted) {
       const mine = byHref.get(normaliseHref(raw, calendar.url));
@@ -149,7 +165,13 @@ async function detectDrift(
     drift.set(calendarKey, { changed, deleted });
     tokens.set(calendarKey, changes.syncToken);
   }
-  return { drift, tokens, affected };
+  return { drift, tokens, affected, touched };
+}
+
+/** Whether the server's text is what we recorded: our rendering's hash, or a person's event as the pull took it. */
+function isSameContent(known: KnownObject, data: string): boolean {
+  const hash = hashIcs(data);
+  return known.hash === hash || known.hash === `caldav:${hash}`;
 }
 
 /**
@@ -183,9 +205,12 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const pulled = options.twoWay && !dryRun ? await options.twoWay.pull(calendars) : undefined;
   const pending = repository.listPendingOutbox(targetConfig.name);
   const knownAll = addUncertainWrites(repository.listKnown(targetConfig.name), pending);
-  const { drift, tokens, affected } = dryRun
-    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>() }
+  const { drift, tokens, affected, touched } = dryRun
+    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>(), touched: [] }
     : await detectDrift(calendars, knownAll, target, pulled?.changes);
+  for (const object of touched) repository.recordWritten(object);
+  const touchedKeys = new Map(touched.map((object) => [objectKey(object.calendarKey, object.uid), object]));
+  const knownNow = touched.length === 0 ? knownAll : knownAll.map((object) => touchedKeys.get(objectKey(object.calendarKey, object.uid)) ?? object);
 
   const render = createRenderOptions(config, options.now());
   let ids: number[];
@@ -202,7 +227,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     ids = [...changed];
   }
   const knownByAppointment = new Map<number, KnownObject[]>();
-  for (const object of knownAll) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
+  for (const object of knownNow) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
 
   const result: PushResult = {
     target: targetConfig.name,
