@@ -14,7 +14,7 @@ import { createAppointmentSource } from './create-appointment-source.js';
 import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
 import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
 import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
-import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
+import type { TwoWayCounts } from '../back/apply-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
 

@@ -11,7 +11,8 @@ import type { KnownObject } from '../domain/known-object.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import { objectKey, type DesiredObject, type Drift, type SyncPlan } from '../push/plan-sync.js';
 import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
-import { createTwoWayCounts, pullCalendarChanges, type TwoWayCounts } from './pull-calendar-changes.js';
+import { createTwoWayCounts, type TwoWayCounts } from './apply-pull.js';
+import { pullCalendarChanges } from './pull-calendar-changes.js';
 import { createRenderOptions, type PushTwoWay } from '../push/push-to-target.js';
 import { isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
