@@ -15,6 +15,7 @@ import { settleInterruptedConfirmations } from '../back/create-two-way-appointme
 import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
 import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/apply-pull.js';
+import type { PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
 
@@ -48,6 +49,8 @@ export interface SyncOptions {
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
   readonly onPlan?: (target: string, plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
+  /** Receives the way back's plan per two-way calendar (dry runs print it). */
+  readonly onPullPlan?: (target: string, calendarKey: string, steps: readonly PullStep[]) => void;
   readonly onProgress?: (progress: { phase: string; done: number; total: number | null }) => void;
 }
 
@@ -125,7 +128,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       if (options.shouldStop?.()) break;
       const hooks =
         targetConfig.twoWay
-          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete })
+          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
           : undefined;
       targets.push(
         await pushToTarget({

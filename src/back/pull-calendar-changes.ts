@@ -11,7 +11,7 @@ import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
 import { applyPull, type TwoWayCounts } from './apply-pull.js';
-import { planMassDeleteGuard, planPull, type OnOfficeSide, type PendingIntent, type PullCandidate, type PullPolicy } from './plan-pull.js';
+import { planMassDeleteGuard, planPull, type OnOfficeSide, type PendingIntent, type PullCandidate, type PullPolicy, type PullStep } from './plan-pull.js';
 import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
 import { isOccurrenceUid, isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
@@ -59,6 +59,9 @@ export interface PullContext {
   readonly renderContext: RenderContext;
   readonly readAppointment: (id: number) => Appointment | null;
   readonly forceDelete: boolean;
+  /** Plan only: read both sides, hand the steps to onPlan, write nothing anywhere. */
+  readonly dryRun?: boolean;
+  readonly onPlan?: (calendarKey: string, steps: readonly PullStep[]) => void;
 }
 
 export interface PullResult {
@@ -130,6 +133,8 @@ async function pullCalendar(
     knownUids: new Set(known.map((object) => object.uid)),
   };
   const steps = planPull(candidates, policy);
+  context.onPlan?.(calendarKey, steps);
+  if (context.dryRun) return { changed: [], deleted: [], syncToken: calendar.syncToken ?? null, complete: false };
   const log = context.logger.child({ calendar: calendarKey });
   const applied = await applyPull({ ...context, calendarKey, route, counts, excluded, logger: log }, steps);
   return { changed: applied.overwrite, deleted: applied.recreate, syncToken: changes.syncToken, complete: false };

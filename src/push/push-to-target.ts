@@ -49,6 +49,9 @@ export interface PushOptions {
   readonly twoWay?: PushTwoWay;
 }
 
+/** The URL a dry run gives a calendar that the real run would create. */
+const NEW_CALENDAR = 'about:new-calendar/';
+
 /** Appointments rendered, planned and written at a time. */
 const PUSH_CHUNK = 500;
 
@@ -87,7 +90,7 @@ async function resolveCalendars(
       continue;
     }
     if (dryRun) {
-      calendars.set(route.calendarKey, { url: `about:new-calendar/${route.path}/`, displayName: route.displayName, syncToken: null });
+      calendars.set(route.calendarKey, { url: `${NEW_CALENDAR}${route.path}/`, displayName: route.displayName, syncToken: null });
       continue;
     }
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
@@ -202,7 +205,9 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const seqAtStart = source.maxChangeSeq();
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
 
-  const pulled = options.twoWay && !dryRun ? await options.twoWay.pull(calendars) : undefined;
+  // A dry run plans the pull too, over the calendars that exist already (a new one holds no changes).
+  const pullable = dryRun ? new Map([...calendars].filter(([, calendar]) => !calendar.url.startsWith(NEW_CALENDAR))) : calendars;
+  const pulled = options.twoWay ? await options.twoWay.pull(pullable) : undefined;
   const pending = repository.listPendingOutbox(targetConfig.name);
   const knownAll = addUncertainWrites(repository.listKnown(targetConfig.name), pending);
   const { drift, tokens, affected, touched } = dryRun
@@ -260,7 +265,11 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
-    if (dryRun || plan.actions.length === 0) continue;
+    if (dryRun) continue;
+    if (plan.actions.length === 0) {
+      options.twoWay?.finish(plan, []);
+      continue;
+    }
     const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop });
     result.created += applied.created;
     result.updated += applied.updated;
