@@ -27,7 +27,7 @@ const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
 const { formatUtcTimestamp } = await importDist('emulator/emulator-database.js');
-const { createCaldavTarget } = await importDist('caldav/calendar-target.js');
+const { createCaldavTarget } = await importDist('caldav/caldav-target.js');
 const { parseConfig } = await importDist('config/load-config.js');
 const { createSyncRuntime } = await importDist('app/create-sync-runtime.js');
 const { runSync } = await importDist('app/run-sync.js');

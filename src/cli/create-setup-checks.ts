@@ -1,15 +1,16 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { readMigrations, readSchemaVersion } from '../store/apply-migrations.js';
+import { dirname } from 'node:path';
+import { readMigrations } from '../store/apply-migrations.js';
+import { readStateHealth } from '../store/read-state-health.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
 import { createTargetFromConfig } from '../app/create-sync-runtime.js';
 import { isPermanentRefusal } from '../caldav/caldav-errors.js';
 import { createCaldavQuarantineRepository, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import type { CommandContext } from './command-context.js';
-import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-command.js';
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-check.js';
 
 /**
  * The state database: absent is fine before the first sync (its folder must be writable); present, it
@@ -30,20 +31,15 @@ export function createStateCheck(context: CommandContext): DoctorCheck {
         }
         return { ok: true, detail: `${path} will be created by the first sync (schema version ${known})` };
       }
-      let db: Database.Database | undefined;
       try {
-        db = new Database(path, { readonly: true, fileMustExist: true });
-        const check = db.pragma('quick_check', { simple: true });
-        if (check !== 'ok') return { ok: false, detail: `${path}: SQLite quick_check says ${String(check)}`, fix: 'restore the file from a backup, or move it away to resync from scratch' };
-        const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get() ? readSchemaVersion(db) : 0;
+        const { integrity, version } = readStateHealth(path);
+        if (integrity !== 'ok') return { ok: false, detail: `${path}: SQLite quick_check says ${integrity}`, fix: 'restore the file from a backup, or move it away to resync from scratch' };
         if (version > known) {
           return { ok: false, detail: `${path} is at schema version ${version}, this onoffice-sync knows ${known}`, fix: 'upgrade onoffice-sync, or point STATE_DB elsewhere' };
         }
         return { ok: true, detail: `${path}: schema version ${version}${version < known ? ` (will be migrated to ${known} by the next run)` : ''}` };
       } catch (error) {
         return { ok: false, detail: `${path} cannot be opened: ${(error as Error).message}`, fix: 'check the file’s permissions, or move it away to resync from scratch', error };
-      } finally {
-        db?.close();
       }
     },
   };

@@ -1,19 +1,16 @@
+import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError } from '../caldav/caldav-errors.js';
+import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
-import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import { resolveObjectUrl } from '../caldav/normalise-href.js';
 import { isPermanentRefusal } from '../caldav/caldav-errors.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
-
-export interface FailedItem {
-  readonly calendarKey: string;
-  readonly uid: string;
-  readonly appointmentId: number;
-  readonly action: SyncAction['kind'];
-  readonly error: string;
-}
+import { UnresolvedCalendarError } from './unresolved-calendar-error.js';
 
 export interface ApplyResult {
   created: number;
@@ -40,8 +37,6 @@ export interface ApplyPlanOptions {
   readonly onSettled?: (action: SyncAction) => void;
 }
 
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
-
 /**
  * Carries a plan out against one target, `concurrency` requests at a time. Every item is journalled
  * before its request and recorded with its outcome in one transaction, so a kill at any moment leaves
@@ -56,7 +51,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
 
   const runOne = async (action: SyncAction): Promise<void> => {
     const calendar = calendars.get(action.calendarKey);
-    if (!calendar) throw new Error(`no calendar resolved for ${action.calendarKey}`);
+    if (!calendar) throw new UnresolvedCalendarError(action.calendarKey);
     const href = action.kind === 'create' ? resolveObjectUrl(calendar.url, action.filename) : action.href;
     const item = { calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind };
     if (action.kind !== 'delete' && quarantine?.holds(action.calendarKey, action.uid, action.hash)) {
@@ -85,7 +80,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (quarantine && action.kind !== 'delete' && isPermanentRefusal(error)) {
         quarantine.record({ ...item, hash: action.hash, status: error.status, serverText: error.serverText || error.detail, error: message }, outboxId);
         result.quarantined.push({ ...item, error: message });
@@ -95,21 +90,31 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
       repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId);
       result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
       logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');
-      if (errorName(error) === 'CaldavAuthError') throw error;
+      if (failsEveryItem(error)) throw error;
     } finally {
       options.onSettled?.(action);
     }
   };
 
+  // A failure that fails every item (credentials) or the journal itself stops new writes at once; the
+  // writes already in flight are awaited and recorded before it is thrown, so the caller never releases
+  // the lock or closes the store under them.
+  let fatal: { readonly error: unknown } | undefined;
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (options.shouldStop?.()) return;
+      if (fatal || options.shouldStop?.()) return;
       const action = queue.shift();
       if (!action) return;
-      await runOne(action);
+      try {
+        await runOne(action);
+      } catch (error) {
+        fatal ??= { error };
+        return;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+  if (fatal) throw fatal.error;
   return result;
 }
 
@@ -126,15 +131,14 @@ async function createWithRecovery(
   } catch (error) {
     // The object exists already: written by a run that was killed before recording it, or by someone
     // else under our UID. onOffice is the source of truth, so take the object over.
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       const href = resolveObjectUrl(calendar.url, filename);
       return overwrite(target, calendar, href, ics, logger, 'existed already');
     }
-    const existingHref = (error as { existingHref?: string | null }).existingHref;
-    if (errorName(error) === 'CaldavConflictError' && existingHref) {
+    if (error instanceof CaldavConflictError && error.existingHref) {
       onRecovered();
-      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href');
+      return overwrite(target, calendar, error.existingHref, ics, logger, 'UID already used at another href');
     }
     throw error;
   }
@@ -152,11 +156,11 @@ async function updateWithRecovery(
   try {
     return await target.updateObject(calendar, href, ics, etag);
   } catch (error) {
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       return overwrite(target, calendar, href, ics, logger, 'changed on the server (412)');
     }
-    if (errorName(error) === 'CaldavNotFoundError') {
+    if (error instanceof CaldavNotFoundError) {
       onRecovered();
       logger.info({ href }, 'object was deleted on the server; re-creating it');
       return target.createObject(calendar, filenameOf(href), ics);
@@ -194,8 +198,8 @@ async function deleteWithRecovery(
   try {
     await target.deleteObject(calendar, href, etag);
   } catch (error) {
-    if (errorName(error) === 'CaldavNotFoundError') return;
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavNotFoundError) return;
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       const [current] = await target.fetchObjects(calendar, [href]);
       if (!current) return;

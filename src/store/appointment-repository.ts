@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Appointment } from '../domain/appointment.js';
-import type { AppointmentRecord } from '../onoffice/appointment-record.js';
-import { hashAppointmentRecord } from '../onoffice/hash-appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
+import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 
 export type StoredStatus = 'active' | 'cancelled' | 'deleted' | 'quarantined';
 

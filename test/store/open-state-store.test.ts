@@ -1,4 +1,4 @@
-import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
+import { hashAppointmentRecord } from '../../src/domain/hash-appointment-record.js';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Appointment } from '../../src/domain/appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { DEFAULT_MIGRATIONS_DIR, openStateStore } from '../../src/store/open-state-store.js';
 import { StateVersionError } from '../../src/store/state-version-error.js';
 import type { RecordUpsert } from '../../src/store/appointment-repository.js';
