@@ -3,7 +3,7 @@ import { parseAppointment } from '../onoffice/parse-appointment.js';
 import { createAppointmentIndex } from '../store/appointment-index.js';
 import type { StoredAppointment } from '../store/appointment-repository.js';
 import type { StateStore } from '../store/open-state-store.js';
-import type { AppointmentSource } from '../push/push-to-target.js';
+import type { AppointmentSource } from '../domain/appointment-source.js';
 
 /**
  * The push's view of the state store: appointments parsed into the domain model in the configured

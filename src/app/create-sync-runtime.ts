@@ -1,6 +1,8 @@
 import type { CaldavTargetConfig, Config, OnOfficeConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
-import { createCaldavTarget, type CalendarTarget } from '../caldav/calendar-target.js';
+import { createCaldavTarget } from '../caldav/caldav-target.js';
+import type { CalendarTarget } from '../caldav/calendar-target.js';
+import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
@@ -29,7 +31,9 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
     config: targetConfig,
     target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ target: targetConfig.name }) }),
   }));
-  return { config, logger, store, client, targets, now };
+  // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and rendering.
+  const afterPush = [{ name: 'feed cache', run: () => warmFeedCache(store, config, now) }];
+  return { config, logger, store, client, targets, now, afterPush };
 }
 
 /** The onOffice client for the configured account; `retries` may lower the configured number. */
@@ -63,5 +67,6 @@ export function createTargetFromConfig(
     retries: options.retries ?? targetConfig.retries,
     fetch: options.fetch,
     logger: options.logger,
+    writeConcurrency: targetConfig.concurrency,
   });
 }

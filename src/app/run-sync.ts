@@ -3,18 +3,20 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
-import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
+import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { createTwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import { describeError } from '../domain/classify-error.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import { createAppointmentSource } from './create-appointment-source.js';
 import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
 import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
 import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
-import type { TwoWayCounts } from '../back/pull-calendar-changes.js';
+import type { TwoWayCounts } from '../back/apply-pull.js';
+import type { PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { resolveUserRoutes } from '../push/resolve-user-routes.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
@@ -30,6 +32,15 @@ export interface SyncRuntime {
   readonly now: () => Date;
   /** The fetch ICS imports use (default: the global fetch). */
   readonly importFetch?: typeof fetch;
+  /** Run after the push of every run that writes (the feed cache warm-up); none of them fails the run. */
+  readonly afterPush?: readonly SyncStage[];
+}
+
+/** A stage the wiring adds after the push, so the run does not import what it orders. */
+export interface SyncStage {
+  /** For the log line when it fails. */
+  readonly name: string;
+  run(): unknown;
 }
 
 export interface SyncOptions {
@@ -41,6 +52,8 @@ export interface SyncOptions {
   readonly dryRun?: boolean;
   readonly shouldStop?: () => boolean;
   readonly onPlan?: (target: string, plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
+  /** Receives the way back's plan per two-way calendar (dry runs print it). */
+  readonly onPullPlan?: (target: string, calendarKey: string, steps: readonly PullStep[]) => void;
   readonly onProgress?: (progress: { phase: string; done: number; total: number | null; share?: number | null }) => void;
 }
 
@@ -56,6 +69,8 @@ export interface SyncSummary {
   readonly imports: readonly ImportResult[];
   readonly failed: readonly FailedItem[];
   readonly quarantined: number;
+  /** CalDAV objects in quarantine (refused for good by their server), over all targets. */
+  readonly caldavQuarantined: number;
   readonly durationMs: number;
   /** Seconds between now and the onOffice cursor after the run. */
   readonly lagSeconds: number | null;
@@ -105,6 +120,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     });
     reachFailpoint('sync.after-poll');
     const repository = createCaldavStateRepository(store.db, runtime.now);
+    const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
     const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
     const backLogger = logger.child({ module: 'two-way' });
@@ -120,7 +136,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
       const hooks =
         targetConfig.twoWay
-          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete })
+          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
           : undefined;
       targets.push(
         await pushToTarget({
@@ -128,6 +144,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
           targetConfig,
           target,
           repository,
+          quarantine,
           source,
           logger,
           now: runtime.now,
@@ -141,27 +158,27 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       );
       if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
     }
-    if (!options.dryRun) {
-      // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and
-      // rendering; a cache problem must not fail the sync, the feed server repairs its cache itself.
+    for (const stage of options.dryRun ? [] : (runtime.afterPush ?? [])) {
+      // A stage after the push only prepares later work (the feed server repairs its own cache): a
+      // problem there must not fail a sync whose writes are done.
       try {
-        warmFeedCache(store, config, runtime.now);
+        stage.run();
       } catch (error) {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not update the feed cache');
+        logger.warn({ stage: stage.name, err: describeError(error) }, `could not update the ${stage.name}`);
       }
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     const counts = store.appointments.counts();
     const cursor = store.cursors.get('onoffice:modified');
     const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
-    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, durationMs: runtime.now().getTime() - started, lagSeconds };
+    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, caldavQuarantined: quarantine.list().length, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;
   } catch (caught) {
     const error = StateDatabaseError.wrap(caught, store.path);
     try {
-      store.runs.finish(runId, { error: error instanceof Error ? error.message : String(error) });
+      store.runs.finish(runId, { error: describeError(error) });
     } catch {
       // The database itself is what failed (full, read-only): the error below says so.
     }
@@ -177,7 +194,7 @@ function releaseQuietly(lock: { release(): void }, logger: Logger): void {
   try {
     lock.release();
   } catch (error) {
-    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not release the run lock');
+    logger.warn({ err: describeError(error) }, 'could not release the run lock');
   }
 }
 

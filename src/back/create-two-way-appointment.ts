@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
-import type { AppointmentWrite, OnOfficeClient, ReadCalendarParams } from '../onoffice/onoffice-client.js';
-import { OnOfficeActionError } from '../onoffice/onoffice-errors.js';
+import type { AppointmentWrite } from '../domain/appointment-write.js';
+import type { OnOfficeClient, ReadCalendarParams } from '../onoffice/onoffice-client.js';
+import { OnOfficeActionError, OnOfficeProtocolError } from '../onoffice/onoffice-errors.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 
@@ -46,7 +48,7 @@ export interface CreateContext {
 export type CreateOutcome =
   | { readonly kind: 'created'; readonly appointmentId: number; readonly recovered: boolean }
   | { readonly kind: 'unknown'; readonly error: string }
-  | { readonly kind: 'failed'; readonly error: string };
+  | { readonly kind: 'failed'; readonly error: string; readonly cause: OnOfficeActionError };
 
 export interface CreateRequest {
   readonly source: string;
@@ -56,7 +58,6 @@ export interface CreateRequest {
   readonly write: AppointmentWrite;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Creates the appointment for an event at most once; see the notes above. */
 export async function createTwoWayAppointment(context: CreateContext, request: CreateRequest): Promise<CreateOutcome> {
@@ -83,15 +84,15 @@ export async function createTwoWayAppointment(context: CreateContext, request: C
   } catch (error) {
     if (error instanceof OnOfficeActionError) {
       repository.dropCreation(source, uid, recurrenceId);
-      return { kind: 'failed', error: messageOf(error) };
+      return { kind: 'failed', error: describeError(error), cause: error };
     }
-    if (error instanceof Error && (error.name === 'OnOfficeAuthError' || error.name === 'OnOfficeClockSkewError')) {
+    if (failsEveryItem(error)) {
       // Refused before any action ran: nothing was created, and nothing else will work either.
       repository.dropCreation(source, uid, recurrenceId);
       throw error;
     }
-    logger.warn({ source, uid, marker, err: messageOf(error) }, 'create answered with no usable result; the next run looks for it before creating again');
-    return { kind: 'unknown', error: messageOf(error) };
+    logger.warn({ source, uid, marker, err: describeError(error) }, 'create answered with no usable result; the next run looks for it before creating again');
+    return { kind: 'unknown', error: describeError(error) };
   }
 }
 
@@ -104,7 +105,7 @@ export async function findLostCreate(context: CreateContext, write: AppointmentW
   const [page] = await context.client.readCalendarBatch([
     { ...context.participants, showcancelled: true, datestart: day.minus({ days: 1 }).toISODate()!, dateend: day.plus({ days: 1 }).toISODate()! },
   ]);
-  if (!page || page instanceof OnOfficeActionError) throw page ?? new Error('no answer to the recovery read');
+  if (!page || page instanceof OnOfficeActionError) throw page ?? new OnOfficeProtocolError('read calendar', 'the onOffice API', 'no answer to the recovery read of a lost create');
   const earliest = DateTime.fromISO(startedAt, { zone: 'utc' }).minus({ minutes: CLOCK_ALLOWANCE_MINUTES }).toFormat('yyyy-MM-dd HH:mm:ss');
   const mapped = context.repository.listMappedAppointmentIds();
   const wall = (value: unknown): string => String(value ?? '').padEnd(19, ':00').slice(0, 19);
@@ -151,11 +152,11 @@ export async function sendTwoWayConfirmation(
     repository.setConfirmation(source, uid, recurrenceId, state);
     const message =
       state === 'failed'
-        ? `onOffice refused the appointment confirmation for appointment ${appointmentId}: ${messageOf(error)}; send it by hand if it is needed`
-        : `the appointment confirmation for appointment ${appointmentId} may or may not have been sent (${messageOf(error)}); it is not resent automatically: check the mailbox and send it by hand if needed`;
+        ? `onOffice refused the appointment confirmation for appointment ${appointmentId}: ${describeError(error)}; send it by hand if it is needed`
+        : `the appointment confirmation for appointment ${appointmentId} may or may not have been sent (${describeError(error)}); it is not resent automatically: check the mailbox and send it by hand if needed`;
     repository.report({ source, uid, recurrenceId, kind: 'confirmation', appointmentId, message });
-    logger.warn({ source, uid, appointmentId, err: messageOf(error) }, message);
-    if (error instanceof Error && error.name === 'OnOfficeAuthError') throw error;
+    logger.warn({ source, uid, appointmentId, err: describeError(error) }, message);
+    if (failsEveryItem(error)) throw error;
     return state;
   }
 }

@@ -1,3 +1,4 @@
+import type { AppointmentSource } from '../domain/appointment-source.js';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { Logger } from '../log/create-logger.js';
@@ -5,12 +6,16 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import type { FailedItem } from '../domain/failed-item.js';
+import type { KnownObject } from '../domain/known-object.js';
+import type { TwoWayData } from '../domain/two-way-data.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
-import { objectKey, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from '../push/plan-sync.js';
+import { objectKey, type DesiredObject, type Drift, type SyncPlan } from '../push/plan-sync.js';
+import type { PullStep } from './plan-pull.js';
 import { isSameTwoWayData, type EventRules } from './plan-two-way-write.js';
-import { createTwoWayCounts, pullCalendarChanges, type TwoWayCounts } from './pull-calendar-changes.js';
-import { createRenderOptions, type AppointmentSource, type PushTwoWay } from '../push/push-to-target.js';
+import { createTwoWayCounts, type TwoWayCounts } from './apply-pull.js';
+import { pullCalendarChanges } from './pull-calendar-changes.js';
+import { createRenderOptions, type PushTwoWay } from '../push/push-to-target.js';
 import { isOwnUid, planObjectData, renderTwoWayObject, type RenderContext } from './render-two-way-object.js';
 
 export interface TwoWayHooksOptions {
@@ -25,6 +30,9 @@ export interface TwoWayHooksOptions {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly forceDelete?: boolean;
+  /** Plan the pull and hand it to onPullPlan, carrying nothing out. */
+  readonly dryRun?: boolean;
+  readonly onPullPlan?: (calendarKey: string, steps: readonly PullStep[]) => void;
 }
 
 export interface TwoWayHooks extends PushTwoWay {
@@ -34,14 +42,14 @@ export interface TwoWayHooks extends PushTwoWay {
 
 /**
  * The two-way part of one target's push: the pull before it, and what the push must do differently.
- * prepare() (pure apart from recording recognised echoes):
+ * prepare() (writes nothing; finish() records what it recognised):
  * - leaves alone the appointments the pull just wrote to onOffice (their stored version is stale until
  *   the echo is polled), those a person removed (tombstones), and calendar events whose appointment the
  *   poll has not seen yet (a fresh create: the push would otherwise delete the person's event);
  * - renders appointments mapped to a person's event under that event's UID and href, and never deletes
  *   such an event only because the target's arts/private filters leave its appointment out;
  * - recognises echoes: where the push would rewrite an object only because onOffice now holds what we
- *   wrote there from the calendar, the new rendering is recorded as written and nothing is sent.
+ *   wrote there from the calendar, nothing is sent and finish() records the new rendering as written.
  */
 export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   const { config, targetConfig, caldav, twoWay, source } = options;
@@ -52,6 +60,8 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   const renderContext: RenderContext = { config, targetConfig, routes, render: createRenderOptions(config, options.now()), revisionOf: (id) => source.getRevision(id) };
   const unfilteredContext: RenderContext = { ...renderContext, targetConfig: { ...targetConfig, arts: [], private: 'full' } };
   let pulledExcluded: ReadonlySet<number> = new Set();
+  /** Echoes prepare() recognised: recorded by finish(), so planning writes nothing (dry runs plan too). */
+  let adoptions: Array<{ readonly object: KnownObject; readonly data: TwoWayData }> = [];
 
   async function pull(calendars: ReadonlyMap<string, CalendarRef>) {
     const pulled = await pullCalendarChanges(
@@ -69,6 +79,8 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
         renderContext,
         readAppointment: (id) => source.getAppointment(id),
         forceDelete: options.forceDelete ?? false,
+        ...(options.dryRun ? { dryRun: true } : {}),
+        ...(options.onPullPlan ? { onPlan: options.onPullPlan } : {}),
       },
       calendars,
       counts,
@@ -117,10 +129,7 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
       const data = planObjectData(object.ics, rules);
       if (data === null || !isSameTwoWayData(data, written.data)) continue;
       const adopted = { ...mine, hash: object.hash };
-      twoWay.transaction(() => {
-        caldav.recordWritten(adopted);
-        twoWay.saveWritten(mine.calendarKey, mine.uid, mine.appointmentId, data);
-      });
+      adoptions.push({ object: adopted, data });
       known[index] = adopted;
       log.debug({ uid: mine.uid, appointmentId: mine.appointmentId }, 'onOffice returned what the calendar holds (our echo); nothing to write');
     }
@@ -128,6 +137,14 @@ export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   }
 
   function finish(plan: SyncPlan, failed: readonly FailedItem[]): void {
+    const echoes = adoptions;
+    adoptions = [];
+    twoWay.transaction(() => {
+      for (const { object, data } of echoes) {
+        caldav.recordWritten(object);
+        twoWay.saveWritten(object.calendarKey, object.uid, object.appointmentId, data);
+      }
+    });
     const failedKeys = new Set(failed.map((item) => objectKey(item.calendarKey, item.uid)));
     const touched = plan.actions.filter((action) => !failedKeys.has(objectKey(action.calendarKey, action.uid)));
     const now = new Map(caldav.listKnownFor(targetConfig.name, new Set(touched.map((action) => action.appointmentId))).map((object) => [objectKey(object.calendarKey, object.uid), object]));

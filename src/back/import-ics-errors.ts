@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /*
  * Failures of one ICS import. Feed URLs of booking tools usually carry a secret in their path or query,
  * so messages name the import and the origin (scheme, host, port) only.
@@ -6,6 +8,7 @@
 /** The feed could not be fetched, or answered something other than 200/304. */
 export class IcsImportFetchError extends Error {
   override readonly name = 'IcsImportFetchError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     readonly importName: string,
@@ -23,6 +26,7 @@ export class IcsImportFetchError extends Error {
 /** The feed suddenly holds no events while appointments were imported from it: taken for an outage. */
 export class IcsImportEmptyFeedError extends Error {
   override readonly name = 'IcsImportEmptyFeedError';
+  readonly kind: ErrorKind = 'guard';
 
   constructor(
     readonly importName: string,

@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
 import { parseIcsObjects } from '../ical/parse-ics-objects.js';
 import type { Config, ImportConfig } from '../config/config-schema.js';
+import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { NOT_FOUND_ERROR_CODE, OnOfficeActionError } from '../onoffice/onoffice-errors.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import type { TwoWayRepository } from '../store/two-way-repository.js';
-import type { FailedItem } from '../push/apply-plan.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import { createTwoWayAppointment, sendTwoWayConfirmation, type CreateContext } from './create-two-way-appointment.js';
 import { IcsImportEmptyFeedError, IcsImportFetchError } from './import-ics-errors.js';
 import { mergeTwoWayData, planCreateWrite, planEventData, planModifyWrite, type PlannedEvent } from './plan-two-way-write.js';
@@ -57,8 +58,6 @@ export interface ImportIcsFeedsOptions {
   readonly forceDelete?: boolean;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const isFatal = (error: unknown): boolean => error instanceof Error && (error.name === 'OnOfficeAuthError' || error.name === 'OnOfficeClockSkewError');
 const keyOf = (uid: string, recurrenceId: string): string => `${uid}\u0000${recurrenceId}`;
 
 export async function importIcsFeeds(options: ImportIcsFeedsOptions): Promise<ImportResult[]> {
@@ -69,9 +68,9 @@ export async function importIcsFeeds(options: ImportIcsFeedsOptions): Promise<Im
     try {
       await importFeed(options, feed, result, log);
     } catch (error) {
-      if (isFatal(error)) throw error;
-      result.failed.push({ calendarKey: `import:${feed.name}`, uid: '', appointmentId: 0, action: 'update', error: messageOf(error) });
-      log.error({ err: messageOf(error) }, 'ICS import failed; it is tried again on the next run');
+      if (failsEveryItem(error)) throw error;
+      result.failed.push({ calendarKey: `import:${feed.name}`, uid: '', appointmentId: 0, action: 'update', error: describeError(error) });
+      log.error({ err: describeError(error) }, 'ICS import failed; it is tried again on the next run');
     }
     results.push(result);
   }
@@ -93,7 +92,7 @@ async function importFeed(options: ImportIcsFeedsOptions, feed: ImportConfig, re
     response = await (options.fetch ?? fetch)(feed.url, { headers, signal: AbortSignal.timeout(feed.timeoutMs) });
     if (response.status !== 304) text = await response.text();
   } catch (error) {
-    throw new IcsImportFetchError(feed.name, origin, null, messageOf(error));
+    throw new IcsImportFetchError(feed.name, origin, null, describeError(error));
   }
   if (response.status === 304) {
     result.notModified = true;
@@ -119,9 +118,9 @@ async function importFeed(options: ImportIcsFeedsOptions, feed: ImportConfig, re
   };
   const rules = { zone: config.timezone, defaultArt: feed.art, categoryArts: {} };
   const fail = (uid: string, recurrenceId: string, appointmentId: number, action: FailedItem['action'], error: unknown): void => {
-    if (isFatal(error)) throw error;
-    result.failed.push({ calendarKey: source, uid: recurrenceId ? `${uid} ${recurrenceId}` : uid, appointmentId, action, error: messageOf(error) });
-    log.warn({ uid, recurrenceId, action, err: messageOf(error) }, 'could not carry a feed event to onOffice; it is retried on the next fetch');
+    if (failsEveryItem(error)) throw error;
+    result.failed.push({ calendarKey: source, uid: recurrenceId ? `${uid} ${recurrenceId}` : uid, appointmentId, action, error: describeError(error) });
+    log.warn({ uid, recurrenceId, action, err: describeError(error) }, 'could not carry a feed event to onOffice; it is retried on the next fetch');
   };
   const report = (planned: PlannedEvent, appointmentId: number): void => {
     if (planned.unsupported.length === 0) {

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
 import type { VEventLike } from '../ical/parse-ics-objects.js';
 import { parseVEvent } from '../ical/parse-vevent.js';
-import type { AppointmentWrite } from '../onoffice/onoffice-client.js';
-import type { TwoWayData } from '../store/two-way-repository.js';
+import type { AppointmentWrite } from '../domain/appointment-write.js';
+import type { TwoWayData } from '../domain/two-way-data.js';
 
 /*
  * The pure half of the way back: a VEVENT becomes the data onOffice should hold, two such data are

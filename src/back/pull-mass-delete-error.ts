@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /**
  * A two-way calendar lost more of its events at once than the threshold allows (a wiped or replaced
  * calendar, a wrong URL). Nothing was deleted in onOffice and no sync token moved, so the next run sees
@@ -5,6 +7,7 @@
  */
 export class PullMassDeleteError extends Error {
   override readonly name = 'PullMassDeleteError';
+  readonly kind: ErrorKind = 'guard';
 
   constructor(
     readonly calendarKey: string,

@@ -3,7 +3,7 @@ import { parseIcsObjects } from '../ical/parse-ics-objects.js';
 import type { Appointment } from '../domain/appointment.js';
 import { foldLines } from '../ical/fold-lines.js';
 import { appointmentUid, type RenderOptions } from '../ical/render-event-objects.js';
-import type { TwoWayData } from '../store/two-way-repository.js';
+import type { TwoWayData } from '../domain/two-way-data.js';
 import { hashIcs, planDesiredObjects, type CalendarRoute } from '../push/plan-desired-objects.js';
 import type { DesiredObject } from '../push/plan-sync.js';
 import { planEventData, type EventRules } from './plan-two-way-write.js';

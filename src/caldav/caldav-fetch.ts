@@ -5,6 +5,8 @@ import {
   CaldavTimeoutError,
   createCaldavHttpError,
 } from './caldav-errors.js';
+import type { LoadSignal } from './adaptive-concurrency.js';
+import { chooseDigestChallenge, renderDigestAuthorization, type DigestChallenge } from './digest-auth.js';
 
 export interface CaldavFetchOptions {
   username?: string;
@@ -21,6 +23,8 @@ export interface CaldavFetchOptions {
   now?: () => number;
   random?: () => number;
   logger?: Logger;
+  /** Told of every attempt: a reset, 503 or 429 is overload, an answer below 400 is fine. */
+  onLoad?: (signal: LoadSignal) => void;
 }
 
 /**
@@ -75,6 +79,7 @@ const MAX_ERROR_BODY = 8192;
 
 type Outcome =
   | { kind: 'response'; response: Response }
+  | { kind: 'challenge'; challenge: DigestChallenge; error: Error }
   | { kind: 'retry'; error: Error; delayMs: number | null; retryAfterMs: number | null };
 
 /**
@@ -96,10 +101,22 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
   const retryable = options.retryableStatuses ?? RETRYABLE_STATUSES;
   const authHeaders = createAuthHeaders(options);
   const logger = options.logger;
+  // Basic goes first (one round trip less on the servers most people run); a 401 offering Digest
+  // switches this fetch to Digest for good, chosen from the server's challenge.
+  const canDigest = !options.bearerToken && Boolean(options.username);
+  let digest: { challenge: DigestChallenge; nc: number } | null = null;
+
+  const authorizationFor = (url: string, method: string): Record<string, string> => {
+    if (!digest) return authHeaders;
+    digest.nc += 1;
+    const target = new URL(url);
+    const uri = `${target.pathname}${target.search}`;
+    return { Authorization: renderDigestAuthorization({ challenge: digest.challenge, username: options.username!, password: options.password ?? '', method, uri, nc: digest.nc }) };
+  };
 
   const attemptOnce = async (url: string, init: RequestInit, method: string, attempt: number): Promise<Outcome> => {
     const headers = new Headers(init.headers);
-    for (const [name, value] of Object.entries(authHeaders)) headers.set(name, value);
+    for (const [name, value] of Object.entries(authorizationFor(url, method))) headers.set(name, value);
     let response: Response;
     let body: string;
     try {
@@ -109,6 +126,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       const typed = isTimeout(error)
         ? new CaldavTimeoutError({ method, url, timeoutMs, attempts: attempt })
         : new CaldavNetworkError({ method, url, attempts: attempt, cause: error });
+      if (typed instanceof CaldavNetworkError) options.onLoad?.({ kind: 'overload', retryAfterMs: null });
       return { kind: 'retry', error: typed, delayMs: null, retryAfterMs: null };
     }
     if (response.status === 207 && SINGLE_RESOURCE_METHODS.has(method)) {
@@ -118,6 +136,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       if (failed !== undefined) throw createCaldavHttpError({ method, url, status: failed, body: body.slice(0, MAX_ERROR_BODY) });
     }
     if (response.ok || (response.status >= 300 && response.status < 400)) {
+      options.onLoad?.({ kind: 'ok' });
       const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
       const buffered = new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
       // tsdav reports `response.url` as the href of non-multistatus answers; keep the real one.
@@ -126,19 +145,33 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
     }
     if (retryable.has(response.status) || (response.status >= 500 && response.status !== 501)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+      if (response.status === 503 || response.status === 429) options.onLoad?.({ kind: 'overload', retryAfterMs });
       const error = new CaldavServerError({ method, url, status: response.status, retryAfterMs, attempts: attempt });
       if (!retryable.has(response.status) || (retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
       return { kind: 'retry', error, delayMs: retryAfterMs, retryAfterMs };
     }
-    throw createCaldavHttpError({ method, url, status: response.status, body: body.slice(0, MAX_ERROR_BODY) });
+    const error = createCaldavHttpError({ method, url, status: response.status, body: body.slice(0, MAX_ERROR_BODY) });
+    const challenge = response.status === 401 && canDigest ? chooseDigestChallenge(response.headers.get('www-authenticate')) : null;
+    if (challenge) return { kind: 'challenge', challenge, error };
+    throw error;
   };
 
   return async (input, init = {}) => {
     const url = requestUrl(input);
     const method = (init.method ?? 'GET').toUpperCase();
+    let challenges = 0;
     for (let attempt = 1; ; attempt++) {
       const outcome = await attemptOnce(url, init, method, attempt);
       if (outcome.kind === 'response') return outcome.response;
+      if (outcome.kind === 'challenge') {
+        // One answer per request to a fresh challenge (the first, or a stale nonce); refused again, the
+        // credentials are wrong.
+        if (challenges >= 2 || (challenges === 1 && !outcome.challenge.stale)) throw outcome.error;
+        challenges += 1;
+        digest = { challenge: outcome.challenge, nc: 0 };
+        attempt -= 1;
+        continue;
+      }
       if (attempt > retries) throw outcome.error;
       const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
       const delayMs = outcome.delayMs ?? Math.round(backoff / 2 + random() * (backoff / 2));

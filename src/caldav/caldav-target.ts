@@ -4,13 +4,9 @@ import {
   davRequest,
   deleteObject as davDeleteObject,
   getDAVAttribute,
-  makeCalendar,
   propfind,
-  serviceDiscovery,
   supportedReportSet,
-  syncCollection,
   updateObject as davUpdateObject,
-  type DAVResponse,
 } from 'tsdav';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
@@ -19,12 +15,17 @@ import {
   CaldavNotFoundError,
   CaldavPreconditionError,
   CaldavProtocolError,
-  CaldavRequestError,
   CaldavServerError,
   CaldavSyncTokenError,
 } from './caldav-errors.js';
+import { createAdaptiveConcurrency, createConcurrencyGate, type LoadSignal } from './adaptive-concurrency.js';
 import { RETRYABLE_STATUSES, createCaldavFetch } from './caldav-fetch.js';
-import { normaliseHref, resolveObjectUrl } from './normalise-href.js';
+import { discoverCalendarHome, type CalendarLocation } from './discover-calendar-home.js';
+import { fetchProps as fetchDavProps } from './fetch-props.js';
+import { fetchSyncCollection } from './fetch-sync-collection.js';
+import { makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
+import { normaliseHref, resolveObjectUrl, sameCollection, toRequestHref, withSlash } from './normalise-href.js';
+import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
 
 export interface CaldavTargetOptions {
   /** Server root, principal, calendar home, or a single calendar. */
@@ -40,14 +41,14 @@ export interface CaldavTargetOptions {
   logger?: Logger;
   /** Hrefs per calendar-multiget REPORT. */
   multigetBatchSize?: number;
+  /**
+   * Writes in flight at most (the target's configured concurrency); the server's answers lower it for
+   * a while (see adaptive-concurrency.ts). Absent: writes are not gated.
+   */
+  writeConcurrency?: number;
 }
 
-type Location = { kind: 'home' | 'calendar'; url: string };
-type Props = Record<string, unknown>;
-
 const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
-/** A server that keeps answering "truncated" (507) is cut off here; the next run continues from the token. */
-const MAX_SYNC_PAGES = 50;
 const CALENDAR_PROPS = {
   'd:resourcetype': {},
   'd:displayname': {},
@@ -56,63 +57,9 @@ const CALENDAR_PROPS = {
   'd:sync-token': {},
 };
 
-/**
- * tsdav parses XML with xml-js in compact mode and converts numeric-looking text to numbers (integers
- * only when they round-trip, so String() gives the original back); text may also arrive as _text/_cdata.
- */
-function readText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return readText(value[0]);
-  if (typeof value === 'object') {
-    const node = value as Record<string, unknown>;
-    if (typeof node._cdata === 'string') return node._cdata;
-    if (node._text !== undefined) return readText(node._text);
-  }
-  return null;
-}
-
-function readHref(value: unknown): string | null {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return readText(value);
-  return readText((value as Record<string, unknown>).href);
-}
-
-function hasResourceType(props: Props, type: string): boolean {
-  const resourceType = props.resourcetype;
-  return resourceType !== null && typeof resourceType === 'object' && type in resourceType;
-}
-
 /** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
 function sameColor(stored: string | null, wanted: string): boolean {
   return stored !== null && stored.slice(0, 7).toLowerCase() === wanted.slice(0, 7).toLowerCase();
-}
-
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
-
-function sameCollection(a: string, b: string): boolean {
-  return withSlash(a) === withSlash(b);
-}
-
-/** What to put in a DAV:href: the path for same-origin objects, as servers expect. */
-function toRequestHref(href: string, base: string): string {
-  const url = new URL(href, base);
-  return url.origin === new URL(base).origin ? `${url.pathname}${url.search}` : url.href;
-}
-
-/**
- * davRequest returns one pseudo-response holding the raw text when the body was not a multistatus; a
- * 2xx like that means the server (or a proxy in front of it) is not speaking WebDAV.
- */
-function readMultistatus(responses: DAVResponse[], method: string, url: string): { responses: DAVResponse[]; multistatus: Props } {
-  const raw: unknown = responses[0]?.raw;
-  const multistatus = raw !== null && typeof raw === 'object' ? (raw as Props).multistatus : undefined;
-  if (multistatus === null || typeof multistatus !== 'object') {
-    throw new CaldavProtocolError({ method, url, detail: 'expected a 207 multistatus XML body' });
-  }
-  return { responses: responses.filter((response) => typeof response.href === 'string' || typeof response.href === 'number'), multistatus: multistatus as Props };
 }
 
 function isMissing(error: unknown): boolean {
@@ -136,6 +83,9 @@ function isMissing(error: unknown): boolean {
  */
 export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget {
   const logger = options.logger?.child({ module: 'caldav' });
+  const load = options.writeConcurrency === undefined ? undefined : createAdaptiveConcurrency({ initial: options.writeConcurrency, now: options.now ?? Date.now });
+  const writeGate = load ? createConcurrencyGate(load, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))) : undefined;
+  const gated = <T>(write: () => Promise<T>): Promise<T> => (writeGate ? writeGate.run(write) : write());
   const fetchOptions = {
     username: options.username,
     password: options.password,
@@ -146,6 +96,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     sleep: options.sleep,
     now: options.now,
     logger,
+    onLoad: load ? (signal: LoadSignal) => load.record(signal) : undefined,
   };
   const davFetch = createCaldavFetch(fetchOptions);
   // Xandikos answers an unknown sync token with a 500 (KeyError in its git store). Retrying that is
@@ -153,55 +104,14 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   // which gets the normal retries.
   const tokenFetch = createCaldavFetch({ ...fetchOptions, retryableStatuses: new Set([...RETRYABLE_STATUSES].filter((status) => status !== 500)) });
   const batchSize = options.multigetBatchSize ?? 50;
-  let location: Promise<Location> | undefined;
+  let location: Promise<CalendarLocation> | undefined;
   const syncSupport = new Map<string, Promise<boolean>>();
 
-  async function fetchProps(url: string, props: Record<string, object>): Promise<Props | null> {
-    let responses: DAVResponse[];
-    try {
-      responses = await propfind({ url, props, depth: '0', fetch: davFetch });
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
-    const { responses: entries } = readMultistatus(responses, 'PROPFIND', url);
-    const entry = entries.find((response) => sameCollection(normaliseHref(String(response.href), url), normaliseHref(url, url))) ?? entries[0];
-    if (!entry) throw new CaldavProtocolError({ method: 'PROPFIND', url, detail: 'the multistatus names no resource' });
-    if (entry.status === 404) return null;
-    return (entry.props ?? {}) as Props;
-  }
+  const fetchProps = (url: string, props: Record<string, object>): Promise<DavProps | null> => fetchDavProps(davFetch, url, props);
 
-  async function discoverLocation(): Promise<Location> {
-    const discoveryProps = { 'd:resourcetype': {}, 'd:current-user-principal': {}, 'c:calendar-home-set': {} };
-    const locate = async (url: string): Promise<Location | null> => {
-      const props = await fetchProps(url, discoveryProps);
-      if (props === null) return null;
-      if (hasResourceType(props, 'calendar')) return { kind: 'calendar', url: withSlash(normaliseHref(url, url)) };
-      const home = readHref(props.calendarHomeSet);
-      if (home) return { kind: 'home', url: withSlash(normaliseHref(home, url)) };
-      const principal = readHref(props.currentUserPrincipal);
-      if (principal) {
-        const principalUrl = normaliseHref(principal, url);
-        const principalProps = await fetchProps(principalUrl, { 'c:calendar-home-set': {} });
-        const principalHome = principalProps ? readHref(principalProps.calendarHomeSet) : null;
-        return { kind: 'home', url: withSlash(principalHome ? normaliseHref(principalHome, principalUrl) : principalUrl) };
-      }
-      return null;
-    };
-    const direct = await locate(options.url);
-    if (direct) return direct;
-    const discovered = await serviceDiscovery({ account: { serverUrl: options.url, accountType: 'caldav' }, fetch: davFetch });
-    if (!sameCollection(discovered, options.url)) {
-      const viaWellKnown = await locate(discovered);
-      if (viaWellKnown) return viaWellKnown;
-    }
-    // A plain collection without principal properties: take the URL as the calendar home.
-    return { kind: 'home', url: withSlash(normaliseHref(options.url, options.url)) };
-  }
-
-  function getLocation(): Promise<Location> {
+  function getLocation(): Promise<CalendarLocation> {
     if (!location) {
-      location = discoverLocation();
+      location = discoverCalendarHome(options.url, davFetch);
       location.catch(() => {
         location = undefined;
       });
@@ -229,37 +139,6 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     };
   }
 
-  async function createCalendar(url: string, spec: CalendarSpec): Promise<void> {
-    const props: Record<string, unknown> = {
-      'd:displayname': spec.displayName,
-      ...(spec.color ? { 'ca:calendar-color': spec.color } : {}),
-      'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
-    };
-    try {
-      await makeCalendar({ url, props, fetch: davFetch });
-      return;
-    } catch (error) {
-      // 405/501: MKCALENDAR unknown to the server; 400/415: it does not take our body. Both may still
-      // accept an extended MKCOL (RFC 5689) with the calendar resource type.
-      if (!(error instanceof CaldavRequestError) || ![400, 405, 415, 501].includes(error.status)) throw error;
-      logger?.info({ url, status: error.status }, 'MKCALENDAR refused, trying extended MKCOL');
-    }
-    await davRequest({
-      url,
-      init: {
-        method: 'MKCOL',
-        namespace: 'd',
-        body: {
-          mkcol: {
-            _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV, DAVNamespace.CALDAV_APPLE]),
-            set: { prop: { resourcetype: { collection: {}, 'c:calendar': {} }, ...props } },
-          },
-        },
-      },
-      fetch: davFetch,
-    });
-  }
-
   async function findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
     let url: string;
     if (/^https?:\/\//i.test(spec.path)) {
@@ -279,7 +158,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     const { url, calendar: existing } = await findCalendar(spec);
     if (existing) return existing;
     try {
-      await createCalendar(url, spec);
+      await makeCalendarCollection(url, spec, davFetch, logger);
     } catch (error) {
       // Someone else may have created it between our PROPFIND and MKCALENDAR.
       const raced = await fetchCalendarRef(url).catch(() => null);
@@ -300,23 +179,10 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   async function applyMissingProps(calendar: CalendarRef, spec: CalendarSpec): Promise<CalendarRef> {
     const missing: Record<string, string> = {};
     if (calendar.displayName !== spec.displayName) missing['d:displayname'] = spec.displayName;
-    if (spec.color && !sameColor(calendar.color ?? null, spec.color)) missing['ca:calendar-color'] = spec.color;
+    if (spec.color && !sameColor(calendar.color ?? null, spec.color)) missing['ca:calendar-color'] = renderCalendarColor(spec.color);
     if (Object.keys(missing).length === 0) return calendar;
     try {
-      await davRequest({
-        url: calendar.url,
-        init: {
-          method: 'PROPPATCH',
-          namespace: 'd',
-          body: {
-            propertyupdate: {
-              _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV_APPLE]),
-              set: { prop: missing },
-            },
-          },
-        },
-        fetch: davFetch,
-      });
+      await patchCalendarProps(calendar.url, missing, davFetch);
     } catch (error) {
       logger?.warn({ url: calendar.url, error: error instanceof Error ? error.message : String(error) }, 'could not set calendar name/colour');
       return calendar;
@@ -330,7 +196,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     const objects: RemoteObject[] = [];
     for (const entry of entries) {
       const href = normaliseHref(String(entry.href), calendar.url);
-      const props = (entry.props ?? {}) as Props;
+      const props = (entry.props ?? {}) as DavProps;
       if (!entry.ok || sameCollection(href, calendar.url) || hasResourceType(props, 'collection')) continue;
       objects.push({ href, etag: readText(props.getetag) });
     }
@@ -340,28 +206,38 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   async function fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]> {
     const objects: Array<RemoteObject | null> = [];
     for (let start = 0; start < hrefs.length; start += batchSize) {
-      const batch = hrefs.slice(start, start + batchSize).map((href) => toRequestHref(href, calendar.url));
-      const responses = await davRequest({
-        url: calendar.url,
-        init: {
-          method: 'REPORT',
-          namespace: 'c',
-          headers: { depth: '1' },
-          body: {
-            'calendar-multiget': {
-              _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV]),
-              'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} },
-              'd:href': batch,
+      const chunk = hrefs.slice(start, start + batchSize);
+      const batch = chunk.map((href) => toRequestHref(href, calendar.url));
+      let responses;
+      try {
+        responses = await davRequest({
+          url: calendar.url,
+          init: {
+            method: 'REPORT',
+            namespace: 'c',
+            headers: { depth: '1' },
+            body: {
+              'calendar-multiget': {
+                _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV]),
+                'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} },
+                'd:href': batch,
+              },
             },
           },
-        },
-        fetch: davFetch,
-      });
+          fetch: davFetch,
+        });
+      } catch (error) {
+        // Sabre/DAV 1.8 answers the whole multiget with 404 when one of its hrefs is gone. While the
+        // calendar itself is there, GET each object (a missing one is left out); a missing calendar stays an error.
+        if (!isMissing(error) || (await fetchProps(calendar.url, CALENDAR_PROPS)) === null) throw error;
+        for (const href of chunk) objects.push(await fetchObjectByGet(normaliseHref(href, calendar.url)));
+        continue;
+      }
       const { responses: entries } = readMultistatus(responses, 'REPORT', calendar.url);
       for (const entry of entries) {
         if (!entry.ok) continue;
         const href = normaliseHref(String(entry.href), calendar.url);
-        const props = (entry.props ?? {}) as Props;
+        const props = (entry.props ?? {}) as DavProps;
         const data = readText(props.calendarData);
         objects.push(data === null ? await fetchObjectByGet(href) : { href, etag: readText(props.getetag), data });
       }
@@ -393,59 +269,18 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     return known;
   }
 
-  async function fetchSyncCollection(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
-    const changed = new Map<string, RemoteObject>();
-    const deleted = new Set<string>();
-    let token = syncToken ?? '';
-    for (let page = 0; page < MAX_SYNC_PAGES; page++) {
-      const responses = await syncCollection({
-        url: calendar.url,
-        props: { 'd:getetag': {}, 'd:resourcetype': {} },
-        // Xandikos answers nothing useful without an explicit sync-level.
-        syncLevel: 1,
-        syncToken: token,
-        fetch: token === '' ? davFetch : tokenFetch,
-      });
-      const { responses: entries, multistatus } = readMultistatus(responses, 'REPORT', calendar.url);
-      let truncated = false;
-      for (const entry of entries) {
-        const href = normaliseHref(String(entry.href), calendar.url);
-        if (sameCollection(href, calendar.url)) {
-          truncated ||= entry.status === 507;
-          continue;
-        }
-        const props = (entry.props ?? {}) as Props;
-        if (entry.status === 404 || entry.status === 410) {
-          changed.delete(href);
-          deleted.add(href);
-        } else if (entry.ok && !hasResourceType(props, 'collection')) {
-          deleted.delete(href);
-          changed.set(href, { href, etag: readText(props.getetag) });
-        }
-      }
-      const next = readText(multistatus.syncToken);
-      if (next === null) throw new CaldavProtocolError({ method: 'REPORT', url: calendar.url, detail: 'sync-collection answer without a sync-token' });
-      token = next;
-      if (!truncated) break;
-    }
-    // A listing from an empty token is complete: what it reports as deleted (Radicale lists the hrefs
-    // still in its history) carries no news, absence from `changed` already says it.
-    const complete = syncToken === null;
-    return { changed: [...changed.values()], deleted: complete ? [] : [...deleted], syncToken: token, complete };
-  }
-
   async function fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
     if (await supportsSyncCollection(calendar.url)) {
       if (syncToken !== null) {
         try {
-          return await fetchSyncCollection(calendar, syncToken);
+          return await fetchSyncCollection(calendar, syncToken, { davFetch, tokenFetch });
         } catch (error) {
           const rejected = error instanceof CaldavSyncTokenError || (error instanceof CaldavServerError && error.status === 500);
           if (!rejected) throw error;
           logger?.info({ url: calendar.url, error: error.name }, 'sync token refused, listing the calendar again');
         }
       }
-      return fetchSyncCollection(calendar, null);
+      return fetchSyncCollection(calendar, null, { davFetch, tokenFetch });
     }
     return { changed: await listObjects(calendar), deleted: [], syncToken: null, complete: true };
   }
@@ -505,6 +340,15 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     }
   }
 
-  return { findCalendar, ensureCalendar, listObjects, fetchObjects, fetchChanges, createObject, updateObject, deleteObject };
+  return {
+    findCalendar,
+    ensureCalendar,
+    listObjects,
+    fetchObjects,
+    fetchChanges,
+    createObject: (calendar, filename, ics) => gated(() => createObject(calendar, filename, ics)),
+    updateObject: (calendar, href, ics, etag) => gated(() => updateObject(calendar, href, ics, etag)),
+    deleteObject: (calendar, href, etag) => gated(() => deleteObject(calendar, href, etag)),
+  };
 }
 

@@ -55,9 +55,3 @@ export interface CalendarTarget {
   updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }>;
   deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void>;
 }
-
-export { normaliseHref, resolveObjectUrl } from './normalise-href.js';
-export { createCaldavTarget } from './caldav-target.js';
-export type { CaldavTargetOptions } from './caldav-target.js';
-export { createMemoryCalendarTarget } from './memory-calendar-target.js';
-export type { MemoryCalendarTarget, MemoryCalendarTargetOptions } from './memory-calendar-target.js';

@@ -22,3 +22,18 @@ export function normaliseHref(href: string, base: string): string {
 export function resolveObjectUrl(calendarUrl: string, filename: string): string {
   return normaliseHref(encodeURIComponent(filename), calendarUrl.endsWith('/') ? calendarUrl : `${calendarUrl}/`);
 }
+
+export function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Whether two collection URLs name the same collection, with or without the trailing slash. */
+export function sameCollection(a: string, b: string): boolean {
+  return withSlash(a) === withSlash(b);
+}
+
+/** What to put in a DAV:href: the path for same-origin objects, as servers expect. */
+export function toRequestHref(href: string, base: string): string {
+  const url = new URL(href, base);
+  return url.origin === new URL(base).origin ? `${url.pathname}${url.search}` : url.href;
+}

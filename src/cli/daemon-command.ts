@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { classifyError } from '../domain/classify-error.js';
 import { createCountingFetch, createMetrics, type Metrics } from '../daemon/create-metrics.js';
 import { createCronScheduler, type Scheduler } from '../daemon/create-cron-scheduler.js';
 import { startDaemon, type Daemon, type DaemonRunResult, type RunKind } from '../daemon/start-daemon.js';
-import { createStatusPageHandler } from '../daemon/create-status-page-handler.js';
+import { createStatusPageHandler } from './create-status-page-handler.js';
 import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync } from '../app/run-sync.js';
@@ -92,8 +93,8 @@ async function startInstance(context: CommandContext, metrics: Metrics, schedule
       return { ok: summary.failed.length === 0, lagSeconds: summary.lagSeconds };
     } catch (error) {
       // A one-shot `sync` holds the lock: not a failure of ours, the next tick tries again.
-      if (error instanceof Error && error.name === 'LockHeldError') {
-        logger.info({ reason: error.message }, 'skipping this run');
+      if (classifyError(error) === 'locked') {
+        logger.info({ reason: (error as Error).message }, 'skipping this run');
         return { ok: true };
       }
       throw error;

@@ -1,33 +1,14 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
+import { describeError } from '../domain/classify-error.js';
 import { createClientFromConfig } from '../app/create-sync-runtime.js';
 import { OnOfficeActionError, OnOfficeAuthError, OnOfficeClockSkewError, OnOfficeError } from '../onoffice/onoffice-errors.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createCaldavChecks, createStateCheck } from './create-setup-checks.js';
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-check.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 import { redactUrl } from '../log/redact-url.js';
-
-export interface DoctorCheckResult {
-  ok: boolean;
-  detail: string;
-  fix?: string;
-  /** The error behind a failure; it decides the exit code (2 for setup/auth problems). */
-  error?: unknown;
-}
-
-export interface DoctorCheck {
-  name: string;
-  run(): Promise<DoctorCheckResult>;
-}
-
-export interface DoctorOptions {
-  fetch?: typeof fetch;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
-  /** The checks to run once the configuration loaded, in order; default createOnOfficeChecks. */
-  createChecks?: (context: CommandContext, options: DoctorOptions) => DoctorCheck[];
-}
 
 export interface DoctorOutput {
   write(text: string): unknown;
@@ -72,7 +53,7 @@ export async function runDoctor(loadContext: () => CommandContext, out: DoctorOu
     try {
       result = await check.run();
     } catch (error) {
-      result = { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+      result = { ok: false, detail: describeError(error), error };
     }
     print(out, check.name, result);
     if (!result.ok) {
@@ -150,7 +131,7 @@ export function createOnOfficeChecks(context: CommandContext, options: DoctorOpt
 
 function describeFailure(error: unknown, token: string, secret: string): DoctorCheckResult {
   if (!(error instanceof OnOfficeError)) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error), error };
+    return { ok: false, detail: describeError(error), error };
   }
   let fix = error.fix;
   if (error instanceof OnOfficeAuthError) {

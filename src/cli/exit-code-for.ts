@@ -1,7 +1,8 @@
+import { classifyError, type ErrorKind } from '../domain/classify-error.js';
+
 /**
- * The one place that turns an error into a process exit code and says what each code means (EXIT_CODES,
- * which `--help` prints). Errors are matched by their literal `name`, so this module needs no imports
- * from the adapters.
+ * The one place that turns an error into a process exit code, by its kind (src/domain/classify-error.ts),
+ * and says what each code means (EXIT_CODES, which `--help` prints).
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -17,19 +18,14 @@ export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [EXIT_GUARD, 'a mass-delete guard stopped the run: too many appointments vanished from onOffice, or events from a two-way calendar (--force-delete if the deletions are real)'],
 ];
 
-const SETUP_ERRORS = new Set([
-  'ConfigError',
-  'OnOfficeAuthError',
-  'OnOfficeClockSkewError',
-  'CaldavAuthError',
-  'StateVersionError',
-  'FeedNotFoundError',
-]);
+const EXIT_CODE_BY_KIND: Readonly<Record<ErrorKind, number>> = {
+  setup: EXIT_SETUP,
+  locked: EXIT_LOCKED,
+  guard: EXIT_GUARD,
+  transient: EXIT_FAILED,
+  item: EXIT_FAILED,
+};
 
 export function exitCodeFor(error: unknown): number {
-  const name = error instanceof Error ? error.name : '';
-  if (SETUP_ERRORS.has(name)) return EXIT_SETUP;
-  if (name === 'LockHeldError') return EXIT_LOCKED;
-  if (name === 'MassDeleteGuardError' || name === 'PullMassDeleteError') return EXIT_GUARD;
-  return EXIT_FAILED;
+  return EXIT_CODE_BY_KIND[classifyError(error)];
 }

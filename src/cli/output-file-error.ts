@@ -1,6 +1,8 @@
+import type { ErrorKind } from '../domain/classify-error.js';
 /** A file the user asked for (an export) cannot be written: names the path and what to check. */
 export class OutputFileError extends Error {
   override readonly name = 'OutputFileError';
+  readonly kind: ErrorKind = 'setup';
 
   constructor(
     readonly path: string,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { createStatusPageHandler } from '../daemon/create-status-page-handler.js';
+import { createStatusPageHandler } from './create-status-page-handler.js';
 import { startFeedServer } from '../feed/start-feed-server.js';
 import { openStateStore } from '../store/open-state-store.js';
 import { addConfigOption, createCommandContext } from './command-context.js';

@@ -5,6 +5,7 @@ import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
 import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
 import { createAppointmentIndex } from '../store/appointment-index.js';
+import { createCaldavQuarantineRepository, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
 import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-state-repository.js';
 import { readTwoWayStatus, type TwoWayStatus } from '../store/two-way-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -72,6 +73,8 @@ export interface CaldavTargetStatus {
   readonly pendingChanges: number;
   /** Items that could not be written, retried by the next run (the CalDAV side's quarantine goes beside them). */
   readonly failures: readonly FailureEntry[];
+  /** Objects the server refused for good, with its status and sentence; tried again when they change. */
+  readonly quarantined: readonly CaldavQuarantineEntry[];
   /** Writes a killed run left uncertain; the next run settles them. */
   readonly unfinishedWrites: number;
 }
@@ -135,6 +138,7 @@ function readLockHolder(store: StateStore): LockHolder | null {
 
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
   const caldavState = createCaldavStateRepository(store.db);
+  const caldavQuarantine = createCaldavQuarantineRepository(store.db);
   const index = createAppointmentIndex(store.db);
   const caldav = config.caldav.map((target): CaldavTargetStatus => {
     const { pushedSeq } = caldavState.readPushState(target.name);
@@ -147,6 +151,7 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
       backfill,
       pendingChanges: backfill ? countUnwritten(store, target) : index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),
+      quarantined: caldavQuarantine.list(target.name),
       unfinishedWrites: caldavState.listPendingOutbox(target.name).length,
     };
   });
@@ -251,6 +256,8 @@ export function renderStatusTable(report: StatusReport, zone?: string): string {
     );
     for (const calendar of target.calendars) lines.push(`  calendar "${calendar.displayName}" ${calendar.url}: ${calendar.objects} objects`);
     for (const failure of target.failures) lines.push(`  failed ${failure.attempts}×: ${failure.action} ${failure.uid}: ${failure.error}`);
+    if (target.quarantined.length > 0) lines.push('  refused by the server (quarantined; sent again when the appointment changes):');
+    for (const item of target.quarantined) lines.push(`    appointment ${item.appointmentId} (${item.uid}): HTTP ${item.status} "${item.serverText}" since ${item.firstSeen}`);
   }
   for (const feed of report.feeds ?? []) {
     const served = feed.stats

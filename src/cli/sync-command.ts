@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { openStateStore } from '../store/open-state-store.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync, summaryCounts, type SyncSummary } from '../app/run-sync.js';
+import type { PullAction, PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
@@ -12,6 +13,42 @@ import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 
 type PlannedAction = Pick<SyncPlan['actions'][number], 'kind' | 'calendarKey' | 'uid' | 'appointmentId' | 'reason'>;
+
+/** One planned action of the way back, as a dry run reports it. */
+interface PlannedBackAction {
+  readonly kind: PullAction['kind'];
+  /** The event's UID, else its href. */
+  readonly item: string;
+  readonly detail: string;
+}
+
+/** The way back's actions worth reporting: what would reach onOffice or be decided (not bookkeeping). */
+function describePullStep(step: PullStep): PlannedBackAction[] {
+  const item = step.known?.uid ?? step.href;
+  return step.actions.flatMap((action): PlannedBackAction[] => {
+    switch (action.kind) {
+      case 'create':
+        return [{ kind: action.kind, item: action.planned.uid, detail: action.confirm ? 'new event, with confirmation' : 'new event' }];
+      case 'modify':
+        return action.write === null ? [] : [{ kind: action.kind, item, detail: `appointment ${action.known.appointmentId}: ${Object.keys(action.write.data).join(', ') || 'place'}` }];
+      case 'delete':
+      case 'cancel':
+        return action.inOnOffice ? [{ kind: action.kind, item, detail: `appointment ${action.known.appointmentId}` }] : [];
+      case 'conflict':
+        return [{ kind: action.kind, item, detail: `${action.winner === 'onoffice' ? 'onOffice' : 'the calendar'} wins (${action.policy})` }];
+      case 'overwrite':
+        return [{ kind: action.kind, item, detail: action.reason }];
+      case 'recreate':
+        return [{ kind: action.kind, item, detail: 'deleted in the calendar, kept in onOffice' }];
+      case 'wait':
+        return [{ kind: action.kind, item, detail: `appointment ${action.known.appointmentId} is in quarantine` }];
+      case 'settle-intent':
+        return [{ kind: action.kind, item: action.intent.uid, detail: 'a create of unknown outcome whose event is gone' }];
+      default:
+        return [];
+    }
+  });
+}
 
 interface SyncCommandOptions {
   config?: string;
@@ -25,7 +62,7 @@ export function createSyncCommand(): Command {
   return addConfigOption(new Command('sync'))
     .description('poll onOffice into the state store and push the changes to every CalDAV target, once')
     .option('--full', 'also run the reconciliation sweep (finds appointments deleted in onOffice) and re-check every object')
-    .option('--dry-run', 'print the plan (creates/updates/deletes per calendar) and write nothing')
+    .option('--dry-run', 'print the plan (creates/updates/deletes per calendar, and what two-way calendars would send to onOffice) and write nothing')
     .option('--force-delete', 'let the reconciliation mark more than massDeleteThreshold of the appointments deleted')
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', '\nExample:\n  onoffice-sync sync --config /etc/onoffice-sync/config.yaml\n  onoffice-sync sync --full --dry-run   # what a reconciliation would change, without writing')
@@ -74,6 +111,7 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
   const runtime = createSyncRuntime(context.config, context.logger, { store });
   // The push plans a chunk at a time; keep what the report needs (no iCalendar text) per target.
   const plans = new Map<string, { unchanged: number; actions: PlannedAction[]; calendars: Map<string, string> }>();
+  const backPlans: Array<{ target: string; calendarKey: string; actions: PlannedBackAction[] }> = [];
   try {
     const summary = await runSync(runtime, {
       full: options.full,
@@ -85,9 +123,11 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
         for (const { kind, calendarKey, uid, appointmentId, reason } of plan.actions) entry.actions.push({ kind, calendarKey, uid, appointmentId, reason });
         plans.set(target, entry);
       },
+      onPullPlan: (target, calendarKey, steps) => backPlans.push({ target, calendarKey, actions: steps.flatMap(describePullStep) }),
     });
     if (options.json) {
-      out.write(`${JSON.stringify({ dryRun: true, poll: summary.poll, plans: [...plans].map(([target, { unchanged, actions }]) => ({ target, unchanged, actions })) }, null, 2)}\n`);
+      const report = { dryRun: true, poll: summary.poll, plans: [...plans].map(([target, { unchanged, actions }]) => ({ target, unchanged, actions })), backPlans };
+      out.write(`${JSON.stringify(report, null, 2)}\n`);
       return EXIT_OK;
     }
     out.write(`dry run: read ${summary.poll.records} record(s) from onOffice; nothing was written\n`);
@@ -102,6 +142,11 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
         if (actions.length > 50) out.write(`    … and ${actions.length - 50} more\n`);
       }
     }
+    for (const { calendarKey, actions } of backPlans) {
+      out.write(`back to onOffice from ${calendarKey}: ${actions.length} action(s)\n`);
+      for (const action of actions.slice(0, 50)) out.write(`    ${action.kind.padEnd(9)} ${action.item} (${action.detail})\n`);
+      if (actions.length > 50) out.write(`    … and ${actions.length - 50} more\n`);
+    }
     return EXIT_OK;
   } finally {
     store.close();
@@ -111,8 +156,9 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
 
 function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableStream): void {
   const counts = summaryCounts(summary);
+  const refused = summary.targets.flatMap((target) => target.quarantined);
   if (json) {
-    out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed, caldavQuarantined: refused }, null, 2)}\n`);
     return;
   }
   out.write(
@@ -128,4 +174,6 @@ function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableS
   }
   if (summary.quarantined > 0) out.write(`  ${summary.quarantined} onOffice record(s) are in quarantine: see \`onoffice-sync status\`\n`);
   for (const item of summary.failed) out.write(`  failed: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
+  for (const item of refused) out.write(`  refused by the server: ${item.action} ${item.uid} in ${item.calendarKey}: ${item.error}\n`);
+  if (summary.caldavQuarantined > 0) out.write(`  ${summary.caldavQuarantined} calendar object(s) refused by the server are in quarantine until they change: see \`onoffice-sync status\`\n`);
 }

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /** One thing wrong with the configuration: `key` names the option, `problem` says how to fix it. */
 export interface ConfigProblem {
   readonly key: string;
@@ -7,6 +9,7 @@ export interface ConfigProblem {
 /** The configuration cannot be used. It lists every problem found, so one edit can fix them all. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly kind: ErrorKind = 'setup';
   readonly problems: readonly ConfigProblem[];
 
   constructor(

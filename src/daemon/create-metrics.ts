@@ -3,6 +3,7 @@ import type { SyncSummary } from '../app/run-sync.js';
 import { createFeedStatsRepository } from '../feed/feed-stats-repository.js';
 import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
+import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 
 /** Runs take from well under a second (nothing changed) to an hour (a backfill of a large account). */
 const RUN_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -53,7 +54,9 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       labelNames: ['side'] as const,
       registers,
       collect() {
-        if (store) this.set({ side: 'onoffice' }, store.appointments.counts().quarantined);
+        if (!store) return;
+        this.set({ side: 'onoffice' }, store.appointments.counts().quarantined);
+        this.set({ side: 'caldav' }, createCaldavQuarantineRepository(store.db).list().length);
       },
     }),
     lag: new Gauge({

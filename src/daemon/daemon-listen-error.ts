@@ -1,6 +1,8 @@
+import type { ErrorKind } from '../domain/classify-error.js';
 /** The daemon's HTTP server (health, metrics, feeds) cannot listen on the configured address. */
 export class DaemonListenError extends Error {
   override readonly name = 'DaemonListenError';
+  readonly kind: ErrorKind = 'transient';
   constructor(
     readonly host: string,
     readonly port: number,

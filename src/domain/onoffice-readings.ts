@@ -47,7 +47,17 @@
  * iCalendar (Appointment → VEVENT):
  * - UID onoffice-<id>@<uidDomain>; with recurrence 'expand' onoffice-<id>-<YYYYMMDD>@<uidDomain> per
  *   occurrence (the occurrence's local start date; a series has at most one occurrence a day).
- * - DTSTAMP and LAST-MODIFIED = modified in UTC, so an unchanged appointment renders byte-identical.
+ * - DTSTAMP and LAST-MODIFIED = modified in UTC as of the last real change, so an unchanged appointment
+ *   renders byte-identical. A touch (onOffice moves modified and nothing else) keeps the stored record
+ *   (src/store/appointment-repository.ts): no PUT, no new SEQUENCE, no feed ETag change.
+ * - Zero-length timed appointments (end = start): DTSTART exact, DTEND one second later and
+ *   X-ONOFFICE-ZERO-LENGTH:TRUE, in CalDAV and in the feeds alike. Cyrus (Fastmail) refuses DTEND =
+ *   DTSTART, a missing DTEND and DURATION:PT0S ("DTEND must occur after DTSTART"); one second is the
+ *   smallest end after the start, and no calendar UI writes seconds, so it cannot be a user's edit.
+ *   Read back, a marked event ending 1 s after its start — or 1 h after it, as SOGo stores what it
+ *   finds too short — is zero-length again, so the server's copy writes nothing back to onOffice. A
+ *   marked event with any other length was edited on the calendar and is taken at its word (a user
+ *   who sets exactly one hour on such an event is read as not having changed it).
  * - STATUS: canceled (or abgesagt) → CANCELLED; active, participantsAvailable and completed → CONFIRMED
  *   (completed is a past, confirmed meeting; iCalendar VEVENT has no 'completed').
  * - CLASS:PRIVATE for private appointments, nothing otherwise.

@@ -1,3 +1,4 @@
+import { AdminRequestError } from './admin-request-error.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmulatorActionError, invalidParameter } from './emulator-action-error.js';
 import type { EmulatorDatabase } from './emulator-database.js';
@@ -124,7 +125,7 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT_BYTES) return new Error(`the body is over ${BODY_LIMIT_BYTES} bytes`);
+    if (size > BODY_LIMIT_BYTES) return new AdminRequestError(`the body is over ${BODY_LIMIT_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -132,7 +133,7 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return new Error('the body is not valid JSON');
+    return new AdminRequestError('the body is not valid JSON');
   }
 }
 

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /**
  * Per-action error codes the emulator answers with. 169 and 241 are the ones onOffice documents for
  * calendar actions; the docs name no code for the others, so the emulator picks its own (documented here)
@@ -17,6 +19,7 @@ export const ACTION_ERROR = {
 /** Thrown by an action handler; the server turns it into that action's status, not a root error. */
 export class EmulatorActionError extends Error {
   override readonly name = 'EmulatorActionError';
+  readonly kind: ErrorKind = 'item';
   constructor(
     readonly errorcode: number,
     message: string,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
-import type { AppointmentRecord } from '../onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { parseAppointment } from '../onoffice/parse-appointment.js';
+import { createAppointmentIndex } from '../store/appointment-index.js';
 import { FeedCacheOutOfStepError } from './feed-errors.js';
 import { createFeedCacheRepository, type ListedEventRow, type StoredEventRow } from './feed-cache-repository.js';
 import { renderFeedEvent, type FeedEventText, type FeedRenderConfig } from './render-feed.js';
@@ -74,7 +75,7 @@ const isCandidate = (change: Change): change is FeedCandidate => change !== null
 export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCache {
   const repository = createFeedCacheRepository(db);
   const zone = config.timezone;
-  const maxChangeSeq = db.prepare<[], number>("SELECT value FROM counters WHERE name = 'change_seq'").pluck();
+  const index = createAppointmentIndex(db);
   const version = planCacheVersion(zone);
   const renderKey = planRenderKey(config, version);
   const expands = config.ical.recurrence === 'expand';
@@ -193,7 +194,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig): FeedCac
       const withBodies = options.bodies ?? true;
       const counts = { parsed: 0, rendered: 0 };
       const snapshot = db.transaction(() => {
-        const seq = maxChangeSeq.get()!;
+        const seq = index.maxChangeSeq();
         const state = repository.readState();
         const rebuilt = state?.version !== version;
         const { changes, parsed } = readChanges(rebuilt ? -1 : state.syncedSeq, window, counts);

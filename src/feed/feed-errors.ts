@@ -1,6 +1,9 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /** A feed named on the command line is not in the configuration's `feeds` list. */
 export class FeedNotFoundError extends Error {
   override readonly name = 'FeedNotFoundError';
+  readonly kind: ErrorKind = 'setup';
   constructor(
     readonly feedName: string,
     readonly configured: readonly string[],
@@ -15,6 +18,7 @@ export class FeedNotFoundError extends Error {
 /** `feed add` for a feed that already has a token: the old one would silently stop working. */
 export class FeedTokenExistsError extends Error {
   override readonly name = 'FeedTokenExistsError';
+  readonly kind: ErrorKind = 'item';
   constructor(readonly feedName: string) {
     super(`feed ${feedName} already has a token: run "onoffice-sync feed rotate ${feedName}" to replace it (the old URL stops working)`);
   }
@@ -27,6 +31,7 @@ export class FeedTokenExistsError extends Error {
  */
 export class FeedCacheOutOfStepError extends Error {
   override readonly name = 'FeedCacheOutOfStepError';
+  readonly kind: ErrorKind = 'transient';
   constructor(
     readonly appointmentId: number,
     readonly problem: string,

@@ -3,6 +3,7 @@ import type { DateWithTimeZone, ParameterValue } from 'node-ical';
 import { formatTransitValue, nearestReminderValue } from '../domain/onoffice-readings.js';
 import { resolveLocalTime } from '../domain/resolve-local-time.js';
 import type { VEventLike } from './parse-ics-objects.js';
+import { ZERO_LENGTH_PROPERTY, ZERO_LENGTH_SECONDS } from './render-event-objects.js';
 
 /* The readings this follows (what is representable, reminders, what is sent only when present) are in
  * src/domain/onoffice-readings.ts. */
@@ -19,13 +20,26 @@ export interface ParsedVEvent {
 const RP_TYPE: Readonly<Record<string, string>> = { DAILY: 't', WEEKLY: 'w', MONTHLY: 'm', YEARLY: 'j' };
 const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
+/**
+ * Our rendering of a zero-length appointment read back: marked, and ending 1 s after the start as
+ * written, or 1 h after it as SOGo stores it. A marked event with any other length was edited by a user.
+ */
+function isZeroLength(vevent: VEventLike, allDay: boolean): boolean {
+  if (allDay || !vevent.end || textOf(vevent[ZERO_LENGTH_PROPERTY.slice(2)]).toUpperCase() !== 'TRUE') return false;
+  const seconds = (vevent.end.getTime() - vevent.start.getTime()) / 1000;
+  return seconds === ZERO_LENGTH_SECONDS || seconds === SERVER_FILLED_SECONDS;
+}
+
+/** SOGo replaces an end it does not like by start + 1 h. */
+const SERVER_FILLED_SECONDS = 3600;
+
 /** A VEVENT (from parseIcsObjects) → onOffice create/modify data in `zone`. Pure; does not throw on odd input. */
 export function parseVEvent(vevent: VEventLike, zone: string): ParsedVEvent {
   const unsupported: string[] = [];
   const data: Record<string, unknown> = {};
   const allDay = vevent.datetype === 'date';
   const start = toLocal(vevent.start, zone);
-  const end = vevent.end ? toLocal(vevent.end, zone) : allDay ? start.plus({ days: 1 }) : start;
+  const end = vevent.end && !isZeroLength(vevent, allDay) ? toLocal(vevent.end, zone) : allDay ? start.plus({ days: 1 }) : start;
   if (allDay) {
     const lastDay = DateTime.max(start, end.minus({ days: 1 }));
     data.start_dt = `${start.toISODate()!} 00:00:00`;

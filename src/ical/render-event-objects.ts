@@ -42,6 +42,10 @@ export interface RenderedObject {
 
 export const PRODID = '-//onoffice-sync//onoffice-sync//EN';
 
+/** A zero-length timed appointment ends this long after its start, marked so; see onoffice-readings.ts. */
+export const ZERO_LENGTH_SECONDS = 1;
+export const ZERO_LENGTH_PROPERTY = 'X-ONOFFICE-ZERO-LENGTH';
+
 export function appointmentUid(id: number, uidDomain: string): string {
   return `onoffice-${id}@${uidDomain}`;
 }
@@ -99,7 +103,9 @@ function renderOneVEvent(appointment: Appointment, options: RenderOptions, occur
   const zone = options.zone;
   const full = (options.privacy ?? 'full') === 'full';
   const start = (occurrence?.start ?? appointment.start).setZone(zone);
-  const end = (occurrence?.end ?? appointment.end).setZone(zone);
+  const exactEnd = (occurrence?.end ?? appointment.end).setZone(zone);
+  const zeroLength = !appointment.allDay && exactEnd.toMillis() === start.toMillis();
+  const end = zeroLength ? start.plus({ seconds: ZERO_LENGTH_SECONDS }) : exactEnd;
   const uid = occurrence
     ? occurrenceUid(appointment.id, occurrence.recurrenceId.slice(0, 8), options.uidDomain)
     : appointmentUid(appointment.id, options.uidDomain);
@@ -107,6 +113,7 @@ function renderOneVEvent(appointment: Appointment, options: RenderOptions, occur
   const x: Array<[string, string]> = [['X-ONOFFICE-ID', String(appointment.id)]];
   if (occurrence) x.push(['X-ONOFFICE-OCCURRENCE', occurrence.recurrenceId]);
   if (appointment.transitAfterMinutes > 0) x.push(['X-ONOFFICE-TRANSIT-AFTER', `PT${appointment.transitAfterMinutes}M`]);
+  if (zeroLength) x.push([ZERO_LENGTH_PROPERTY, 'TRUE']);
   const data: ICalEventData = {
     id: uid,
     sequence: options.sequence ?? 0,

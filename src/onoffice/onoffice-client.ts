@@ -1,5 +1,6 @@
 import { createSilentLogger, type Logger } from '../log/create-logger.js';
-import type { AppointmentRecord } from './appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
+import type { AppointmentWrite } from '../domain/appointment-write.js';
 import { computeHmacV2 } from './hmac.js';
 import {
   ACTION_FAILED_ERROR_CODE,
@@ -44,16 +45,6 @@ export interface ReadCalendarParams {
 export interface ReadCalendarPage {
   records: AppointmentRecord[];
   cntabsolute: number | null;
-}
-
-/** The parameters of create/modify calendar. */
-export interface AppointmentWrite {
-  data: Record<string, unknown>;
-  subscribers?: { users?: number[]; groups?: number[] };
-  location?: Record<string, unknown>;
-  reminderTypes?: string[];
-  relatedAddressIds?: number[];
-  relatedEstateId?: number;
 }
 
 export interface OnOfficeAction {

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /**
  * One class per way an onOffice API call can fail. Each has a literal `name` (src/cli/exit-code-for.ts
  * matches on it), the failed `action` in words (e.g. `read calendar`), the `problem` and the `fix`
@@ -6,6 +8,7 @@
  */
 export abstract class OnOfficeError extends Error {
   abstract override readonly name: string;
+  abstract readonly kind: ErrorKind;
 
   constructor(
     readonly action: string,
@@ -34,6 +37,7 @@ const CREDENTIALS_FIX =
 /** onOffice refused the credentials (root status 400 and/or error code 13, 22, 49, 137). Retrying will not help. */
 export class OnOfficeAuthError extends OnOfficeError {
   override readonly name = 'OnOfficeAuthError';
+  readonly kind: ErrorKind = 'setup';
 
   constructor(
     action: string,
@@ -58,6 +62,7 @@ export class OnOfficeAuthError extends OnOfficeError {
  */
 export class OnOfficeClockSkewError extends OnOfficeError {
   override readonly name = 'OnOfficeClockSkewError';
+  readonly kind: ErrorKind = 'setup';
 
   constructor(
     action: string,
@@ -89,6 +94,7 @@ const ACTION_FIXES: Record<number, string> = {
  */
 export class OnOfficeActionError extends OnOfficeError {
   override readonly name = 'OnOfficeActionError';
+  readonly kind: ErrorKind = 'item';
 
   constructor(
     action: string,
@@ -110,6 +116,7 @@ export class OnOfficeActionError extends OnOfficeError {
  */
 export class OnOfficeServerError extends OnOfficeError {
   override readonly name = 'OnOfficeServerError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     action: string,
@@ -130,6 +137,7 @@ export class OnOfficeServerError extends OnOfficeError {
 /** The request never got an answer: DNS, connection refused or reset, TLS. */
 export class OnOfficeNetworkError extends OnOfficeError {
   override readonly name = 'OnOfficeNetworkError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     action: string,
@@ -149,6 +157,7 @@ export class OnOfficeNetworkError extends OnOfficeError {
 /** No complete answer within `timeoutMs`. */
 export class OnOfficeTimeoutError extends OnOfficeError {
   override readonly name = 'OnOfficeTimeoutError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     action: string,
@@ -162,6 +171,7 @@ export class OnOfficeTimeoutError extends OnOfficeError {
 /** The answer cannot be trusted: not JSON, the wrong shape, results that do not match the actions sent. */
 export class OnOfficeProtocolError extends OnOfficeError {
   override readonly name = 'OnOfficeProtocolError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     action: string,

@@ -8,8 +8,8 @@ import type {
 } from '../domain/appointment.js';
 import { parseReminderValue, parseTransitValue } from '../domain/onoffice-readings.js';
 import { resolveLocalTime } from '../domain/resolve-local-time.js';
-import type { AppointmentElements, AppointmentRecord } from './appointment-record.js';
-import { checkRecordLimits } from './check-record-limits.js';
+import type { AppointmentElements, AppointmentRecord } from '../domain/appointment-record.js';
+import { checkRecordLimits } from '../domain/check-record-limits.js';
 
 /*
  * The readings (which field means what, DST gaps, all-day ends, recurrence ends) are documented in one

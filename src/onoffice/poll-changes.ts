@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
+import { describeError } from '../domain/classify-error.js';
 import { createSilentLogger, type Logger } from '../log/create-logger.js';
 import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository.js';
 import type { StateStore } from '../store/open-state-store.js';
-import type { AppointmentRecord } from './appointment-record.js';
-import { hashAppointmentRecord } from './hash-appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
+import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
 import { OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
@@ -484,7 +485,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     return result;
   } catch (error) {
     try {
-      if (runId !== null) store.runs.finish(runId, { counts: { mode, ...tally }, error: error instanceof Error ? error.message : String(error) });
+      if (runId !== null) store.runs.finish(runId, { counts: { mode, ...tally }, error: describeError(error) });
     } catch (logError) {
       log.error({ err: logError }, 'could not record the failed run');
     }

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /**
  * The poller's own failures. Each leaves the cursor where it was: the next run reads the same range again.
  */
@@ -5,6 +7,7 @@
 /** Even the narrowest read onOffice allows still hit the 500 cap, so some appointments cannot be read. */
 export class PollCapExceededError extends Error {
   override readonly name = 'PollCapExceededError';
+  readonly kind: ErrorKind = 'transient';
 
   constructor(
     readonly window: string,
@@ -21,6 +24,7 @@ export class PollCapExceededError extends Error {
 /** The reconciliation sweep would mark more appointments deleted at once than the threshold allows. */
 export class MassDeleteGuardError extends Error {
   override readonly name = 'MassDeleteGuardError';
+  readonly kind: ErrorKind = 'guard';
 
   constructor(
     readonly wouldDelete: number,

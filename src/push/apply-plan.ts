@@ -1,17 +1,16 @@
+import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError } from '../caldav/caldav-errors.js';
+import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
-import { resolveObjectUrl, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import { resolveObjectUrl } from '../caldav/normalise-href.js';
+import { isPermanentRefusal } from '../caldav/caldav-errors.js';
+import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
+import type { FailedItem } from '../domain/failed-item.js';
 import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
-
-export interface FailedItem {
-  readonly calendarKey: string;
-  readonly uid: string;
-  readonly appointmentId: number;
-  readonly action: SyncAction['kind'];
-  readonly error: string;
-}
+import { UnresolvedCalendarError } from './unresolved-calendar-error.js';
 
 export interface ApplyResult {
   created: number;
@@ -20,6 +19,8 @@ export interface ApplyResult {
   /** 412/404/conflict recoveries: the server held something else than we thought; onOffice won. */
   recovered: number;
   failed: FailedItem[];
+  /** Refused for good by the server (now or, with the same rendering, before): not retried. */
+  quarantined: FailedItem[];
 }
 
 export interface ApplyPlanOptions {
@@ -27,6 +28,7 @@ export interface ApplyPlanOptions {
   readonly target: CalendarTarget;
   readonly calendars: ReadonlyMap<string, CalendarRef>;
   readonly repository: CaldavStateRepository;
+  readonly quarantine?: CaldavQuarantineRepository;
   readonly concurrency: number;
   readonly logger: Logger;
   /** Checked before each item: once it returns true no new item starts (graceful shutdown). */
@@ -34,8 +36,6 @@ export interface ApplyPlanOptions {
   /** After each item, written or failed (per-object progress). */
   readonly onSettled?: (action: SyncAction) => void;
 }
-
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
 
 /**
  * Carries a plan out against one target, `concurrency` requests at a time. Every item is journalled
@@ -45,13 +45,19 @@ const errorName = (error: unknown): string => (error instanceof Error ? error.na
  */
 export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult> {
   const { plan, target, calendars, repository, logger } = options;
-  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [] };
+  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [], quarantined: [] };
+  const quarantine = options.quarantine;
   const queue = [...plan.actions];
 
   const runOne = async (action: SyncAction): Promise<void> => {
     const calendar = calendars.get(action.calendarKey);
-    if (!calendar) throw new Error(`no calendar resolved for ${action.calendarKey}`);
+    if (!calendar) throw new UnresolvedCalendarError(action.calendarKey);
     const href = action.kind === 'create' ? resolveObjectUrl(calendar.url, action.filename) : action.href;
+    const item = { calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind };
+    if (action.kind !== 'delete' && quarantine?.holds(action.calendarKey, action.uid, action.hash)) {
+      result.quarantined.push({ ...item, error: 'refused by the server before; not sent again until it changes' });
+      return;
+    }
     const outboxId = repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href });
     try {
       if (action.kind === 'delete') {
@@ -59,6 +65,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
         await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
         reachFailpoint('push.after-delete');
         repository.recordDeleted(action.calendarKey, action.uid);
+        quarantine?.release(action.calendarKey, action.uid);
         result.deleted += 1;
         return;
       }
@@ -69,28 +76,45 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
       reachFailpoint('push.after-put');
       repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
+      quarantine?.release(action.calendarKey, action.uid);
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
+      if (quarantine && action.kind !== 'delete' && isPermanentRefusal(error)) {
+        quarantine.record({ ...item, hash: action.hash, status: error.status, serverText: error.serverText || error.detail, error: message }, outboxId);
+        result.quarantined.push({ ...item, error: message });
+        logger.warn({ uid: action.uid, action: action.kind, status: error.status, err: message }, 'the server refused the object for good; quarantined until it changes');
+        return;
+      }
       repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId);
       result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
       logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');
-      if (errorName(error) === 'CaldavAuthError') throw error;
+      if (failsEveryItem(error)) throw error;
     } finally {
       options.onSettled?.(action);
     }
   };
 
+  // A failure that fails every item (credentials) or the journal itself stops new writes at once; the
+  // writes already in flight are awaited and recorded before it is thrown, so the caller never releases
+  // the lock or closes the store under them.
+  let fatal: { readonly error: unknown } | undefined;
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (options.shouldStop?.()) return;
+      if (fatal || options.shouldStop?.()) return;
       const action = queue.shift();
       if (!action) return;
-      await runOne(action);
+      try {
+        await runOne(action);
+      } catch (error) {
+        fatal ??= { error };
+        return;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+  if (fatal) throw fatal.error;
   return result;
 }
 
@@ -107,15 +131,14 @@ async function createWithRecovery(
   } catch (error) {
     // The object exists already: written by a run that was killed before recording it, or by someone
     // else under our UID. onOffice is the source of truth, so take the object over.
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       const href = resolveObjectUrl(calendar.url, filename);
       return overwrite(target, calendar, href, ics, logger, 'existed already');
     }
-    const existingHref = (error as { existingHref?: string | null }).existingHref;
-    if (errorName(error) === 'CaldavConflictError' && existingHref) {
+    if (error instanceof CaldavConflictError && error.existingHref) {
       onRecovered();
-      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href');
+      return overwrite(target, calendar, error.existingHref, ics, logger, 'UID already used at another href');
     }
     throw error;
   }
@@ -133,11 +156,11 @@ async function updateWithRecovery(
   try {
     return await target.updateObject(calendar, href, ics, etag);
   } catch (error) {
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       return overwrite(target, calendar, href, ics, logger, 'changed on the server (412)');
     }
-    if (errorName(error) === 'CaldavNotFoundError') {
+    if (error instanceof CaldavNotFoundError) {
       onRecovered();
       logger.info({ href }, 'object was deleted on the server; re-creating it');
       return target.createObject(calendar, filenameOf(href), ics);
@@ -175,8 +198,8 @@ async function deleteWithRecovery(
   try {
     await target.deleteObject(calendar, href, etag);
   } catch (error) {
-    if (errorName(error) === 'CaldavNotFoundError') return;
-    if (errorName(error) === 'CaldavPreconditionError') {
+    if (error instanceof CaldavNotFoundError) return;
+    if (error instanceof CaldavPreconditionError) {
       onRecovered();
       const [current] = await target.fetchObjects(calendar, [href]);
       if (!current) return;

@@ -4,22 +4,16 @@
  * No I/O here; applyPlan carries the actions out.
  */
 
+import type { KnownObject } from '../domain/known-object.js';
+
+export type { KnownObject };
+
 /** An object we want in a calendar, already rendered. */
 export interface DesiredObject {
   readonly calendarKey: string;
   readonly uid: string;
   readonly filename: string;
   readonly ics: string;
-  readonly hash: string;
-  readonly appointmentId: number;
-}
-
-/** An object we wrote earlier, as recorded in the state store. */
-export interface KnownObject {
-  readonly calendarKey: string;
-  readonly uid: string;
-  readonly href: string;
-  readonly etag: string | null;
   readonly hash: string;
   readonly appointmentId: number;
 }

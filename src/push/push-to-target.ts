@@ -1,29 +1,19 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
-import type { Appointment } from '../domain/appointment.js';
+import type { AppointmentSource } from '../domain/appointment-source.js';
+import type { FailedItem } from '../domain/failed-item.js';
+import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
-import { normaliseHref, type CalendarChanges, type CalendarRef, type CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
+import { normaliseHref } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
-import { applyPlan, type ApplyResult, type FailedItem } from './apply-plan.js';
+import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { createPushProgress } from './create-push-progress.js';
-import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
-import { countActions, objectKey, planSync, type DesiredObject, type Drift, type KnownObject, type SyncPlan } from './plan-sync.js';
-
-/** The appointments as the push sees them: the store behind a narrow port. */
-export interface AppointmentSource {
-  /** Highest change sequence number in the store. */
-  maxChangeSeq(): number;
-  /** Ids of appointments changed (created, updated, cancelled, deleted) after `seq`. */
-  listChangedIdsSince(seq: number): number[];
-  /** Ids of every appointment that is not deleted or quarantined, ascending. */
-  listIds(): number[];
-  /** The appointment, or null when it is deleted or quarantined. */
-  getAppointment(id: number): Appointment | null;
-  /** Revision counter of an appointment (SEQUENCE). */
-  getRevision(id: number): number;
-}
+import { hashIcs, planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
+import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncPlan } from './plan-sync.js';
+import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 
 /**
  * A two-way target's part in its push (src/sync/create-two-way-hooks.ts): the pull runs first and hands
@@ -48,6 +38,8 @@ export interface PushOptions {
   readonly targetConfig: CaldavTargetConfig;
   readonly target: CalendarTarget;
   readonly repository: CaldavStateRepository;
+  /** Objects the server refused for good; without it such an object is retried like any failure. */
+  readonly quarantine?: CaldavQuarantineRepository;
   readonly source: AppointmentSource;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -60,6 +52,9 @@ export interface PushOptions {
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
   readonly twoWay?: PushTwoWay;
 }
+
+/** The URL a dry run gives a calendar that the real run would create. */
+const NEW_CALENDAR = 'about:new-calendar/';
 
 /** Appointments rendered, planned and written at a time. */
 const PUSH_CHUNK = 500;
@@ -99,7 +94,7 @@ async function resolveCalendars(
       continue;
     }
     if (dryRun) {
-      calendars.set(route.calendarKey, { url: `about:new-calendar/${route.path}/`, displayName: route.displayName, syncToken: null });
+      calendars.set(route.calendarKey, { url: `${NEW_CALENDAR}${route.path}/`, displayName: route.displayName, syncToken: null });
       continue;
     }
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
@@ -118,30 +113,46 @@ async function resolveCalendars(
  * Finds objects changed or deleted on the server behind our back, by sync-collection where the server
  * has it, else by listing ETags. Returns the drift per calendar and the new sync tokens (saved only
  * after the plan is applied, so a crash re-reads the same changes).
+ *
+ * "Changed" needs a new ETag and a new content (vdirsyncer's is_changed): an object whose ETag moved
+ * but whose text still hashes to what we wrote (a server re-indexing, a client touching it) is no
+ * drift; its new ETag is returned in `touched` to be recorded, and nothing is written.
  */
 async function detectDrift(
   calendars: ReadonlyMap<string, CalendarRef>,
   known: readonly KnownObject[],
   target: CalendarTarget,
   pulled?: ReadonlyMap<string, CalendarChanges>,
-): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number> }> {
+): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number>; touched: KnownObject[] }> {
   const drift = new Map<string, Drift>();
   const tokens = new Map<string, string | null>();
   const affected = new Set<number>();
+  const touched: KnownObject[] = [];
   for (const [calendarKey, calendar] of calendars) {
     const byHref = new Map(known.filter((object) => object.calendarKey === calendarKey).map((object) => [normaliseHref(object.href, calendar.url), object]));
     const changes = pulled?.get(calendarKey) ?? (await target.fetchChanges(calendar, calendar.syncToken ?? null));
     const changed = new Map<string, string | null>();
     const deleted = new Set<string>();
     const seen = new Set<string>();
+    const moved = new Map<string, { mine: KnownObject; listed: RemoteObject }>();
     for (const object of changes.changed) {
       const href = normaliseHref(object.href, calendar.url);
       seen.add(href);
       const mine = byHref.get(href);
-      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) {
-        changed.set(mine.href, object.etag);
-        affected.add(mine.appointmentId);
+      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) moved.set(href, { mine, listed: object });
+    }
+    // The pull hands over objects with their text; only listed ETags need a fetch to be compared.
+    const unread = [...moved].filter(([, { listed }]) => listed.data === undefined).map(([href]) => href);
+    const fetched = new Map<string, RemoteObject>();
+    if (unread.length > 0) for (const object of await target.fetchObjects(calendar, unread)) fetched.set(normaliseHref(object.href, calendar.url), object);
+    for (const [href, { mine, listed }] of moved) {
+      const current = listed.data === undefined ? fetched.get(href) : listed;
+      if (current?.data !== undefined && isSameContent(mine, current.data)) {
+        touched.push({ ...mine, etag: current.etag });
+        continue;
       }
+      changed.set(mine.href, current?.etag ?? listed.etag);
+      affected.add(mine.appointmentId);
     }
     for (const raw of changes.deleted) {
       const mine = byHref.get(normaliseHref(raw, calendar.url));
@@ -161,7 +172,13 @@ async function detectDrift(
     drift.set(calendarKey, { changed, deleted });
     tokens.set(calendarKey, changes.syncToken);
   }
-  return { drift, tokens, affected };
+  return { drift, tokens, affected, touched };
+}
+
+/** Whether the server's text is what we recorded: our rendering's hash, or a person's event as the pull took it. */
+function isSameContent(known: KnownObject, data: string): boolean {
+  const hash = hashIcs(data);
+  return known.hash === hash || known.hash === `caldav:${hash}`;
 }
 
 /**
@@ -192,12 +209,17 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const seqAtStart = source.maxChangeSeq();
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
 
-  const pulled = options.twoWay && !dryRun ? await options.twoWay.pull(calendars) : undefined;
+  // A dry run plans the pull too, over the calendars that exist already (a new one holds no changes).
+  const pullable = dryRun ? new Map([...calendars].filter(([, calendar]) => !calendar.url.startsWith(NEW_CALENDAR))) : calendars;
+  const pulled = options.twoWay ? await options.twoWay.pull(pullable) : undefined;
   const pending = repository.listPendingOutbox(targetConfig.name);
   const knownAll = addUncertainWrites(repository.listKnown(targetConfig.name), pending);
-  const { drift, tokens, affected } = dryRun
-    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>() }
+  const { drift, tokens, affected, touched } = dryRun
+    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>(), touched: [] }
     : await detectDrift(calendars, knownAll, target, pulled?.changes);
+  for (const object of touched) repository.recordWritten(object);
+  const touchedKeys = new Map(touched.map((object) => [objectKey(object.calendarKey, object.uid), object]));
+  const knownNow = touched.length === 0 ? knownAll : knownAll.map((object) => touchedKeys.get(objectKey(object.calendarKey, object.uid)) ?? object);
 
   const render = createRenderOptions(config, options.now());
   let ids: number[];
@@ -214,7 +236,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     ids = [...changed];
   }
   const knownByAppointment = new Map<number, KnownObject[]>();
-  for (const object of knownAll) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
+  for (const object of knownNow) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
 
   const result: PushResult = {
     target: targetConfig.name,
@@ -226,6 +248,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     deleted: 0,
     recovered: 0,
     failed: [],
+    quarantined: [],
   };
   for (const entry of dryRun ? [] : pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
 
@@ -245,19 +268,25 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     const chunkKnown = chunk.flatMap((id) => knownByAppointment.get(id) ?? []);
     const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: chunkKnown, drift, scope }) : { desired: rendered, known: chunkKnown };
     const plan = planSync({ desired, known, scope, drift });
+    if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, chunk, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
     if (!dryRun) progress.planned(offset, chunk.length, plan);
-    if (dryRun || plan.actions.length === 0) continue;
-    const applied = await applyPlan({ plan, target, calendars, repository, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
+    if (dryRun) continue;
+    if (plan.actions.length === 0) {
+      options.twoWay?.finish(plan, []);
+      continue;
+    }
+    const applied = await applyPlan({ plan, target, calendars, repository, quarantine: options.quarantine, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
     result.created += applied.created;
     result.updated += applied.updated;
     result.deleted += applied.deleted;
     result.recovered += applied.recovered;
     result.failed.push(...applied.failed);
-    options.twoWay?.finish(plan, applied.failed);
-    if (applied.created + applied.updated + applied.deleted + applied.failed.length < plan.actions.length) {
+    result.quarantined.push(...applied.quarantined);
+    options.twoWay?.finish(plan, [...applied.failed, ...applied.quarantined]);
+    if (applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length) {
       stopped = true;
       break;
     }

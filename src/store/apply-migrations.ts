@@ -20,8 +20,9 @@ export interface MigrationOutcome {
 const MIGRATION_FILE = /^(\d{3})_([a-z0-9_-]+)\.sql$/i;
 
 /**
- * Every `NNN_name.sql` in `dir`, in version order. Each part of the program owns a range of numbers
- * (001–009 store, 010 CalDAV, 020 feeds, 030 two-way); the runner does not care who wrote which.
+ * Every `NNN_name.sql` in `dir`, in version order. The numbers only ever grow: a new migration is
+ * numbered above every one that exists (the gaps between 004, 010, 020, 021 and 030 stay, databases
+ * out there have those versions).
  */
 export function readMigrations(dir: string): Migration[] {
   const migrations: Migration[] = [];
@@ -39,9 +40,9 @@ export function readMigrations(dir: string): Migration[] {
   return migrations;
 }
 
-/** The highest applied version, 0 for a fresh database. */
+/** The highest applied version, 0 for a fresh database. Writes nothing (the doctor reads read-only). */
 export function readSchemaVersion(db: Database): number {
-  ensureMigrationTable(db);
+  if (!db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return 0;
   const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
   return row.version ?? 0;
 }
@@ -50,15 +51,27 @@ export function readSchemaVersion(db: Database): number {
  * Applies the migrations not yet recorded, in order, each in its own transaction together with the row
  * that records it. A database that has seen a version newer than any file here was written by a newer
  * onoffice-sync: StateVersionError, nothing touched.
+ *
+ * Migrations are linear: one numbered below the highest applied version is refused (MigrationError,
+ * nothing touched), since it would run after the later ones on this database but before them on a new
+ * one, and the two would end up different.
  */
 export function applyMigrations(db: Database, dir: string, options: { path?: string; now?: () => Date } = {}): MigrationOutcome {
   const now = options.now ?? (() => new Date());
   const migrations = readMigrations(dir);
+  ensureMigrationTable(db);
   const from = readSchemaVersion(db);
   const known = migrations.at(-1)?.version ?? 0;
   if (from > known) throw new StateVersionError(options.path ?? db.name, from, known);
 
   const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  const late = migrations.find((migration) => !done.has(migration.version) && migration.version < from);
+  if (late) {
+    throw new MigrationError(
+      late.file,
+      `it is numbered ${late.version}, below version ${from} that this database already has; a new migration must be numbered above every existing one (renumber the file above ${migrations.at(-1)!.version})`,
+    );
+  }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const applied: Migration[] = [];
   for (const migration of migrations) {

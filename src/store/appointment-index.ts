@@ -8,7 +8,12 @@ import type { StoredStatus } from './appointment-repository.js';
 export function createAppointmentIndex(db: Database) {
   const changedIds = db.prepare<[number], { id: number }>('SELECT id FROM appointments WHERE change_seq > ? ORDER BY change_seq');
   const countChanged = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM appointments WHERE change_seq > ?');
+  const maxSeq = db.prepare<[], number>("SELECT value FROM counters WHERE name = 'change_seq'").pluck();
   return {
+    /** The highest change sequence number handed out so far. */
+    maxChangeSeq(): number {
+      return maxSeq.get() ?? 0;
+    },
     /** Ids with one of these statuses, ascending. */
     listIds(...statuses: StoredStatus[]): number[] {
       if (statuses.length === 0) return [];

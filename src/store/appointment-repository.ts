@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Appointment } from '../domain/appointment.js';
-import type { AppointmentRecord } from '../onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../domain/appointment-record.js';
+import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 
 export type StoredStatus = 'active' | 'cancelled' | 'deleted' | 'quarantined';
 
@@ -104,6 +105,16 @@ const toStored = (row: AppointmentRow): StoredAppointment => ({
   changeSeq: row.change_seq,
 });
 
+/**
+ * A touch in onOffice moves `modified` and nothing else. It keeps the stored record (and so DTSTAMP,
+ * LAST-MODIFIED, SEQUENCE and change_seq): nothing an event shows changed, so no calendar or feed may.
+ */
+function isTouch(storedRawJson: string, record: AppointmentRecord): boolean {
+  const stored = JSON.parse(storedRawJson) as AppointmentRecord;
+  const withoutModified = (value: AppointmentRecord): AppointmentRecord => ({ ...value, elements: { ...value.elements, modified: undefined } });
+  return stored.elements?.modified !== record.elements?.modified && hashAppointmentRecord(withoutModified(stored)) === hashAppointmentRecord(withoutModified(record));
+}
+
 /** A usable appointment id: a positive safe integer, given as number or digits. */
 function readAppointmentId(id: unknown): number | null {
   const value = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : NaN;
@@ -115,6 +126,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     get: db.prepare('SELECT * FROM appointments WHERE id = ?'),
     // An upsert compares with these only: reading raw_json too made 1 kB of garbage per record read.
     getState: db.prepare('SELECT content_hash, status, revision FROM appointments WHERE id = ?'),
+    getRawJson: db.prepare('SELECT raw_json FROM appointments WHERE id = ?').pluck(),
     nextSeq: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value"),
     maxSeq: db.prepare("SELECT value FROM counters WHERE name = 'change_seq'"),
     insert: db.prepare(`INSERT INTO appointments
@@ -191,7 +203,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       counts.created++;
       return;
     }
-    if (existing.content_hash === hash && existing.status === status) {
+    if (existing.status === status && (existing.content_hash === hash || isTouch(statements.getRawJson.get(id) as string, record))) {
       statements.touch.run(stamp, modified, id);
       counts.unchanged++;
       return;

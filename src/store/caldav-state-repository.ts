@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { KnownObject } from '../push/plan-sync.js';
+import type { KnownObject } from '../domain/known-object.js';
 
 export interface OutboxEntry {
   readonly id: number;

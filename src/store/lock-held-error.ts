@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /** Who holds a run lock, as it described itself; null fields when it has not done so yet. */
 export interface LockHolder {
   readonly owner: string;
@@ -10,6 +12,7 @@ export interface LockHolder {
 /** Another live run holds the run lock (the kernel says so; the description only names it). */
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
+  readonly kind: ErrorKind = 'locked';
 
   constructor(
     readonly lockName: string,

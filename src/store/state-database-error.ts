@@ -1,9 +1,12 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /**
  * SQLite failed underneath us (read-only filesystem, full disk, unreadable file). SQLite's own text
  * ("disk I/O error") names neither the file nor the fix; this does.
  */
 export class StateDatabaseError extends Error {
   override readonly name = 'StateDatabaseError';
+  readonly kind: ErrorKind = 'transient';
   constructor(
     readonly path: string,
     readonly code: string,

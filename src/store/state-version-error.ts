@@ -1,6 +1,9 @@
+import type { ErrorKind } from '../domain/classify-error.js';
+
 /** The state database was written by a newer onoffice-sync than this one: refusing to touch it. */
 export class StateVersionError extends Error {
   override readonly name = 'StateVersionError';
+  readonly kind: ErrorKind = 'setup';
 
   constructor(
     readonly path: string,

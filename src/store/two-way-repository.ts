@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { TwoWayData } from '../domain/two-way-data.js';
 
-/** onOffice create/modify `data` fields plus `location`, as the way back compares and writes them. */
-export type TwoWayData = Readonly<Record<string, unknown>>;
 
 export type ConfirmationState = 'none' | 'pending' | 'sent' | 'unknown' | 'failed';
 

@@ -117,7 +117,7 @@ describe('ensureCalendar', () => {
     expect(mkcol).toMatch(/<d:mkcol[^>]*>/);
     expect(mkcol).toMatch(/<d:resourcetype>\s*<d:collection\s*\/>\s*<c:calendar\s*\/>\s*<\/d:resourcetype>/);
     expect(mkcol).toContain('<d:displayname>Team</d:displayname>');
-    expect(mkcol).toContain('<ca:calendar-color>#1f6feb</ca:calendar-color>');
+    expect(mkcol).toContain('<ca:calendar-color>#1F6FEBFF</ca:calendar-color>');
   });
 
   it('refuses a path that exists but is not a calendar', async () => {

@@ -23,7 +23,7 @@ describe('Xandikos discovery', () => {
     const target = createCaldavTarget({ url: server.url });
     const calendar = await target.ensureCalendar({ path: 'onoffice', displayName: 'onOffice', color: '#d73a49' });
     expect(calendar.url).toBe(`${server.calendarHomeUrl}onoffice/`);
-    expect(calendar.color?.slice(0, 7)).toBe('#d73a49');
+    expect(calendar.color?.slice(0, 7).toLowerCase()).toBe('#d73a49');
   });
 
   it('uses the default calendar when the URL points at it', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/cli/doctor-command.js';
-import { createCaldavTarget } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { Config } from '../../src/config/config-schema.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readStatus, renderStatusTable } from '../../src/cli/status-command.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import { CaldavServerError } from '../../src/caldav/caldav-errors.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { runSync } from '../../src/app/run-sync.js';
+import { warmFeedCache } from '../../src/feed/warm-feed-cache.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
 
 describe('status with a configuration', () => {
@@ -26,7 +27,7 @@ describe('status with a configuration', () => {
       target.setFault('createObject', new CaldavServerError({ method: 'PUT', url: 'http://calendar.memory.invalid/x.ics', status: 503, attempts: 3 }), 2);
       const logger = createSilentLogger();
       const client = createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret });
-      const summary = await runSync({ config, logger, store, client, targets: [{ config: config.caldav[0]!, target }], now: () => new Date() });
+      const summary = await runSync({ config, logger, store, client, targets: [{ config: config.caldav[0]!, target }], now: () => new Date(), afterPush: [{ name: 'feed cache', run: () => warmFeedCache(store, config) }] });
       expect(summary.failed).toHaveLength(2);
       // The sync warmed the feed cache, so the feed server's first render reads rows.
       const cachedEvents = store.db.prepare('SELECT count(*) AS n FROM feed_events').get() as { n: number };

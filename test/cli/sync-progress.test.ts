@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
 import { runSync } from '../../src/app/run-sync.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { createTempDir, createTestConfig, startEmulator } from '../support/sync-fixture.js';

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { createSeededRandom } from '../../src/emulator/create-seeded-random.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 
 export const FEED_ZONE = 'Europe/Berlin';
 export const ARTS = ['Besichtigung', 'Notartermin', 'Kundenbesuch', 'Telefonat'];

@@ -11,7 +11,7 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { createFeedTokenRepository } from '../../src/feed/feed-token-repository.js';
 import { startFeedServer, type FeedServer } from '../../src/feed/start-feed-server.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
-import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
+import { hashAppointmentRecord } from '../../src/domain/hash-appointment-record.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import { createCapturedLogger, createFeedTestConfig, openTempStore, storeRecords, type TempStore } from '../feed/feed-test-store.js';
 import { generateFeedRecords } from '../feed/generate-feed-records.js';

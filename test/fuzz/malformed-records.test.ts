@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import { formatUtcTimestamp, type EmulatorElements } from '../../src/emulator/emulator-database.js';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { REMINDER_VALUES, formatTransitValue } from '../../src/domain/onoffice-readings.js';
 
 /** Text with the characters iCalendar escaping is about, umlauts, emoji and plain words. */

@@ -98,4 +98,25 @@ describe('parseVEvent', () => {
       ressources: ['Raum, groß', 'Auto'], art: 'Besichtigung', erinnerung: '1 days',
     });
   });
+
+  describe('zero-length appointments as rendered and as servers keep them', () => {
+    const at = (end: string, marked = true) =>
+      parseOne(['UID:z1', 'DTSTART;TZID=Europe/Berlin:20250328T100030', `DTEND;TZID=Europe/Berlin:${end}`, 'SUMMARY:x', ...(marked ? ['X-ONOFFICE-ZERO-LENGTH:TRUE'] : [])]).data;
+
+    it('reads our rendering (DTEND 1 s after the start) back as end = start', () => {
+      expect(at('20250328T100031')).toMatchObject({ start_dt: '2025-03-28 10:00:30', end_dt: '2025-03-28 10:00:30' });
+    });
+
+    it('reads SOGo’s copy (DTEND moved to start + 1 h) back as end = start, so it is no change', () => {
+      expect(at('20250328T110030')).toMatchObject({ end_dt: '2025-03-28 10:00:30' });
+    });
+
+    it('takes a marked event that a user gave another length at its word', () => {
+      expect(at('20250328T103000')).toMatchObject({ end_dt: '2025-03-28 10:30:00' });
+    });
+
+    it('takes an unmarked 1 s event at its word', () => {
+      expect(at('20250328T100031', false)).toMatchObject({ end_dt: '2025-03-28 10:00:31' });
+    });
+  });
 });

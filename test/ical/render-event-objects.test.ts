@@ -144,4 +144,28 @@ describe('renderCalendar', () => {
     expect(lines(ics)).toEqual(expect.arrayContaining(['DTSTART:20250328T100000Z', 'EXDATE:20250411T100000Z']));
     expect(ics).not.toContain('VTIMEZONE');
   });
+
+  it('renders a zero-length appointment with its exact start, DTEND 1 s later and the zero-length mark; all-day is untouched', () => {
+    const start = DateTime.fromISO('2025-03-28T10:00:30', { zone });
+    const [object] = renderEventObjects(appointment({ start, end: start, recurrence: null }), options);
+    const all = lines(object!.ics);
+    expect(all).toEqual(expect.arrayContaining(['DTSTART;TZID=Europe/Berlin:20250328T100030', 'DTEND;TZID=Europe/Berlin:20250328T100031', 'X-ONOFFICE-ZERO-LENGTH:TRUE']));
+    expect(all.filter((line) => line.startsWith('DURATION'))).toEqual([]);
+
+    const oneHour = renderEventObjects(appointment({ recurrence: null }), options)[0]!.ics;
+    expect(oneHour).not.toContain('X-ONOFFICE-ZERO-LENGTH');
+    const day = DateTime.fromISO('2025-03-28T00:00', { zone });
+    expect(renderEventObjects(appointment({ allDay: true, start: day, end: day.plus({ days: 1 }), recurrence: null }), options)[0]!.ics).not.toContain('X-ONOFFICE-ZERO-LENGTH');
+  });
+
+  it('renders every occurrence of a zero-length series the same way in expand mode', () => {
+    const start = DateTime.fromISO('2025-03-28T10:00', { zone });
+    const objects = renderEventObjects(appointment({ start, end: start, recurrence: { frequency: 'daily', interval: 1, until: '2025-03-30', exceptions: [] } }), {
+      ...options,
+      recurrence: 'expand',
+      expandWindow: { from: start.startOf('day'), to: start.plus({ days: 5 }) },
+    });
+    expect(objects).toHaveLength(3);
+    for (const object of objects) expect(lines(object.ics)).toEqual(expect.arrayContaining([expect.stringMatching(/^DTEND;TZID=Europe\/Berlin:202503\d\dT100001$/), 'X-ONOFFICE-ZERO-LENGTH:TRUE']));
+  });
 });

@@ -1,5 +1,5 @@
 import type { Appointment } from '../../src/domain/appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import type { ParsedVEvent } from '../../src/ical/parse-vevent.js';
 
 /**

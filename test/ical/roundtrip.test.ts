@@ -5,7 +5,7 @@ import { parseIcsObjects } from '../../src/ical/parse-ics-objects.js';
 import { parseVEvent } from '../../src/ical/parse-vevent.js';
 import { renderCalendar } from '../../src/ical/render-calendar.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { recordArbitrary } from './appointment-arbitrary.js';
 import { recordFromParsedVEvent, representableFields } from './roundtrip-mapper.js';
 

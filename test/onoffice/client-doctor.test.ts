@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDoctor, type DoctorCheck } from '../../src/cli/doctor-command.js';
+import type { DoctorCheck } from '../../src/cli/doctor-check.js';
+import { runDoctor } from '../../src/cli/doctor-command.js';
 import type { CommandContext } from '../../src/cli/command-context.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';

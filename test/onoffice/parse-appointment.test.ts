@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AppointmentElements, AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentElements, AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
-import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
+import { hashAppointmentRecord } from '../../src/domain/hash-appointment-record.js';
 
 const zone = 'Europe/Berlin';
 

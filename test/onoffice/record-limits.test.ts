@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorElements } from '../../src/emulator/emulator-database.js';
 import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
-import { hashAppointmentRecord } from '../../src/onoffice/hash-appointment-record.js';
+import { hashAppointmentRecord } from '../../src/domain/hash-appointment-record.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import { describeResult, runCli } from '../faults/fault-harness.js';
 import { createTempDir } from '../support/sync-fixture.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaldavTarget } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { EMULATOR_USERS } from '../../src/emulator/emulator-users.js';
 import { planUserCalendarPath, planUserRoutes } from '../../src/push/resolve-user-routes.js';

@@ -1,3 +1,4 @@
+import { hashAppointmentRecord } from '../../src/domain/hash-appointment-record.js';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Appointment } from '../../src/domain/appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { DEFAULT_MIGRATIONS_DIR, openStateStore } from '../../src/store/open-state-store.js';
 import { StateVersionError } from '../../src/store/state-version-error.js';
 import type { RecordUpsert } from '../../src/store/appointment-repository.js';
@@ -59,6 +60,23 @@ describe('migrations', () => {
 });
 
 describe('appointments', () => {
+  it('take a touch (only modified moved) as no change: same record, revision and change_seq', () => {
+    const store = openStateStore(':memory:');
+    const repo = store.appointments;
+    const record = (modified: string, description: string): RecordUpsert => {
+      const base = upsert(1, '');
+      const next: AppointmentRecord = { ...base.record, elements: { ...base.record.elements, modified, description } };
+      return { ...base, record: next, hash: hashAppointmentRecord(next) };
+    };
+    repo.upsertRecords([record('2026-11-01 10:00:00', 'Besichtigung')]);
+    expect(repo.upsertRecords([record('2026-11-02 10:00:00', 'Besichtigung')])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(repo.get(1)).toMatchObject({ revision: 0, changeSeq: 1 });
+    expect(repo.get(1)!.record.elements.modified).toBe('2026-11-01 10:00:00');
+    expect(repo.upsertRecords([record('2026-11-03 10:00:00', 'Besichtigung, neu')])).toMatchObject({ updated: 1 });
+    expect(repo.get(1)).toMatchObject({ revision: 1, changeSeq: 2 });
+    store.close();
+  });
+
   it('count revisions on content changes and change_seq on every change', () => {
     const store = openStateStore(':memory:');
     const repo = store.appointments;

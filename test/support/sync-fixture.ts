@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
-import { createCaldavTarget } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { Appointment } from '../../src/domain/appointment.js';
 import { expandOccurrences } from '../../src/domain/expand-occurrences.js';
 import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';
 import { parseIcsObjects, type VEventLike } from '../../src/ical/parse-ics-objects.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
-import type { AppointmentRecord } from '../../src/onoffice/appointment-record.js';
+import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
 import { runSync, type SyncOptions, type SyncSummary } from '../../src/app/run-sync.js';
 

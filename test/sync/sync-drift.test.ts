@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaldavTarget } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { Config } from '../../src/config/config-schema.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';

@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config/config-schema.js';
-import { createCaldavTarget, type CalendarRef } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
+import type { CalendarRef } from '../../src/caldav/calendar-target.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';

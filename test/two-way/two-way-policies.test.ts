@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryCalendarTarget, type MemoryCalendarTarget } from '../../src/caldav/calendar-target.js';
+import { createMemoryCalendarTarget, type MemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';

@@ -1,4 +1,4 @@
-import { describeRunCounts, describeRunKind, formatDuration, formatLocalTime, type StatusReport } from '../cli/status-command.js';
+import { describeRunCounts, describeRunKind, formatDuration, formatLocalTime, type StatusReport } from './status-command.js';
 
 /** Text for HTML, in an element or a quoted attribute. */
 export function escapeHtml(value: unknown): string {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readStatus } from '../cli/status-command.js';
+import { readStatus } from './status-command.js';
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { StateStore } from '../store/open-state-store.js';

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { runSync, type SyncRuntime } from '../../src/app/run-sync.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { createSilentLogger } from '../../src/log/create-logger.js';
+import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
+import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
+import { openStateStore } from '../../src/store/open-state-store.js';
+import { createTempDir, startEmulator } from '../support/sync-fixture.js';
+
+/** Drift means a new ETag and a new text (vdirsyncer's is_changed), not a new ETag alone. */
+describe('drift detection', () => {
+  it('rewrites an object whose text changed, and only records the new ETag of one merely touched', async () => {
+    const emulator = await startEmulator({ port: 0, appointments: 12, seed: 5 });
+    const temp = createTempDir('oos-push-drift-');
+    const store = openStateStore(`${temp.dir}/state.db`);
+    try {
+      const config = parseConfig({
+        stateDb: `${temp.dir}/state.db`,
+        onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
+        poll: { lagSeconds: 0, horizonPastDays: 365 },
+        caldav: [{ name: 'office', url: 'http://calendar.memory.invalid/' }],
+      });
+      const target = createMemoryCalendarTarget();
+      const runtime: SyncRuntime = {
+        config,
+        logger: createSilentLogger(),
+        store,
+        client: createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret }),
+        targets: [{ config: config.caldav[0]!, target }],
+        now: () => new Date(),
+      };
+      const first = await runSync(runtime);
+      expect(first.targets[0]!.created).toBeGreaterThan(2);
+
+      const calendar = await target.ensureCalendar({ path: config.caldav[0]!.calendar, displayName: config.caldav[0]!.displayName });
+      const [touched, edited] = await target.fetchObjects(calendar, (await target.listObjects(calendar)).slice(0, 2).map((object) => object.href));
+      // Same text again (a new ETag only), and a real edit.
+      await target.updateObject(calendar, touched!.href, touched!.data!, touched!.etag);
+      await target.updateObject(calendar, edited!.href, edited!.data!.replace(/^SUMMARY:.*$/m, 'SUMMARY:Edited on the phone'), edited!.etag);
+      const [touchedNow] = await target.fetchObjects(calendar, [touched!.href]);
+      expect(touchedNow!.etag).not.toBe(touched!.etag);
+      const updatesBefore = target.requestCounts.updateObject;
+
+      const second = await runSync(runtime);
+      expect(second.targets[0]).toMatchObject({ updated: 1, created: 0, deleted: 0, driftRepaired: 1 });
+      expect(target.requestCounts.updateObject - updatesBefore).toBe(1);
+      const [editedNow] = await target.fetchObjects(calendar, [edited!.href]);
+      expect(editedNow!.data).not.toContain('Edited on the phone');
+      // The touched object's new ETag is recorded: the next run finds nothing to compare or write.
+      const known = createCaldavStateRepository(store.db).listKnown('office').find((object) => object.href === touched!.href);
+      expect(known?.etag).toBe(touchedNow!.etag);
+      const fetchesBefore = target.requestCounts.fetchObjects;
+      const third = await runSync(runtime);
+      expect(third.targets[0]).toMatchObject({ updated: 0, driftRepaired: 0 });
+      expect(target.requestCounts.fetchObjects).toBe(fetchesBefore);
+    } finally {
+      store.close();
+      temp.remove();
+      await emulator.close();
+    }
+  });
+});
