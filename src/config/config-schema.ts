@@ -12,13 +12,16 @@ const cronExpression = z
   .string()
   .refine((expression) => cron.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
 
+/** zod runs every check even after .url() failed, so the later ones must not throw on what is no URL. */
+const readUrl = (url: string): URL | null => (URL.canParse(url) ? new URL(url) : null);
+
 const httpUrl = z
   .string()
   .url('must be a URL like https://cloud.example.com/remote.php/dav')
-  .refine((url) => /^https?:$/i.test(new URL(url).protocol), 'must be an http:// or https:// URL')
+  .refine((url) => readUrl(url)?.protocol.match(/^https?:$/i) !== null, 'must be an http:// or https:// URL')
   // A CalDAV target's user:password@ is taken as its credentials before this (readConfig); elsewhere
   // a password in a URL would end up in logs and is refused.
-  .refine((url) => !new URL(url).username && !new URL(url).password, 'must not hold user:password@: give the credentials in their own options');
+  .refine((url) => !readUrl(url)?.username && !readUrl(url)?.password, 'must not hold user:password@: give the credentials in their own options');
 
 /** An address (127.0.0.1, ::1) or a subnet (10.0.0.0/8, fd00::/8). */
 const addressOrSubnet = z.string().refine((entry) => parseAddressOrSubnet(entry) !== null, 'must be an IP address or a subnet like 10.0.0.0/8');

@@ -85,6 +85,13 @@ describe('loadConfig refuses what it cannot use, all at once', () => {
     expect(error.message).toMatch(/4 problems/);
   });
 
+  it('reports a URL that is not one (empty, a word) as a problem, never as a crash', () => {
+    const error = problemsOf(() => loadConfig({ file: tempFile('c.yaml', 'imports:\n  - name: a\n    url: ""\n  - name: b\n    url: nothing\n'), env: minimalEnv }));
+    const byKey = Object.fromEntries(error.problems.map((p) => [p.key, p.problem]));
+    expect(byKey['imports.0.url']).toMatch(/must be a URL/);
+    expect(byKey['imports.1.url']).toMatch(/must be a URL/);
+  });
+
   it('refuses non-http URLs and duplicate names', () => {
     const raw = (extra: string) => tempFile('c.yaml', extra);
     const error = problemsOf(() =>
