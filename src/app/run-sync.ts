@@ -3,7 +3,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
-import { pollChanges, type PollResult } from '../onoffice/poll-changes.js';
+import { MODIFIED_CURSOR, measureCursorLag, pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
@@ -169,8 +169,8 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     const counts = store.appointments.counts();
-    const cursor = store.cursors.get('onoffice:modified');
-    const lagSeconds = cursor ? Math.max(0, (runtime.now().getTime() - Date.parse(`${cursor.value.replace(' ', 'T')}Z`)) / 1000) : null;
+    const cursor = store.cursors.get(MODIFIED_CURSOR);
+    const lagSeconds = cursor ? measureCursorLag(cursor.value, runtime.now()) : null;
     const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, caldavQuarantined: quarantine.list().length, durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');

@@ -1,13 +1,12 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { readMigrations } from '../store/apply-migrations.js';
 import { readStateHealth } from '../store/read-state-health.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../store/open-state-store.js';
 import { createTargetFromConfig } from '../app/create-sync-runtime.js';
 import { isPermanentRefusal } from '../caldav/caldav-errors.js';
-import { createCaldavQuarantineRepository, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
+import { readCaldavQuarantineFile, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import type { CommandContext } from './command-context.js';
 import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-check.js';
@@ -63,7 +62,7 @@ export function createCaldavChecks(context: CommandContext, options: DoctorOptio
             const uid = `onoffice-sync-doctor-${randomUUID()}`;
             const probe = await target.createObject(calendar, `${uid}.ics`, renderProbe(uid, new Date(options.now?.() ?? Date.now())));
             await target.deleteObject(calendar, probe.href, probe.etag);
-            return { ok: true, detail: `calendar ${calendar.url} ("${calendar.displayName}") found; a test event was written and deleted${describeQuarantine(readQuarantine(context.config.stateDb, targetConfig.name))}` };
+            return { ok: true, detail: `calendar ${calendar.url} ("${calendar.displayName}") found; a test event was written and deleted${describeQuarantine(readCaldavQuarantineFile(context.config.stateDb, targetConfig.name))}` };
           } catch (error) {
             return { ok: false, detail: error instanceof Error ? error.message : String(error), fix: caldavFix(error), error };
           }
@@ -98,22 +97,6 @@ function caldavFix(error: unknown): string {
       return 'the server does not support this request here; check the calendar URL and the server log';
     default:
       return 'the user needs permission to create calendars and write events there';
-  }
-}
-
-/** The target's quarantined objects from the state database, read-only; none when it does not exist yet. */
-function readQuarantine(path: string, targetName: string): CaldavQuarantineEntry[] {
-  if (!existsSync(path)) return [];
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    if (!db.prepare("SELECT name FROM sqlite_master WHERE name = 'caldav_quarantine'").get()) return [];
-    return createCaldavQuarantineRepository(db).list(targetName);
-  } catch {
-    // The state check reports an unreadable database; this one is about the server.
-    return [];
-  } finally {
-    db?.close();
   }
 }
 

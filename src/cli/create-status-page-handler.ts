@@ -5,6 +5,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { renderStatusPage } from './render-status-page.js';
+import { isLoopbackAddress } from '../domain/is-loopback-address.js';
 
 export interface StatusPageOptions {
   readonly store: StateStore;
@@ -12,8 +13,6 @@ export interface StatusPageOptions {
   readonly logger: Logger;
   readonly now?: () => Date;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /**
  * Answers GET / with the status page. With daemon.adminToken set, the request must carry it
@@ -57,7 +56,7 @@ export function createStatusPageHandler(options: StatusPageOptions): (request: I
 function checkAccess(request: IncomingMessage, url: URL, expected: Buffer | null): { status: number; message: string } | null {
   if (expected === null) {
     const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-    if (LOOPBACK.has(request.socket.remoteAddress ?? '') && !forwarded) return null;
+    if (isLoopbackAddress(request.socket.remoteAddress) && !forwarded) return null;
     return { status: 403, message: 'the status page answers only on this machine; set daemon.adminToken (ONOFFICE_SYNC_ADMIN_TOKEN) to open it from elsewhere' };
   }
   const header = request.headers.authorization;

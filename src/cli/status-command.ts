@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { CaldavTargetConfig, Config } from '../config/config-schema.js';
+import type { Config } from '../config/config-schema.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
-import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
+import { MODIFIED_CURSOR, measureCursorLag } from '../onoffice/poll-changes.js';
 import { createAppointmentIndex } from '../store/appointment-index.js';
 import { createCaldavQuarantineRepository, type CaldavQuarantineEntry } from '../store/caldav-quarantine-repository.js';
 import { createCaldavStateRepository, type FailureEntry } from '../store/caldav-state-repository.js';
@@ -95,14 +95,14 @@ export function readStatus(store: StateStore, config?: Config, now: Date = new D
   const failed = runs.find((run) => run.error !== null);
   const succeeded = runs.find((run) => run.error === null && run.endedAt !== null);
   const cursor = store.cursors.get(MODIFIED_CURSOR)?.value ?? null;
-  const firstThrough = readFirstCompletedRunId(store);
+  const firstThrough = store.runs.readFirstCompletedRunId();
   return {
     stateDb: store.path,
     schemaVersion: store.migrations.to,
     readAt: now.toISOString(),
     cursor: cursor === null ? null : toIsoFromOnOffice(cursor),
-    lagSeconds: cursor === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(toIsoFromOnOffice(cursor))) / 1000)),
-    running: readLockHolder(store),
+    lagSeconds: cursor === null ? null : Math.round(measureCursorLag(cursor, now)),
+    running: store.readLockHolder(),
     appointments: { ...counts, changeSeq: store.appointments.maxChangeSeq() },
     quarantine: store.appointments.listQuarantine().map((q) => ({
       id: /^\d+$/.test(q.recordId) ? Number(q.recordId) : q.recordId,
@@ -123,19 +123,6 @@ function toIsoFromOnOffice(value: string): string {
   return `${value.replace(' ', 'T')}Z`;
 }
 
-/** The first sync run that got through (counts recorded, items may have failed); the runs up to it are the backfill. */
-function readFirstCompletedRunId(store: StateStore): number | null {
-  const row = store.db
-    .prepare<[], { id: number | null }>("SELECT min(id) AS id FROM runs WHERE kind NOT LIKE 'poll:%' AND ended_at IS NOT NULL AND counts_json IS NOT NULL")
-    .get();
-  return row?.id ?? null;
-}
-
-/** Who holds the run lock; a row left by a process that died on this host is no holder. */
-function readLockHolder(store: StateStore): LockHolder | null {
-  return store.readLockHolder();
-}
-
 function readConfiguredParts(store: StateStore, config: Config): Pick<StatusReport, 'caldav' | 'feeds' | 'twoWay'> {
   const caldavState = createCaldavStateRepository(store.db);
   const caldavQuarantine = createCaldavQuarantineRepository(store.db);
@@ -147,9 +134,10 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
       name: target.name,
       url: redactUrl(target.url),
       objects: caldavState.countKnown(target.name),
-      calendars: readCalendarCounts(store, target.name),
+      calendars: caldavState.countObjectsPerCalendar(target.name),
       backfill,
-      pendingChanges: backfill ? countUnwritten(store, target) : index.countChangedSince(pushedSeq),
+      // During a backfill: what the target should show and does not yet.
+      pendingChanges: backfill ? caldavState.countUnwritten(target.name, target.cancelled === 'keep') : index.countChangedSince(pushedSeq),
       failures: caldavState.listFailures(target.name),
       quarantined: caldavQuarantine.list(target.name),
       unfinishedWrites: caldavState.listPendingOutbox(target.name).length,
@@ -169,30 +157,6 @@ function readConfiguredParts(store: StateStore, config: Config): Pick<StatusRepo
     };
   });
   return { caldav, feeds, twoWay: readTwoWayStatus(store.db) };
-}
-
-function readCalendarCounts(store: StateStore, target: string): CaldavTargetStatus['calendars'] {
-  return store.db
-    .prepare<[string, string], { calendar_key: string; url: string | null; display_name: string | null; objects: number }>(
-      `SELECT keys.calendar_key, c.url, c.display_name, (SELECT count(*) FROM caldav_objects o WHERE o.calendar_key = keys.calendar_key) AS objects
-       FROM (SELECT calendar_key FROM caldav_calendars WHERE instr(calendar_key, ?) = 1
-             UNION SELECT DISTINCT calendar_key FROM caldav_objects WHERE instr(calendar_key, ?) = 1) AS keys
-       LEFT JOIN caldav_calendars c ON c.calendar_key = keys.calendar_key ORDER BY keys.calendar_key`,
-    )
-    .all(`${target}:`, `${target}:`)
-    .map((row) => ({ calendarKey: row.calendar_key, url: row.url ?? '', displayName: row.display_name ?? row.calendar_key, objects: row.objects }));
-}
-
-/** During a backfill: the appointments the target should show that have no object there yet. */
-function countUnwritten(store: StateStore, target: CaldavTargetConfig): number {
-  const statuses = target.cancelled === 'keep' ? "('active', 'cancelled')" : "('active')";
-  const row = store.db
-    .prepare<[string], { n: number }>(
-      `SELECT count(*) AS n FROM appointments a WHERE a.status IN ${statuses}
-       AND NOT EXISTS (SELECT 1 FROM caldav_objects o WHERE o.appointment_id = a.id AND instr(o.calendar_key, ?) = 1)`,
-    )
-    .get(`${target.name}:`);
-  return row?.n ?? 0;
 }
 
 /** A time for people: local (or the given zone) with the zone's name, to the second. */

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SyncSummary } from '../app/run-sync.js';
 import { createFeedStatsRepository } from '../feed/feed-stats-repository.js';
-import { MODIFIED_CURSOR } from '../onoffice/poll-changes.js';
+import { MODIFIED_CURSOR, measureCursorLag } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 
@@ -65,7 +65,7 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       registers,
       collect() {
         const cursor = store?.cursors.get(MODIFIED_CURSOR)?.value;
-        if (cursor) this.set(Math.max(0, (now().getTime() - Date.parse(`${cursor.replace(' ', 'T')}Z`)) / 1000));
+        if (cursor) this.set(measureCursorLag(cursor, now()));
       },
     }),
     feedOversize: new Gauge({

@@ -1,4 +1,5 @@
 import { AdminRequestError } from './admin-request-error.js';
+import { isLoopbackAddress } from '../domain/is-loopback-address.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmulatorActionError, invalidParameter } from './emulator-action-error.js';
 import type { EmulatorDatabase } from './emulator-database.js';
@@ -135,10 +136,4 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   } catch {
     return new AdminRequestError('the body is not valid JSON');
   }
-}
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4 === '::1' || /^127\.\d+\.\d+\.\d+$/.test(v4);
 }

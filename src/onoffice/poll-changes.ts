@@ -69,6 +69,11 @@ import {
 
 export const MODIFIED_CURSOR = 'onoffice:modified';
 
+/** How far the modified cursor ('YYYY-MM-DD HH:mm:ss', UTC) is behind `now`, in seconds; never negative. */
+export function measureCursorLag(cursor: string, now: Date): number {
+  return Math.max(0, (now.getTime() - Date.parse(`${cursor.replace(' ', 'T')}Z`)) / 1000);
+}
+
 export type PollClient = Pick<OnOfficeClient, 'readCalendarBatch'>;
 
 export type PollMode = 'incremental' | 'backfill' | 'full';

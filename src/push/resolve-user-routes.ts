@@ -2,16 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { CaldavTargetConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
 import type { OnOfficeClient, OnOfficeUser } from '../onoffice/onoffice-client.js';
-
-/** A calendar made for one onOffice user by `autoRoutes`, as remembered in user_routes (migration 061). */
-export interface UserRoute {
-  readonly userId: number;
-  readonly username: string;
-  readonly calendar: string;
-  readonly displayName: string;
-  /** ISO UTC since when `get users` no longer lists the user; null while active. */
-  readonly departedAt: string | null;
-}
+import { createUserRouteRepository, type UserRoute } from '../store/user-route-repository.js';
 
 type Route = CaldavTargetConfig['routes'][number];
 
@@ -93,28 +84,20 @@ export async function resolveUserRoutes(options: ResolveUserRoutesOptions): Prom
   if (targetConfig.routing !== 'per-user' || !targetConfig.autoRoutes) return targetConfig;
   const log = options.logger.child({ module: 'user-routes', target: targetConfig.name });
   const users = await options.client.getUsers();
-  const rows = db
-    .prepare<[string], { user_id: number; username: string; calendar: string; display_name: string; departed_at: string | null }>(
-      'SELECT user_id, username, calendar, display_name, departed_at FROM user_routes WHERE target = ? ORDER BY user_id',
-    )
-    .all(targetConfig.name);
-  const remembered: UserRoute[] = rows.map((row) => ({ userId: row.user_id, username: row.username, calendar: row.calendar, displayName: row.display_name, departedAt: row.departed_at }));
+  const repository = createUserRouteRepository(db);
+  const remembered = repository.list(targetConfig.name);
   const now = options.now();
   const routes = planUserRoutes(targetConfig, users, remembered, now);
   const before = new Map(remembered.map((route) => [route.userId, route]));
-  const upsert = db.prepare(
-    `INSERT INTO user_routes (target, user_id, username, calendar, display_name, created_at, departed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (target, user_id) DO UPDATE SET departed_at = excluded.departed_at`,
-  );
-  db.transaction(() => {
+  repository.transaction(() => {
     for (const route of routes) {
       const old = before.get(route.userId);
       if (old && old.departedAt === route.departedAt) continue;
-      upsert.run(targetConfig.name, route.userId, route.username, route.calendar, route.displayName, now.toISOString(), route.departedAt);
+      repository.save(targetConfig.name, route, now.toISOString());
       if (!old) log.info({ user: route.userId, calendar: route.calendar }, `new onOffice user: calendar "${route.displayName}"`);
       else if (route.departedAt) log.info({ user: route.userId, calendar: route.calendar, departedUsers: targetConfig.departedUsers }, 'onOffice user departed');
       else log.info({ user: route.userId, calendar: route.calendar }, 'onOffice user is back');
     }
-  })();
+  });
   return planTargetWithUserRoutes(targetConfig, routes);
 }

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 
 /** One object a CalDAV server refused for good, as shown by status, doctor and /metrics. */
 export interface CaldavQuarantineEntry {
@@ -43,7 +44,7 @@ const toEntry = (row: QuarantineRow): CaldavQuarantineEntry => ({
 });
 
 /** The CalDAV side's per-object quarantine (migration 050). Calendar keys are `<target>:<path>`. */
-export function createCaldavQuarantineRepository(db: Database, now: () => Date = () => new Date()) {
+export function createCaldavQuarantineRepository(db: Database.Database, now: () => Date = () => new Date()) {
   const statements = {
     put: db.prepare(
       `INSERT INTO caldav_quarantine (calendar_key, uid, appointment_id, action, content_hash, status, server_text, error, first_seen, last_seen)
@@ -92,3 +93,22 @@ export function createCaldavQuarantineRepository(db: Database, now: () => Date =
 }
 
 export type CaldavQuarantineRepository = ReturnType<typeof createCaldavQuarantineRepository>;
+
+/**
+ * The target's quarantined objects from the state database file, opened read-only (doctor changes
+ * nothing); none when the file or the table does not exist yet or cannot be read, which the state check
+ * reports on its own.
+ */
+export function readCaldavQuarantineFile(path: string, targetName: string): CaldavQuarantineEntry[] {
+  if (!existsSync(path)) return [];
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    if (!db.prepare("SELECT name FROM sqlite_master WHERE name = 'caldav_quarantine'").get()) return [];
+    return createCaldavQuarantineRepository(db).list(targetName);
+  } catch {
+    return [];
+  } finally {
+    db?.close();
+  }
+}

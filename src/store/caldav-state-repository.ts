@@ -103,6 +103,29 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     countKnown(target: string): number {
       return statements.countObjects.get(prefix(target))?.n ?? 0;
     },
+    /** Each calendar of the target (known or holding objects) with its object count. */
+    countObjectsPerCalendar(target: string): Array<{ calendarKey: string; url: string; displayName: string; objects: number }> {
+      return db
+        .prepare<[string, string], { calendar_key: string; url: string | null; display_name: string | null; objects: number }>(
+          `SELECT keys.calendar_key, c.url, c.display_name, (SELECT count(*) FROM caldav_objects o WHERE o.calendar_key = keys.calendar_key) AS objects
+           FROM (SELECT calendar_key FROM caldav_calendars WHERE instr(calendar_key, ?) = 1
+                 UNION SELECT DISTINCT calendar_key FROM caldav_objects WHERE instr(calendar_key, ?) = 1) AS keys
+           LEFT JOIN caldav_calendars c ON c.calendar_key = keys.calendar_key ORDER BY keys.calendar_key`,
+        )
+        .all(prefix(target), prefix(target))
+        .map((row) => ({ calendarKey: row.calendar_key, url: row.url ?? '', displayName: row.display_name ?? row.calendar_key, objects: row.objects }));
+    },
+    /** Appointments the target should show (active; cancelled too when it keeps them) with no object there yet. */
+    countUnwritten(target: string, withCancelled: boolean): number {
+      const statuses = withCancelled ? "('active', 'cancelled')" : "('active')";
+      const row = db
+        .prepare<[string], { n: number }>(
+          `SELECT count(*) AS n FROM appointments a WHERE a.status IN ${statuses}
+           AND NOT EXISTS (SELECT 1 FROM caldav_objects o WHERE o.appointment_id = a.id AND instr(o.calendar_key, ?) = 1)`,
+        )
+        .get(prefix(target));
+      return row?.n ?? 0;
+    },
     /** The object's state is now known: every journal row for it (also a killed run's) is settled. */
     recordWritten(object: KnownObject): void {
       db.transaction(() => {

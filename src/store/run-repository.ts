@@ -30,6 +30,8 @@ export interface RunRepository {
   finish(id: number, outcome: { counts?: Record<string, unknown>; error?: string | null }): void;
   /** The last `n` runs, newest first. */
   recentRuns(n: number): RunRecord[];
+  /** The first sync run that got through (counts recorded, items may have failed), or null. */
+  readFirstCompletedRunId(): number | null;
 }
 
 export function createCursorRepository(db: Database, now: () => Date): CursorRepository {
@@ -59,6 +61,9 @@ export function createRunRepository(db: Database, now: () => Date): RunRepositor
   const insert = db.prepare('INSERT INTO runs (kind, started_at) VALUES (?, ?)');
   const finish = db.prepare('UPDATE runs SET ended_at = ?, counts_json = ?, error = ? WHERE id = ?');
   const recent = db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?');
+  const firstCompleted = db.prepare<[], { id: number | null }>(
+    "SELECT min(id) AS id FROM runs WHERE kind NOT LIKE 'poll:%' AND ended_at IS NOT NULL AND counts_json IS NOT NULL",
+  );
   type Row = { id: number; kind: string; started_at: string; ended_at: string | null; counts_json: string | null; error: string | null };
   return {
     start(kind) {
@@ -76,6 +81,9 @@ export function createRunRepository(db: Database, now: () => Date): RunRepositor
         counts: r.counts_json ? (JSON.parse(r.counts_json) as Record<string, unknown>) : null,
         error: r.error,
       }));
+    },
+    readFirstCompletedRunId() {
+      return firstCompleted.get()?.id ?? null;
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isLoopbackAddress } from '../../src/emulator/create-admin-handler.js';
+import { isLoopbackAddress } from '../../src/domain/is-loopback-address.js';
 import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { redactUrl } from '../../src/log/redact-url.js';
 import { runCli } from '../faults/fault-harness.js';
 import { createTempDir } from '../support/sync-fixture.js';
 
-const PASSWORD = 'Pw-never-anywhere-7f3a9c';
+/** A value made fresh each run, so it can stand for a password without being one. */
+const PASSWORD = `pw-${randomUUID()}`;
 
 describe('redactUrl', () => {
   it('removes userinfo, query values and feed path tokens, in URLs and in text holding them', () => {
