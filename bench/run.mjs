@@ -1,16 +1,20 @@
 // The benchmark: every comparison measured in this one run, printed as ONE table with the goals next to
-// the figures (a missed goal says so). Imports the compiled code: `npm run build && node bench/run.mjs`.
+// the figures (a missed goal says so) and a closing "N of M goals met". Imports the compiled code:
+// `npm run build && node bench/run.mjs` (npm run bench). The goals are issue 17's:
 //   a. backfill of N generated appointments into each server of test/support/caldav-servers.mjs (Radicale,
 //      DAViCal, Cyrus, SOGo, Sabre/DAV): onoffice-sync (the CLI, end to end) vs a raw baseline PUTting the
-//      same objects with the same concurrency, and for Radicale and DAViCal vs vdirsyncer (Debian package)
+//      same objects with the same concurrency (>= 0.95x on every server), and for Radicale and DAViCal vs
+//      vdirsyncer (Debian package; >= 1.1x and >= 1.5x)
 //   b. an incremental sync with nothing to do: onOffice requests, CalDAV requests and writes, wall time
-//      (Radicale with goals; the requests of one such sync on every other server)
-//   c. onOffice API usage: backfill and a 1,200 same-second burst against ceil(N/500); bench/poll-bench.mjs
-//      at 10,000 (BENCH_POLL_SIZES) for the larger shapes
-//   d. peak RSS of the CLI over a state store holding 100,000 appointments
-//   e. the ICS feed: bench/feed-bench.mjs (cold render, 304, cached 200)
+//      in-process (< 150 ms) and as a process (< 300 ms) on Radicale; the requests of one such sync on
+//      every other server
+//   c. onOffice API usage: backfill against ceil(N/500), a 1,200 same-second burst (<= 2 x ceil(1200/500))
+//   d. peak RSS of the CLI over a state store holding BENCH_RSS_COUNT (default 100,000) appointments
+//   e. the further bench files, each when it exists (startup, feed, scale, latency, soak, poll), their
+//      rows appended; bench/server-check.mjs (issue 12's server check) only with BENCH_SERVER_CHECK=1
 // BENCH_N (default 2000) and BENCH_CONCURRENCY (default 8, DAViCal runs 8 PHP workers) change the sizes;
-// BENCH_SERVERS (comma-separated names, default all) picks the servers after Radicale.
+// BENCH_SERVERS (comma-separated names, default all) picks the servers after Radicale; BENCH_CLI_RUNS
+// (default 5) the no-change CLI runs; BENCH_POLL_SIZES and BENCH_REQUESTS go to poll-bench and feed-bench.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,10 +40,11 @@ const { createOnOfficeClient } = await importDist('onoffice/onoffice-client.js')
 const { pollChanges, MODIFIED_CURSOR } = await importDist('onoffice/poll-changes.js');
 const { openStateStore } = await importDist('store/open-state-store.js');
 const { parseAppointment } = await importDist('onoffice/parse-appointment.js');
-const { hashAppointmentRecord } = await importDist('onoffice/hash-appointment-record.js');
+const { hashAppointmentRecord } = await importDist('domain/hash-appointment-record.js');
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 5);
 const ZONE = 'Europe/Berlin';
 const work = mkdtempSync(join(tmpdir(), 'oos-bench-'));
 const rows = [];
@@ -163,7 +168,7 @@ async function benchServer(name, server, { vdirsyncer }) {
   const failed = summary.failedItems.length;
   row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY})`, `${fmt(syncRate)} obj/s (${summary.created} in ${fmt(syncSeconds)} s${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
   row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${rawCount} in ${fmt(rawSeconds)} s${rawFailed ? `, ${rawFailed} failed` : ''})`);
-  row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.90', syncRate / rawRate >= 0.9);
+  row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.95', syncRate / rawRate >= 0.95);
   if (rawCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${rawCount}`, 'equal', false);
   if (vdirsyncer) {
     log(`${name}: vdirsyncer of ${objects.length}`);
@@ -172,13 +177,15 @@ async function benchServer(name, server, { vdirsyncer }) {
     const vdirCount = await countObjects(target, vdirCalendar);
     const vdirRate = vdirCount / vdirSeconds;
     row(area, 'vdirsyncer 0.19 sync from a filesystem storage', `${fmt(vdirRate)} obj/s (${vdirCount} in ${fmt(vdirSeconds)} s)`);
-    const vdirGoal = name === 'DAViCal';
-    row(area, 'onoffice-sync / vdirsyncer', fmt(syncRate / vdirRate, 2), vdirGoal ? '>= 1.50' : '', vdirGoal ? syncRate / vdirRate >= 1.5 : undefined);
+    const vdirGoal = VDIRSYNCER_GOALS[name];
+    row(area, 'onoffice-sync / vdirsyncer', fmt(syncRate / vdirRate, 2), vdirGoal ? `>= ${fmt(vdirGoal, 2)}` : '', vdirGoal ? syncRate / vdirRate >= vdirGoal : undefined);
     if (vdirCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, vdirsyncer ${vdirCount}`, 'equal', false);
   }
   return { config, file, backfillRequests, backfillActions, records: summary.read };
 }
 
+/** Issue 17: onoffice-sync against vdirsyncer syncing the same objects from a filesystem storage. */
+const VDIRSYNCER_GOALS = { Radicale: 1.1, DAViCal: 1.5 };
 const WRITE_METHODS = ['PUT', 'DELETE', 'MKCALENDAR', 'MKCOL', 'PROPPATCH'];
 
 /** One in-process sync with nothing to do: its CalDAV requests by method, its writes and onOffice requests. */
@@ -211,13 +218,19 @@ async function benchNoChange(config, file) {
   const median = [...measured].sort((a, b) => a.ms - b.ms)[Math.floor(measured.length / 2)];
   const onoffice = Math.max(...measured.map((run) => run.onoffice));
   const writes = Math.max(...measured.map((run) => run.writes));
-  row('b. no-change sync (Radicale)', `wall time, in-process, median of ${measured.length}`, `${fmt(median.ms)} ms`, '< 300 ms', median.ms < 300);
+  row('b. no-change sync (Radicale)', `wall time, in-process, median of ${measured.length}`, `${fmt(median.ms)} ms`, '< 150 ms', median.ms < 150);
   row('b. no-change sync (Radicale)', 'onOffice HTTP requests', onoffice, '1', onoffice === 1);
   row('b. no-change sync (Radicale)', 'CalDAV requests (of which writes)', `${median.caldav} (${writes})`, '0 writes', writes === 0);
-  const t0 = performance.now();
-  const cli = await runNode([cliMain, 'sync', '--config', file]);
-  if (cli.code !== 0) throw new Error(`no-change CLI sync exited ${cli.code}: ${cli.stderr}`);
-  row('b. no-change sync (Radicale)', 'the same as `onoffice-sync sync` (process start included)', `${fmt(performance.now() - t0, 0)} ms`);
+  // As a process: node's start, the module graph and the state store's opening are part of what a user waits for.
+  const cliRuns = [];
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const t0 = performance.now();
+    const cli = await runNode([cliMain, 'sync', '--config', file]);
+    if (cli.code !== 0) throw new Error(`no-change CLI sync exited ${cli.code}: ${cli.stderr}`);
+    cliRuns.push(performance.now() - t0);
+  }
+  const cliMedian = [...cliRuns].sort((a, b) => a - b)[Math.floor(cliRuns.length / 2)];
+  row('b. no-change sync (Radicale)', `\`onoffice-sync sync\` as a process (start included), median of ${cliRuns.length}`, `${fmt(cliMedian, 0)} ms`, '< 300 ms', cliMedian < 300);
 }
 
 async function benchBurst(stateDb) {
@@ -236,8 +249,9 @@ async function benchBurst(stateDb) {
   const result = await pollChanges({ client, store, config, now: () => new Date(), logger: createSilentLogger() });
   store.close();
   if (result.records < 1200) throw new Error(`the burst read ${result.records} of 1,200 records`);
-  const bound = Math.ceil(1200 / 500);
-  row('c. onOffice API use', '1,200 changes in one second (incremental)', `${emulator.log.httpRequests} requests, ${result.actions} actions, ${result.records} records`, `bound ceil(1200/500) = ${bound}`);
+  const limit = 2 * Math.ceil(1200 / 500);
+  const requests = emulator.log.httpRequests;
+  row('c. onOffice API use', '1,200 changes in one second (incremental)', `${requests} requests, ${result.actions} actions, ${result.records} records`, `<= ${limit} requests (2 x ceil(1200/500))`, requests <= limit);
 }
 
 function parseConsoleTable(text) {
@@ -249,23 +263,67 @@ function parseConsoleTable(text) {
   return body.map((line) => Object.fromEntries(cells(line).map((cell, index) => [keys[index], cell])));
 }
 
-async function benchPollShapes() {
-  const sizes = process.env.BENCH_POLL_SIZES ?? '10000';
-  log(`poll-bench at ${sizes}`);
-  const result = await runNode([join(repoDir, 'bench', 'poll-bench.mjs')], { BENCH_SIZES: sizes, DIST_DIR: distDir });
-  if (result.code !== 0) throw new Error(`bench/poll-bench.mjs exited ${result.code}: ${result.stderr}`);
-  for (const entry of parseConsoleTable(result.stdout)) {
-    row(
-      'c. onOffice API use',
-      `poll-bench N=${entry.N} ${entry.modified} ${entry.phase}`,
-      `${entry['HTTP requests']} requests, ${entry.actions} actions, ${entry.records} records, ${entry['wall ms']} ms`,
-      `bound ceil(N/500) = ${entry['ceil(N/500)']} (actions/bound ${entry['actions/bound']})`,
-    );
+const COMMON_KEYS = ['area', 'measure', 'value', 'goal', 'met'];
+/** A row of another bench file's table, in the common keys or (until those files move) in their older shapes. */
+function toCommonRow(file, entry) {
+  if (COMMON_KEYS.every((key) => key in entry)) return { ...entry, met: entry.met === 'yes' ? 'yes' : entry.met === '' ? '' : 'MISSED' };
+  if ('phase' in entry && 'ceil(N/500)' in entry) {
+    return {
+      area: 'c. onOffice API use',
+      measure: `poll-bench N=${entry.N} ${entry.modified} ${entry.phase}`,
+      value: `${entry['HTTP requests']} requests, ${entry.actions} actions, ${entry.records} records, ${entry['wall ms']} ms`,
+      goal: `bound ceil(N/500) = ${entry['ceil(N/500)']} (actions/bound ${entry['actions/bound']})`,
+      met: '',
+    };
+  }
+  if ('what' in entry && 'ms' in entry) {
+    return { area: 'e. ICS feed (5,000 stored)', measure: entry.what, value: `${entry.ms} ms${entry.note ? ` (${entry.note})` : ''}`, goal: entry.goal ? `${entry.goal} ms` : '', met: entry.met ? (entry.met === 'yes' ? 'yes' : 'MISSED') : '' };
+  }
+  return { area: file, measure: 'row in an unknown shape', value: JSON.stringify(entry).slice(0, 200), goal: 'area, measure, value, goal, met', met: 'MISSED' };
+}
+
+/**
+ * The other bench files, each run as its own process over the same dist/ (DIST_DIR) when it exists, its
+ * console.table appended; a file that fails adds a MISSED row with its exit status instead of ending the run.
+ */
+const FURTHER_BENCHES = [
+  { file: 'startup-bench.mjs' },
+  { file: 'feed-bench.mjs', env: { BENCH_REQUESTS: process.env.BENCH_REQUESTS ?? '200' } },
+  { file: 'scale-bench.mjs' },
+  { file: 'latency-bench.mjs' },
+  { file: 'soak-bench.mjs' },
+  { file: 'poll-bench.mjs', env: { BENCH_SIZES: process.env.BENCH_POLL_SIZES ?? '10000' } },
+  { file: 'server-check.mjs', when: () => process.env.BENCH_SERVER_CHECK === '1', skipped: 'set BENCH_SERVER_CHECK=1 to run it (long)' },
+];
+
+async function runFurtherBenches() {
+  for (const { file, env = {}, when, skipped } of FURTHER_BENCHES) {
+    const path = join(repoDir, 'bench', file);
+    if (!existsSync(path)) {
+      log(`bench/${file}: not there, skipped`);
+      continue;
+    }
+    if (when && !when()) {
+      log(`bench/${file}: skipped (${skipped})`);
+      continue;
+    }
+    log(`bench/${file}`);
+    const t0 = performance.now();
+    const result = await runNode([path], { DIST_DIR: distDir, ...env });
+    const entries = parseConsoleTable(result.stdout);
+    for (const entry of entries) rows.push(toCommonRow(file, entry));
+    if (result.code !== 0 && !(file === 'server-check.mjs' && result.code === 1 && entries.length > 0)) {
+      // The first error line says more than the last one (node ends a crash with its version).
+      const lines = result.stderr.trim().split('\n');
+      const reason = lines.find((line) => /error/i.test(line)) ?? lines.at(-1) ?? '';
+      row(`bench/${file}`, 'exit status', `${result.code}: ${reason.trim().slice(0, 300)}`, '0', false);
+    }
+    log(`bench/${file}: ${entries.length} rows in ${fmt((performance.now() - t0) / 1000)} s`);
   }
 }
 
 async function benchRss() {
-  const count = 100_000;
+  const count = Number(process.env.BENCH_RSS_COUNT ?? 100_000);
   log(`peak RSS over ${count} stored appointments (building the store)`);
   const path = join(work, 'rss.db');
   const store = openStateStore(path);
@@ -295,7 +353,7 @@ async function benchRss() {
     writeFileSync(file, JSON.stringify(raw), { mode: 0o600 });
     for (const [label, args] of [
       ['status --json', ['status', '--json']],
-      ['sync --dry-run (plans all 100k objects)', ['sync', '--dry-run']],
+      [`sync --dry-run (plans all ${count} objects)`, ['sync', '--dry-run']],
     ]) {
       log(`peak RSS: ${label}`);
       const rssFile = join(work, 'rss.json');
@@ -304,19 +362,10 @@ async function benchRss() {
       const seconds = (performance.now() - t0) / 1000;
       if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
       const { maxRssKb } = JSON.parse(readFileSync(rssFile, 'utf8'));
-      row('d. peak RSS, 100k stored', `onoffice-sync ${label}`, `${fmt(maxRssKb / 1024, 0)} MB (${fmt(seconds)} s)`);
+      row(`d. peak RSS, ${count} stored`, `onoffice-sync ${label}`, `${fmt(maxRssKb / 1024, 0)} MB (${fmt(seconds)} s)`);
     }
   } finally {
     await empty.close();
-  }
-}
-
-async function benchFeed() {
-  log('feed-bench');
-  const result = await runNode([join(repoDir, 'bench', 'feed-bench.mjs')], { DIST_DIR: distDir, BENCH_REQUESTS: process.env.BENCH_REQUESTS ?? '200' });
-  if (result.code !== 0) throw new Error(`bench/feed-bench.mjs exited ${result.code}: ${result.stderr}`);
-  for (const entry of parseConsoleTable(result.stdout)) {
-    row('e. ICS feed (5,000 stored)', entry.what, `${entry.ms} ms${entry.note ? ` (${entry.note})` : ''}`, entry.goal ? `${entry.goal} ms` : '', entry.met ? entry.met === 'yes' : undefined);
   }
 }
 
@@ -355,9 +404,8 @@ try {
     }
   }
   await benchBurst(radicaleRun.config.stateDb);
-  await benchPollShapes();
   await benchRss();
-  await benchFeed();
+  await runFurtherBenches();
 } finally {
   await emulator.close();
   rmSync(work, { recursive: true, force: true });
@@ -365,3 +413,5 @@ try {
 
 console.log(`onoffice-sync benchmark: N=${N}, concurrency ${CONCURRENCY}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s`);
 console.table(rows);
+const goals = rows.filter((entry) => entry.met === 'yes' || entry.met === 'MISSED');
+console.log(`${goals.filter((entry) => entry.met === 'yes').length} of ${goals.length} goals met`);
