@@ -2,14 +2,15 @@
 // the figures (a missed goal says so) and a closing "N of M goals met". Imports the compiled code:
 // `npm run build && node bench/run.mjs` (npm run bench). The goals are issue 17's:
 //   a. backfill of N generated appointments into each server of test/support/caldav-servers.mjs (Radicale,
-//      DAViCal, Cyrus, SOGo, Sabre/DAV): onoffice-sync (the CLI, end to end) vs a raw baseline PUTting the
+//      Xandikos, DAViCal, Cyrus, SOGo, Sabre/DAV): onoffice-sync (the CLI, end to end) vs a raw baseline PUTting the
 //      same objects with the same concurrency (>= 0.95x on every server), and for Radicale and DAViCal vs
 //      vdirsyncer (Debian package; >= 1.1x and >= 1.5x)
 //   b. an incremental sync with nothing to do: onOffice requests, CalDAV requests and writes, wall time
 //      in-process (< 150 ms) and as a process (< 300 ms) on Radicale; the requests of one such sync on
 //      every other server
 //   c. onOffice API usage: backfill against ceil(N/500), a 1,200 same-second burst (<= 2 x ceil(1200/500))
-//   d. peak RSS of the CLI over a state store holding BENCH_RSS_COUNT (default 100,000) appointments
+//   d. peak RSS of the CLI over a state store holding BENCH_RSS_COUNT (default 100,000) appointments, while
+//      bench/scale-bench.mjs (which measures large states itself) does not exist
 //   e. the further bench files, each when it exists (startup, feed, scale, latency, soak, poll), their
 //      rows appended; bench/server-check.mjs (issue 12's server check) only with BENCH_SERVER_CHECK=1
 // BENCH_N (default 2000) and BENCH_CONCURRENCY (default 8, DAViCal runs 8 PHP workers) change the sizes;
@@ -20,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startCyrus, startDavical, startRadicale, startSabre, startSogo } from '../test/support/caldav-servers.mjs';
+import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = resolve(repoDir, 'dist');
@@ -87,7 +88,7 @@ function writeConfig(name, caldav, extra = {}) {
 
 /** The raw baseline: plain fetch PUTs of the same objects, `CONCURRENCY` at a time, If-None-Match: *. */
 async function putAll(calendarUrl, objects, server) {
-  const auth = `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`;
+  const auth = server.username ? { Authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}` } : {};
   const queue = [...objects];
   let failed = 0;
   const worker = async () => {
@@ -95,7 +96,7 @@ async function putAll(calendarUrl, objects, server) {
       // SOGo resets connections when all its workers are busy: such a PUT counts as failed, not retried.
       const ok = await fetch(new URL(encodeURIComponent(object.name), calendarUrl), {
         method: 'PUT',
-        headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8', 'If-None-Match': '*' },
+        headers: { ...auth, 'Content-Type': 'text/calendar; charset=utf-8', 'If-None-Match': '*' },
         body: object.data,
       }).then(
         async (response) => {
@@ -136,7 +137,7 @@ async function countObjects(target, calendar) {
 
 async function benchServer(name, server, { vdirsyncer }) {
   log(`${name}: onoffice-sync backfill of ${N}`);
-  const { file, config } = writeConfig(`sync-${name}`, { url: server.url, username: server.username, password: server.password });
+  const { file, config } = writeConfig(`sync-${name}`, { url: server.url, username: server.username ?? '', password: server.password ?? '' });
   emulator.log.reset();
   let t0 = performance.now();
   const result = await runNode([cliMain, 'sync', '--json', '--config', file]);
@@ -373,6 +374,7 @@ const emulator = await startEmulator({ port: 0, seed: 3 });
 emulator.data.insertMany(generateAppointments({ count: N, seed: 3 }));
 /** The servers after Radicale, each started only for its own part; `vdirsyncer` adds that comparison. */
 const OTHER_SERVERS = [
+  { name: 'Xandikos', about: 'Xandikos 0.2.8, no auth', start: () => startXandikos() },
   { name: 'DAViCal', about: 'PostgreSQL + PHP, 8 workers', start: () => startDavical({ phpWorkers: 8 }), vdirsyncer: true },
   { name: 'Cyrus', about: 'Cyrus IMAP 3.6 httpd', start: () => startCyrus() },
   { name: 'SOGo', about: 'PostgreSQL + memcached, 3 workers', start: () => startSogo({ workers: 3 }) },
@@ -404,7 +406,9 @@ try {
     }
   }
   await benchBurst(radicaleRun.config.stateDb);
-  await benchRss();
+  // bench/scale-bench.mjs measures large states (issue 17: 100,000 streamed) once it exists; until then this does.
+  if (existsSync(join(repoDir, 'bench', 'scale-bench.mjs'))) log('peak RSS over a large state: left to bench/scale-bench.mjs');
+  else await benchRss();
   await runFurtherBenches();
 } finally {
   await emulator.close();
