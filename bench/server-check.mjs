@@ -15,12 +15,12 @@
 // BENCH_SERVERS (comma-separated: radicale, xandikos, davical, cyrus, sogo, sabre-basic, sabre-digest;
 // default all) picks the servers, which run one at a time; BENCH_N (default 2000) the dataset's size;
 // BENCH_CONCURRENCY the targets' write concurrency (default: the configuration's default, as a user has it).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
+import { packageVersion, startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
@@ -55,15 +55,6 @@ const log = (message) => process.stderr.write(`[server-check ${Math.round((Date.
 const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : String(value));
 function row(area, measure, value, goal = '', ok = undefined) {
   rows.push({ area, measure, value: String(value), goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
-}
-
-/** The Debian package's version, as `dpkg-query` has it. */
-function packageVersion(name) {
-  try {
-    return `${name} ${execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' })}`;
-  } catch {
-    return `${name} (not installed as a package)`;
-  }
 }
 
 const SERVERS = [
@@ -207,15 +198,14 @@ async function doctor(file) {
 
 async function checkServer(spec) {
   const area = spec.name;
-  const version = packageVersion(spec.pkg);
-  log(`${spec.name}: starting (${version})`);
+  log(`${spec.name}: starting (${packageVersion(spec.pkg)})`);
   const emulator = await startEmulator({ port: 0 });
   let server;
   try {
     const zeroLengthIds = seedEmulator(emulator);
     let t0 = performance.now();
     server = await spec.start();
-    row(area, 'server version (dpkg-query)', version);
+    row(area, 'server version (dpkg-query)', server.version);
     row(area, 'server start-up', `${fmt((performance.now() - t0) / 1000)} s`);
     const raw = {
       timezone: ZONE,

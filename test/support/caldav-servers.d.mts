@@ -5,6 +5,8 @@ export interface RunningServer {
   url: string;
   /** The calendar home of the test user. */
   calendarHomeUrl: string;
+  /** The server's Debian package and its version, as dpkg-query reports it. */
+  version: string;
   username?: string;
   password?: string;
   stop(): Promise<void>;
@@ -23,6 +25,7 @@ export interface RestartableServer extends RunningAuthServer {
 }
 
 export function findFreePort(): Promise<number>;
+export function packageVersion(name: string): string;
 export function startRadicale(options?: { auth?: boolean }): Promise<RestartableServer>;
 export function startRestartableRadicale(options?: { auth?: boolean }): Promise<RestartableServer>;
 export function startXandikos(): Promise<RunningServer>;

@@ -6,7 +6,7 @@
 // (scripts/start-davical.sh, test/support/start-*.sh) that sets up its databases and tears everything down
 // when its stdin closes, so a test process that dies leaves nothing behind. stop() ends the server and
 // removes its data; servers still running when the process exits are killed then.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -26,6 +26,15 @@ function track(child) {
     process.once('exit', () => {
       for (const orphan of running) orphan.kill('SIGTERM');
     });
+  }
+}
+
+/** The Debian package's version (`dpkg-query`), e.g. 'cyrus-caldav 3.6.1-4+deb12u5', or the name alone. */
+export function packageVersion(name) {
+  try {
+    return `${name} ${execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })}`;
+  } catch {
+    return `${name} (version unknown: not a Debian package here)`;
   }
 }
 
@@ -174,6 +183,7 @@ export async function startRestartableRadicale(options = {}) {
   return {
     url,
     calendarHomeUrl: `${url}${username}/`,
+    version: packageVersion('radicale'),
     username,
     password,
     kill: async () => {
@@ -205,6 +215,7 @@ export async function startXandikos() {
   return {
     url,
     calendarHomeUrl: `${url}user/calendars/`,
+    version: packageVersion('xandikos'),
     stop: async () => {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
@@ -224,7 +235,7 @@ export async function startDavical(options = {}) {
     marker: 'DAVICAL_READY',
     probeUrl: url,
   });
-  return { url, calendarHomeUrl: `${url}admin/`, username: 'admin', password, stop };
+  return { url, calendarHomeUrl: `${url}admin/`, version: packageVersion('davical'), username: 'admin', password, stop };
 }
 
 /**
@@ -241,7 +252,7 @@ export async function startCyrus() {
     marker: 'CYRUS_READY',
     probeUrl: url,
   });
-  return { url, calendarHomeUrl: `${url}calendars/user/${TEST_USER}/`, username: TEST_USER, password, stop };
+  return { url, calendarHomeUrl: `${url}calendars/user/${TEST_USER}/`, version: packageVersion('cyrus-caldav'), username: TEST_USER, password, stop };
 }
 
 /**
@@ -259,7 +270,7 @@ export async function startSogo(options = {}) {
     marker: 'SOGO_READY',
     probeUrl: url,
   });
-  return { url, calendarHomeUrl: `${url}${TEST_USER}/Calendar/`, username: TEST_USER, password, stop };
+  return { url, calendarHomeUrl: `${url}${TEST_USER}/Calendar/`, version: packageVersion('sogo'), username: TEST_USER, password, stop };
 }
 
 /**
@@ -276,5 +287,5 @@ export async function startSabre(options) {
     marker: 'SABRE_READY',
     probeUrl: url,
   });
-  return { url, calendarHomeUrl: `${url}calendars/${TEST_USER}/`, username: TEST_USER, password, stop };
+  return { url, calendarHomeUrl: `${url}calendars/${TEST_USER}/`, version: packageVersion('php-sabre-dav'), username: TEST_USER, password, stop };
 }
