@@ -40,6 +40,8 @@ import {
  *
  * - modifiedstart/modifiedend are UTC and inclusive at both ends; windows are whole seconds that touch
  *   without overlapping (src/onoffice/plan-windows.ts sizes them from the density seen).
+ * - An incremental read reaches now, so a change is read by the first run after it; the cursor is saved
+ *   lagSeconds behind, so seconds that may still be written to (late commits) are read again next time.
  * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete;
  *   cntabsolute of a capped answer is not taken as the full count (the emulator, like onOffice as far
  *   as we know, reports 500), so it is cut by density. Its records are used only to place the cuts
@@ -412,8 +414,15 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     store.cursors.set(MODIFIED_CURSOR, formatSeconds(value), density);
   }
 
+  /**
+   * Reads `modified` from `from` up to `to` (now): what changed a moment ago is read at once. The cursor
+   * moves at most to `to − lagSeconds`, so the last seconds, which may still be written to (late commits),
+   * are read again next time; a re-read unchanged record is a no-op by its hash.
+   */
   async function readModified(from: number, to: number, seen: Set<RecordKey>): Promise<void> {
     if (to < from) return;
+    const settled = to - poll.lagSeconds;
+    const keep = (value: number, density: number | null): void => saveCursor(Math.min(value, settled), density);
     const recordsBefore = tally.records;
     const density = (): number => (tally.records - recordsBefore) / (to - from + 1);
     const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
@@ -421,7 +430,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       commit(records, firstPending) {
         applyRecords(records);
         for (const record of records) seen.add(keyOf(record));
-        saveCursor(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
+        keep(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
       },
       unsplittable(window, cntabsolute) {
         overflowSeconds.push(formatSeconds(window.from));
@@ -437,7 +446,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       await sweepHorizon('recovery', recovered);
       for (const id of recovered) seen.add(id);
     }
-    store.transaction(() => saveCursor(to, density()));
+    store.transaction(() => keep(to, density()));
   }
 
   /**
@@ -476,7 +485,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     }
     if (mode !== 'backfill' || options.full) {
       // After a sweep, this reads what changed while it ran (cursor was set before it began).
-      await readModified(cursor! - poll.overlapSeconds, nowSeconds() - poll.lagSeconds, seen);
+      await readModified(cursor! - poll.overlapSeconds, nowSeconds(), seen);
     }
     if (mode === 'backfill') await reportUndated(seen);
     if (options.full && swept) tally.deleted = markVanished(swept, seen);

@@ -66,6 +66,30 @@ describe('incremental reads by modified windows, over HTTP', () => {
     expect(harness.store.appointments.listChangedSince(seq - 2).map((s) => s.id).sort()).toEqual([a!.id, b!.id].sort());
   });
 
+  it('reads a change made a second ago at once, keeps the cursor lagSeconds behind, and re-reads it next time as a no-op', async () => {
+    harness = await startPollHarness({ count: 200, poll: { lagSeconds: 10 } });
+    await harness.poll();
+    const [a] = harness.emulator.data.list();
+    harness.advance(60);
+    harness.emulator.data.update(a!.id, { description: 'changed just now' });
+    harness.advance(1);
+    const fresh = await harness.poll();
+    // Within lagSeconds of now: read in this run, not only in the next one.
+    expect(fresh).toMatchObject({ mode: 'incremental', updated: 1, records: 1 });
+    expect(harness.store.appointments.get(a!.id)).toMatchObject({ revision: 1 });
+    const at = (seconds: number): string => new Date(harness!.clock - seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    expect(harness.store.cursors.get(MODIFIED_CURSOR)?.value).toBe(at(10));
+    const seq = harness.store.appointments.maxChangeSeq();
+
+    harness.advance(5);
+    const again = await harness.poll();
+    // The lag's seconds are read again; the unchanged record is no change.
+    expect(again).toMatchObject({ records: 1, unchanged: 1, updated: 0 });
+    expect(harness.store.appointments.get(a!.id)).toMatchObject({ revision: 1 });
+    expect(harness.store.appointments.maxChangeSeq()).toBe(seq);
+    expect(harness.store.cursors.get(MODIFIED_CURSOR)?.value).toBe(at(10));
+  });
+
   it('quarantines a bad record while the rest syncs, does not re-report it, and releases it when fixed', async () => {
     harness = await startPollHarness({ count: 200 });
     await harness.poll();
