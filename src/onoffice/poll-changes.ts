@@ -7,10 +7,11 @@ import type { StateStore } from '../store/open-state-store.js';
 import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
-import { OnOfficeActionError } from './onoffice-errors.js';
+import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
-import { MassDeleteGuardError, PollCapExceededError } from './poll-errors.js';
+import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
+  BURST_PIECES,
   EARLIEST_WALL,
   READ_CAP,
   describeWindow,
@@ -22,6 +23,7 @@ import {
   PROFILE_BINS,
   binOf,
   planBatch,
+  planBurstRanges,
   planDensity,
   planProfile,
   planRangesFromStarts,
@@ -61,10 +63,16 @@ import {
  *   not taken for a deleted one.
  * - users/groups are documented to work only with a date period; we send them with `modified` reads too
  *   (with allusers, the default, they play no part).
- * - Several one-second windows still capped (a mass edit within one second) cannot be cut by
- *   `modified`; a date-period sweep over the horizon reads every appointment there, and the store's hash
- *   comparison applies what changed. A burst appointment outside the horizon is not needed by anyone
- *   and is not recovered; the seconds are reported in PollResult.overflowSeconds.
+ * - A one-second window still capped (a mass edit within one second) cannot be cut by `modified`; it is
+ *   cut by the records' own start_dt instead: a start_dt filter beside modifiedstart = modifiedend = that
+ *   second (the docs restrict the modified window only beside a period, not the filter), in ranges
+ *   over every start_dt from 1900 to 2200, cut where the capped answer's start times lie and again
+ *   wherever a piece is capped. Should onOffice refuse that filter (241), ignore it (a record outside its
+ *   piece comes back), or one start second of it be capped too, the second is recovered as before: a
+ *   date-period sweep over the horizon reads every appointment there, and the store's hash comparison
+ *   applies what changed (a burst appointment outside the horizon is then not recovered). Undated
+ *   records (start 0000-00-00) of a capped second are recovered by neither. The seconds are reported in
+ *   PollResult.overflowSeconds.
  * - Sweep windows can be one second of start_dt wide; should even that hold 500 appointments the run
  *   fails with PollCapExceededError and the cursor stays.
  */
@@ -142,8 +150,8 @@ interface Tally extends UpsertCounts {
 type Sink = {
   /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
   readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
-  /** A capped window that cannot be cut: defer it (returns true) or throw. */
-  readonly unsplittable: (window: ReadWindow, cntabsolute: number | null) => boolean;
+  /** A capped window that cannot be cut: defer it (returns true) or throw. `starts`: its answer's start times. */
+  readonly unsplittable: (window: ReadWindow, cntabsolute: number | null, starts: readonly number[]) => boolean;
 };
 
 /**
@@ -228,6 +236,22 @@ function learnPositions(histogram: Float64Array, records: readonly AppointmentRe
   }
 }
 
+/** The one second every position of a full capped answer lies on, else null. */
+function lumpOf(positions: readonly number[]): number | null {
+  if (positions.length < READ_CAP) return null;
+  const first = positions[0]!;
+  return positions.every((position) => position === first) ? first : null;
+}
+
+/** Whether every record of a piece of a capped second is of that second and starts inside the piece. */
+function holdsOnly(records: readonly AppointmentRecord[], window: ReadWindow): boolean {
+  const second = formatSeconds(window.second!);
+  return records.every((record) => {
+    const start = positionOf(record, 'start');
+    return String(record.elements?.modified ?? '').trim() === second && start !== null && start >= window.from && start <= window.to;
+  });
+}
+
 const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
 
 export async function pollChanges(options: PollChangesOptions): Promise<PollResult> {
@@ -250,12 +274,14 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
   function toParams(window: ReadWindow): ReadCalendarParams {
     const base: ReadCalendarParams = { showcancelled: true, ...participants };
     if (window.kind === 'modified') return { ...base, modifiedstart: formatSeconds(window.from), modifiedend: formatSeconds(window.to) };
+    const startDt = { start_dt: [{ op: 'between', val: [formatSeconds(window.from), formatSeconds(window.to)] }] };
+    if (window.second !== undefined) return { ...base, modifiedstart: formatSeconds(window.second), modifiedend: formatSeconds(window.second), filter: startDt };
     const period = periodOf(window);
     return {
       ...base,
       datestart: formatDay(period.fromDay),
       dateend: formatDay(period.toDay),
-      filter: { start_dt: [{ op: 'between', val: [formatSeconds(window.from), formatSeconds(window.to)] }] },
+      filter: startDt,
     };
   }
 
@@ -313,7 +339,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       tally.actions += windows.length;
       const back: PendingRange[] = [];
       const complete: Array<{ window: ReadWindow; records: number }> = [];
-      const capped: Array<{ window: ReadWindow; cntabsolute: number | null; positions: number[] }> = [];
+      const capped: Array<{ window: ReadWindow; cntabsolute: number | null; positions: number[]; starts: number[] }> = [];
       const records: AppointmentRecord[] = [];
       let failure: OnOfficeActionError | undefined;
       for (const [i, window] of windows.entries()) {
@@ -323,6 +349,9 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
           failure ??= page ?? new OnOfficeActionError('read calendar', 0, `no answer for ${describeWindow(window)}`);
           back.push({ ...window, fixed: true, limit: null });
           continue;
+        }
+        if (window.second !== undefined && !holdsOnly(page.records, window)) {
+          throw new PollBurstSplitError(describeWindow(window), 'onOffice answered records outside the start_dt filter: it ignores a filter beside a modified window');
         }
         const expected = planned[i];
         if (!isCapped(page)) {
@@ -334,28 +363,46 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
           continue;
         }
         if (expected != null && expected >= MIN_CALIBRATING) squares.push((READ_CAP - expected) ** 2 / expected);
-        capped.push({ window, cntabsolute: page.cntabsolute, positions: readPositions(page.records, window.kind) });
+        // A capped second is cut by start_dt next: where its records start is what places the cuts.
+        const starts = window.kind === 'modified' ? readPositions(page.records, 'start') : [];
+        capped.push({ window, cntabsolute: page.cntabsolute, positions: readPositions(page.records, window.kind), starts });
         back.push({ ...window, fixed: true, limit: null });
       }
       // A capped page's 500 records are never used: let them go before the batch is parsed and stored.
       pages.length = 0;
       profile = planProfile(histogram) ?? profile;
       density = planDensity(density, complete, capped.map((c) => c.window), profile);
-      for (const { window, cntabsolute, positions } of capped) {
+      for (const { window, cntabsolute, positions, starts } of capped) {
         const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
+        const lump = window.kind === 'modified' && window.from < window.to ? lumpOf(positions) : null;
+        if (lump !== null) {
+          // All of a capped answer's records share one second: that second alone holds the cap, so it is
+          // not read again as such (it goes where an unsplittable window goes); the rest is read as usual.
+          tally.splits += 1;
+          const around = [{ from: window.from, to: lump - 1 }, { from: lump + 1, to: window.to }].filter((r) => r.from <= r.to);
+          back.splice(at, 1, ...around.map((r) => ({ ...window, ...r, fixed: false, limit: null })));
+          if (sink.unsplittable({ ...window, from: lump, to: lump }, cntabsolute, starts)) deferred.push({ ...window, from: lump, to: lump });
+          continue;
+        }
         // It held more than READ_CAP. Where the density says it held about that many (a lump the density
         // could not foresee), it is cut in two or three where its answer shows the records lie. Where the
         // density says it held far more, or none is known yet, it goes back to be cut by the density
         // (quantiles of 500 arbitrary records place many cuts worse than the density does).
         const held = density === null || density <= 0 ? Number.POSITIVE_INFINITY : density * weighWindow(window, profile);
-        const pieces = held > 2 * READ_CAP ? planRecut(window) : planSplit(window, positions, Math.ceil(Math.max(READ_CAP, held) / target));
+        // The pieces of a capped second know no density: cut each capped one again where its records lie.
+        const pieces =
+          window.second !== undefined
+            ? planSplit(window, positions, BURST_PIECES)
+            : held > 2 * READ_CAP
+              ? planRecut(window)
+              : planSplit(window, positions, Math.ceil(Math.max(READ_CAP, held) / target));
         if (pieces) {
           tally.splits += 1;
           back.splice(at, 1, ...(Array.isArray(pieces) ? pieces : [pieces]));
           continue;
         }
         back.splice(at, 1);
-        if (sink.unsplittable(window, cntabsolute)) deferred.push(window);
+        if (sink.unsplittable(window, cntabsolute, starts)) deferred.push(window);
       }
       queue = [...back, ...rest];
       const firstPending = [queue[0], deferred[0]]
@@ -426,27 +473,53 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     const recordsBefore = tally.records;
     const density = (): number => (tally.records - recordsBefore) / (to - from + 1);
     const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
+    const bursts: PendingRange[] = [];
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records, firstPending) {
         applyRecords(records);
         for (const record of records) seen.add(keyOf(record));
         keep(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
       },
-      unsplittable(window, cntabsolute) {
+      unsplittable(window, cntabsolute, starts) {
         overflowSeconds.push(formatSeconds(window.from));
-        log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: recovering by a date sweep');
+        bursts.push(...planBurstRanges(window.from, starts));
+        log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: cutting it by start_dt');
         return true;
       },
     });
     if (overflowSeconds.length === 0) return;
     // The sweep already run in this run read them as they are now when it began after their second.
     const lastOverflow = parseSeconds(overflowSeconds.at(-1)!);
-    if (lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) {
+    if ((lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) && !(await readBursts(bursts, seen))) {
       const recovered = new Set<RecordKey>();
       await sweepHorizon('recovery', recovered);
       for (const id of recovered) seen.add(id);
     }
     store.transaction(() => keep(to, density()));
+  }
+
+  /**
+   * Reads capped `modified` seconds by start_dt pieces (see the header); false when onOffice would not
+   * cut them so (the caller sweeps the horizon instead). What was read stays applied either way.
+   */
+  async function readBursts(ranges: PendingRange[], seen: Set<RecordKey>): Promise<boolean> {
+    try {
+      await readRanges('recovery', ranges, null, {
+        commit(records) {
+          applyRecords(records);
+          for (const record of records) seen.add(keyOf(record));
+        },
+        unsplittable(window) {
+          throw new PollBurstSplitError(describeWindow(window), 'over 500 appointments share its modified second and one start second');
+        },
+      });
+      return true;
+    } catch (error) {
+      const refused = error instanceof OnOfficeActionError && error.code === FILTER_WITHOUT_PERIOD_ERROR_CODE;
+      if (!refused && !(error instanceof PollBurstSplitError)) throw error;
+      log.warn({ err: describeError(error) }, 'a capped modified second could not be cut by start_dt: recovering it by a date sweep');
+      return false;
+    }
   }
 
   /**
