@@ -6,32 +6,21 @@ import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository
 import type { StateStore } from '../store/open-state-store.js';
 import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
-import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
+import type { ReadCalendarParams } from './onoffice-client.js';
 import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
+import { readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
 import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
-  BURST_PIECES,
   EARLIEST_WALL,
-  READ_CAP,
   describeWindow,
   formatDay,
   formatSeconds,
   parseDay,
   parseSeconds,
   periodOf,
-  PROFILE_BINS,
-  binOf,
-  planBatch,
   planBurstRanges,
-  planDensity,
-  planProfile,
   planRangesFromStarts,
-  planRecut,
-  planSplit,
-  planTarget,
-  weighWindow,
-  type DayProfile,
   type Density,
   type PendingRange,
   type ReadWindow,
@@ -84,23 +73,9 @@ export function measureCursorLag(cursor: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(`${cursor.replace(' ', 'T')}Z`)) / 1000);
 }
 
-export type PollClient = Pick<OnOfficeClient, 'readCalendarBatch'>;
+export type { PollClient, PollProgress } from './read-poll-ranges.js';
 
 export type PollMode = 'incremental' | 'backfill' | 'full';
-
-export interface PollProgress {
-  readonly phase: 'sweep' | 'modified' | 'recovery';
-  /** Records read so far. */
-  readonly done: number;
-  /** Always null: how many records a run will read is not known until it has read them. */
-  readonly total: null;
-  readonly requests: number;
-  readonly actions: number;
-  readonly records: number;
-  readonly pendingWindows: number;
-  /** Share of the time span of this phase's ranges read so far (0–1): what the ETA goes by. */
-  readonly share: number | null;
-}
 
 export interface PollChangesOptions {
   readonly client: PollClient;
@@ -147,12 +122,6 @@ interface Tally extends UpsertCounts {
   sweeps: number;
 }
 
-type Sink = {
-  /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
-  readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
-  /** A capped window that cannot be cut: defer it (returns true) or throw. `starts`: its answer's start times. */
-  readonly unsplittable: (window: ReadWindow, cntabsolute: number | null, starts: readonly number[]) => boolean;
-};
 
 /**
  * What the runs remember per record read: the id as a number where it is one (as the store keys it;
@@ -167,93 +136,15 @@ function keyOf(record: AppointmentRecord): RecordKey {
 }
 
 /**
- * Records one request is planned to bring back. The whole answer (JSON text, parsed records) is alive
- * at once and outlives several young-generation collections, so it lands in the old generation, which
- * V8 lets grow to about four times what survives a full collection before collecting it: ten windows
- * of 500 (5 MB of JSON, 10 MB as a string with one emoji in it) per request showed as 30–40 MB of peak
- * RSS at 100k appointments. Five windows per request keep the request count at a quarter of the
- * goal (1.5 × ceil(N/500)).
- */
-const REQUEST_RECORDS = 2_000;
-
-/**
  * An unknown horizon is probed with windows of 1/512 … 1/32 of it (PROBE_WINDOWS doubling up to
  * probeLimit): all complete below ~16,000 appointments, the smallest still below ~250,000; what no probe
  * covered is then cut by the density found.
  */
 const FIRST_PROBE_SHARE = 32;
 
-/**
- * The plan's dispersion until CALIBRATING_WINDOWS windows were measured: 3 gives the 400 records per
- * window that held up on lumpy start times.
- */
-const PRIOR_DISPERSION = 3;
-const CALIBRATING_WINDOWS = 8;
-/**
- * The dispersion is read from the last this many windows: the first ones after a probe are planned from
- * a density measured on few records, and their misses say nothing about the windows to come.
- */
-const DISPERSION_WINDOWS = 24;
-/** Windows planned to hold fewer records say little about the dispersion. */
-const MIN_CALIBRATING = 50;
-/** The median of a χ² variable with one degree of freedom. */
-const CHI_SQUARE_MEDIAN = 0.455;
 
-/**
- * The dispersion from the median of the recent windows' (count − planned)² / planned, not their mean: one
- * cluster (a day every imported appointment landed on) would pull the mean so far up that every later
- * window is planned small, yet no window size predicts a cluster.
- */
-function readDispersion(squares: readonly number[]): number {
-  if (squares.length < CALIBRATING_WINDOWS) return PRIOR_DISPERSION;
-  const sorted = squares.slice(-DISPERSION_WINDOWS).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]! / CHI_SQUARE_MEDIAN;
-}
-
-/** Where a record lies on the line a window cuts (start_dt or modified), in seconds; null if unreadable. */
-function positionOf(record: AppointmentRecord, kind: ReadWindow['kind']): number | null {
-  const text = kind === 'start' ? record.elements?.start_dt : record.elements?.modified;
-  if (typeof text !== 'string') return null;
-  const ms = Date.parse(`${text.trim().replace(' ', 'T')}Z`);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
-}
-
-function readPositions(records: readonly AppointmentRecord[], kind: ReadWindow['kind']): number[] {
-  const positions: number[] = [];
-  for (const record of records) {
-    const position = positionOf(record, kind);
-    if (position !== null) positions.push(position);
-  }
-  return positions;
-}
-
-function learnPositions(histogram: Float64Array, records: readonly AppointmentRecord[], kind: ReadWindow['kind']): void {
-  for (const record of records) {
-    const position = positionOf(record, kind);
-    if (position === null) continue;
-    const bin = binOf(position);
-    histogram[bin] = histogram[bin]! + 1;
-  }
-}
-
-/** The one second every position of a full capped answer lies on, else null. */
-function lumpOf(positions: readonly number[]): number | null {
-  if (positions.length < READ_CAP) return null;
-  const first = positions[0]!;
-  return positions.every((position) => position === first) ? first : null;
-}
-
-/** Whether every record of a piece of a capped second is of that second and starts inside the piece. */
-function holdsOnly(records: readonly AppointmentRecord[], window: ReadWindow): boolean {
-  const second = formatSeconds(window.second!);
-  return records.every((record) => {
-    const start = positionOf(record, 'start');
-    return String(record.elements?.modified ?? '').trim() === second && start !== null && start >= window.from && start <= window.to;
-  });
-}
-
-const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
-
+// Long on purpose: the run's steps (sweep, modified read, burst recovery, undated report, reconciliation)
+// are short closures over one run's cursor, tally and store; the read loop itself is read-poll-ranges.ts.
 export async function pollChanges(options: PollChangesOptions): Promise<PollResult> {
   const { client, store, config } = options;
   const poll = config.poll;
@@ -312,110 +203,9 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     tally.released += counts.released;
   }
 
-  /**
-   * Reads every range, one batch of actions per HTTP request, cutting capped windows, and commits each
-   * batch in one transaction. The queue stays in order, so everything before its head is done.
-   * Returns the density seen last.
-   */
-  async function readRanges(phase: PollProgress['phase'], initial: PendingRange[], initialDensity: Density, sink: Sink): Promise<Density> {
-    let queue = initial;
-    let density = initialDensity;
-    const deferred: ReadWindow[] = [];
-    // Learned while reading: where in the day records fall, and how far counts strayed from the plan.
-    const histogram = new Float64Array(PROFILE_BINS);
-    let profile: DayProfile | null = null;
-    const squares: number[] = [];
-    const measured = initial.filter((range) => range.measured);
-    const span = measured.length > 0 ? { from: Math.min(...measured.map((r) => r.from)), to: Math.max(...measured.map((r) => r.to)) } : null;
-    while (queue.length > 0) {
-      const target = planTarget(readDispersion(squares));
-      const { windows, rest } = planBatch(queue, density, poll.batchSize, { profile, target, maxRecords: REQUEST_RECORDS });
-      const fixed = new Set(queue.slice(0, windows.length).filter((range) => range.fixed).map((range) => range.from));
-      const planned = windows.map((window) =>
-        density === null || !window.measured || fixed.has(window.from) ? null : density * weighWindow(window, profile),
-      );
-      const pages = await client.readCalendarBatch(windows.map(toParams));
-      tally.requests += 1;
-      tally.actions += windows.length;
-      const back: PendingRange[] = [];
-      const complete: Array<{ window: ReadWindow; records: number }> = [];
-      const capped: Array<{ window: ReadWindow; cntabsolute: number | null; positions: number[]; starts: number[] }> = [];
-      const records: AppointmentRecord[] = [];
-      let failure: OnOfficeActionError | undefined;
-      for (const [i, window] of windows.entries()) {
-        const page = pages[i];
-        if (page === undefined || page instanceof OnOfficeActionError) {
-          log.error({ window: describeWindow(window), code: page?.code }, 'read calendar action failed');
-          failure ??= page ?? new OnOfficeActionError('read calendar', 0, `no answer for ${describeWindow(window)}`);
-          back.push({ ...window, fixed: true, limit: null });
-          continue;
-        }
-        if (window.second !== undefined && !holdsOnly(page.records, window)) {
-          throw new PollBurstSplitError(describeWindow(window), 'onOffice answered records outside the start_dt filter: it ignores a filter beside a modified window');
-        }
-        const expected = planned[i];
-        if (!isCapped(page)) {
-          complete.push({ window, records: page.records.length });
-          tally.records += page.records.length;
-          for (const record of page.records) records.push(record);
-          if (window.measured) learnPositions(histogram, page.records, window.kind);
-          if (expected != null && expected >= MIN_CALIBRATING) squares.push((page.records.length - expected) ** 2 / expected);
-          continue;
-        }
-        if (expected != null && expected >= MIN_CALIBRATING) squares.push((READ_CAP - expected) ** 2 / expected);
-        // A capped second is cut by start_dt next: where its records start is what places the cuts.
-        const starts = window.kind === 'modified' ? readPositions(page.records, 'start') : [];
-        capped.push({ window, cntabsolute: page.cntabsolute, positions: readPositions(page.records, window.kind), starts });
-        back.push({ ...window, fixed: true, limit: null });
-      }
-      // A capped page's 500 records are never used: let them go before the batch is parsed and stored.
-      pages.length = 0;
-      profile = planProfile(histogram) ?? profile;
-      density = planDensity(density, complete, capped.map((c) => c.window), profile);
-      for (const { window, cntabsolute, positions, starts } of capped) {
-        const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
-        const lump = window.kind === 'modified' && window.from < window.to ? lumpOf(positions) : null;
-        if (lump !== null) {
-          // All of a capped answer's records share one second: that second alone holds the cap, so it is
-          // not read again as such (it goes where an unsplittable window goes); the rest is read as usual.
-          tally.splits += 1;
-          const around = [{ from: window.from, to: lump - 1 }, { from: lump + 1, to: window.to }].filter((r) => r.from <= r.to);
-          back.splice(at, 1, ...around.map((r) => ({ ...window, ...r, fixed: false, limit: null })));
-          if (sink.unsplittable({ ...window, from: lump, to: lump }, cntabsolute, starts)) deferred.push({ ...window, from: lump, to: lump });
-          continue;
-        }
-        // It held more than READ_CAP. Where the density says it held about that many (a lump the density
-        // could not foresee), it is cut in two or three where its answer shows the records lie. Where the
-        // density says it held far more, or none is known yet, it goes back to be cut by the density
-        // (quantiles of 500 arbitrary records place many cuts worse than the density does).
-        const held = density === null || density <= 0 ? Number.POSITIVE_INFINITY : density * weighWindow(window, profile);
-        // The pieces of a capped second know no density: cut each capped one again where its records lie.
-        const pieces =
-          window.second !== undefined
-            ? planSplit(window, positions, BURST_PIECES)
-            : held > 2 * READ_CAP
-              ? planRecut(window)
-              : planSplit(window, positions, Math.ceil(Math.max(READ_CAP, held) / target));
-        if (pieces) {
-          tally.splits += 1;
-          back.splice(at, 1, ...(Array.isArray(pieces) ? pieces : [pieces]));
-          continue;
-        }
-        back.splice(at, 1);
-        if (sink.unsplittable(window, cntabsolute, starts)) deferred.push(window);
-      }
-      queue = [...back, ...rest];
-      const firstPending = [queue[0], deferred[0]]
-        .filter((w): w is ReadWindow => w !== undefined)
-        .sort((a, b) => a.from - b.from)[0];
-      log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density, target, counts: complete.map((c) => c.records) }, 'batch read');
-      store.transaction(() => sink.commit(records, firstPending));
-      const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
-      options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
-      if (failure) throw failure;
-    }
-    return density;
-  }
+
+  const reader: PollReader = { client, batchSize: poll.batchSize, log, tally, toParams, transaction: (fn) => store.transaction(fn), onProgress: options.onProgress };
+  const readRanges = (phase: PollProgress['phase'], initial: PendingRange[], density: Density, sink: PollSink): Promise<Density> => readPollRanges(reader, phase, initial, density, sink);
 
   function horizonDays(): { fromDay: number; toDay: number } {
     const today = parseDay(DateTime.fromJSDate(now(), { zone: config.timezone }).toFormat('yyyy-MM-dd'));
