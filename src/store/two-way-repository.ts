@@ -78,6 +78,7 @@ const toCreation = (row: CreationRow): CreationRecord => ({
 });
 
 /** The state of the way back (migrations/030_two_way.sql): written data, intents, reports, imports. */
+// Long on purpose: a repository factory, a list of small methods over prepared statements.
 export function createTwoWayRepository(db: Database, now: () => Date = () => new Date()) {
   const stamp = (): string => now().toISOString();
   const s = {
