@@ -78,8 +78,9 @@ export interface PollSink {
  * of 500 (5 MB of JSON, 10 MB as a string with one emoji in it) per request showed as 30–40 MB of peak
  * RSS at 100k appointments. Five windows per request keep the request count at a quarter of the
  * goal (1.5 × ceil(N/500)). What stays alive between batches is small (16 MB after a full collection at
- * 30k); the rest of the peak is garbage V8 has not collected yet (two windows per request measured
- * 189 MB instead of 204 at 100k, once each on a loaded machine, for 115 requests instead of 66).
+ * 30k); the rest of the peak is garbage V8 has not collected yet. Measured once each at 100k on a
+ * loaded machine: 204 MB before the answer was decoded as it arrives, 178 MB after; two windows per
+ * request on top gave 189 MB for 115 requests instead of 66, so the noise is larger than the gain.
  */
 const REQUEST_RECORDS = 2_000;
 
