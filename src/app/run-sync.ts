@@ -126,9 +126,11 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
     if (writesBack) settleInterruptedConfirmations(twoWayRepository, backLogger);
-    const imports = writesBack
-      ? await importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete })
-      : [];
+    // A dry run reads the feeds and plans (onPullPlan gets each feed's plan) but applies nothing.
+    const imports =
+      config.imports.length > 0
+        ? await importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
+        : [];
     const targets: PushResult[] = [];
     const twoWay: TwoWayResult[] = [];
     for (const { config: configuredTarget, target } of runtime.targets) {

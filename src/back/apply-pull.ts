@@ -82,6 +82,7 @@ export async function applyPull(context: ApplyPullContext, steps: readonly PullS
   return applied;
 }
 
+// Long on purpose: one small handler per action kind (a switch) and their shared helpers, over one calendar's context.
 function createActionApplier(context: ApplyPullContext, applied: AppliedPull): (action: PullAction) => Promise<void> {
   const { caldav, twoWay, client, config, targetConfig, calendarKey, route, counts, excluded } = context;
   const log = context.logger;

@@ -51,6 +51,7 @@ export interface TwoWayHooks extends PushTwoWay {
  * - recognises echoes: where the push would rewrite an object only because onOffice now holds what we
  *   wrote there from the calendar, nothing is sent and finish() records the new rendering as written.
  */
+// Long on purpose: a factory of the push's three hooks (pull, prepare, finish), each short, over one target's shared context.
 export function createTwoWayHooks(options: TwoWayHooksOptions): TwoWayHooks {
   const { config, targetConfig, caldav, twoWay, source } = options;
   const log = options.logger.child({ target: targetConfig.name, module: 'two-way' });

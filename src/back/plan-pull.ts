@@ -1,7 +1,7 @@
 import type { KnownObject } from '../domain/known-object.js';
 import type { TwoWayData } from '../domain/two-way-data.js';
 import type { AppointmentWrite } from '../domain/appointment-write.js';
-import { parseIcsObjects } from '../ical/parse-ics-objects.js';
+import { parseIcsObjects, type VEventLike } from '../ical/parse-ics-objects.js';
 import { planCreateWrite, planEventData, planModifyWrite, mergeTwoWayData, type EventRules, type PlannedEvent } from './plan-two-way-write.js';
 import { PullMassDeleteError } from './pull-mass-delete-error.js';
 import { isOwnUid } from './render-two-way-object.js';
@@ -11,6 +11,8 @@ import { isOwnUid } from './render-two-way-object.js';
  * what onOffice holds for each known object, and what we recorded at the last sync become a list of
  * steps, one per calendar object, each a list of actions. No I/O here; applyPull carries the steps out.
  * The readings (what "changed" means on each side, who wins a conflict) are in pull-calendar-changes.ts.
+ * The ICS import plans through the same rules (plan-import.ts): each feed event is a candidate with its
+ * parsed VEVENT, no onOffice side, and the import's own rules as policy (fixedArt, keepEnded).
  */
 
 /** A calendar object as the pull reads it. */
@@ -18,6 +20,8 @@ export interface PulledObject {
   readonly href: string;
   readonly etag: string | null;
   readonly data?: string;
+  /** The one VEVENT the object stands for, already parsed (an ICS feed's event); else data is parsed. */
+  readonly event?: VEventLike;
 }
 
 /** What onOffice holds for a known object, as far as the pull can tell. */
@@ -51,11 +55,14 @@ export interface PullCandidate {
   readonly written?: TwoWayData | null;
   /** Creates of unknown outcome made for this href. */
   readonly pending?: readonly PendingIntent[];
+  /** ISO UTC end of the known event's last occurrence as recorded (null: open-ended); see keepEnded. */
+  readonly endsAt?: string | null;
 }
 
 export interface PullPolicy {
   readonly calendarKey: string;
-  readonly uidDomain: string;
+  /** Our own UIDs' domain; null when no event can be ours (an ICS feed is someone else's). */
+  readonly uidDomain: string | null;
   readonly conflictPolicy: 'onoffice-wins' | 'caldav-wins' | 'newest';
   readonly deleteAction: 'delete' | 'cancel';
   readonly rules: EventRules;
@@ -66,6 +73,13 @@ export interface PullPolicy {
   readonly confirm: boolean;
   /** UIDs already mapped in this calendar: an unknown href with one of them is the same event elsewhere. */
   readonly knownUids: ReadonlySet<string>;
+  /** The art every event gets whatever its CATEGORIES ('' none: onOffice's default); an import's art. */
+  readonly fixedArt?: string;
+  /**
+   * A known event gone from the source after it ended is history, not a cancellation: only our record
+   * goes (booking tools drop past events from their feeds).
+   */
+  readonly keepEnded?: boolean;
 }
 
 export type Winner = 'onoffice' | 'caldav';
@@ -80,8 +94,11 @@ export type PullAction =
   /** Both sides changed: who won under which policy (logged, counted, shown by status). */
   | { readonly kind: 'conflict'; readonly known: KnownObject; readonly winner: Winner; readonly policy: PullPolicy['conflictPolicy']; readonly message: string }
   /** A calendar edit goes to onOffice (write null: nothing to send, the base is only brought up to date). */
-  | { readonly kind: 'modify'; readonly known: KnownObject; readonly write: AppointmentWrite | null; readonly data: TwoWayData; readonly etag: string | null; readonly unsupported: readonly string[] }
-  /** A calendar deletion: delete or cancel in onOffice (unless it is gone there already), then a tombstone. */
+  | { readonly kind: 'modify'; readonly known: KnownObject; readonly write: AppointmentWrite | null; readonly data: TwoWayData; readonly etag: string | null; readonly unsupported: readonly string[]; readonly endsAt: string | null }
+  /**
+   * A calendar deletion: delete or cancel in onOffice, then a tombstone. inOnOffice false: nothing to
+   * remove there (gone there already, or an ended event kept as history under keepEnded).
+   */
   | { readonly kind: 'delete' | 'cancel'; readonly known: KnownObject; readonly inOnOffice: boolean }
   /** A new event becomes an appointment (for the calendar's user, added when applied). */
   | { readonly kind: 'create'; readonly href: string; readonly etag: string | null; readonly ics: string; readonly planned: PlannedEvent; readonly confirm: boolean }
@@ -141,6 +158,20 @@ function decideWinner(policy: PullPolicy, planned: PlannedEvent, onOfficeModifie
   return calendarTime !== undefined && calendarTime > onOfficeModifiedMs ? 'caldav' : 'onoffice';
 }
 
+/** The VEVENTs an object holds: its parsed event, else its text parsed. */
+function eventsOf(object: PulledObject): VEventLike[] {
+  return object.event ? [object.event] : parseIcsObjects(object.data ?? '');
+}
+
+/** The event's data under the policy's rules (and the fixed art, when the policy has one). */
+function planEvent(event: VEventLike, policy: PullPolicy): PlannedEvent {
+  const planned = planEventData(event, policy.rules);
+  if (policy.fixedArt === undefined) return planned;
+  const data: Record<string, unknown> = { ...planned.data, art: policy.fixedArt };
+  if (policy.fixedArt === '') delete data.art;
+  return { ...planned, data };
+}
+
 function planEdited(known: KnownObject, object: PulledObject, candidate: PullCandidate, policy: PullPolicy): PullAction[] {
   const side = candidate.side ?? { kind: 'unseen' };
   if (side.kind === 'read-only') return [{ kind: 'overwrite', object, reason: 'an occurrence or busy-only event was changed in the calendar' }];
@@ -148,10 +179,10 @@ function planEdited(known: KnownObject, object: PulledObject, candidate: PullCan
   if (side.kind === 'deleted') {
     return [{ kind: 'overwrite', object, reason: 'deleted in onOffice' }, conflict(known, 'onoffice', policy, `appointment ${known.appointmentId} was deleted in onOffice and`)];
   }
-  const events = parseIcsObjects(object.data ?? '');
+  const events = eventsOf(object);
   const master = events.find((event) => !event.recurrenceid) ?? events[0];
   if (!master) return [{ kind: 'overwrite', object, reason: 'holds no event' }];
-  const planned = planEventData(master, policy.rules);
+  const planned = planEvent(master, policy);
   const written = candidate.written ?? null;
   const onOfficeChanged = side.kind === 'present' && side.changed;
   const base = written ?? (side.kind === 'present' && !side.changed ? side.data : null);
@@ -165,7 +196,7 @@ function planEdited(known: KnownObject, object: PulledObject, candidate: PullCan
     from = side.data;
   }
   const write = from === null ? planCreateWrite(planned.data, {}) : planModifyWrite(from, planned.data);
-  actions.push({ kind: 'modify', known, write, data: mergeTwoWayData(from ?? {}, planned.data), etag: object.etag, unsupported: planned.unsupported });
+  actions.push({ kind: 'modify', known, write, data: mergeTwoWayData(from ?? {}, planned.data), etag: object.etag, unsupported: planned.unsupported, endsAt: planned.endsAt });
   return actions;
 }
 
@@ -180,14 +211,16 @@ function planDeleted(known: KnownObject, candidate: PullCandidate, policy: PullP
     actions.push(conflict(known, winner, policy, `appointment ${known.appointmentId} was deleted in the calendar and`));
     if (winner === 'onoffice') return [...actions, { kind: 'recreate', href: known.href }];
   }
-  actions.push({ kind: policy.deleteAction, known, inOnOffice: side.kind !== 'deleted' });
+  const ended = policy.keepEnded === true && candidate.endsAt !== undefined && candidate.endsAt !== null && candidate.endsAt <= policy.now;
+  actions.push({ kind: policy.deleteAction, known, inOnOffice: side.kind !== 'deleted' && !ended });
   return actions;
 }
 
 function planNew(object: PulledObject, policy: PullPolicy): PullAction[] {
   const { href, etag } = object;
-  const events = parseIcsObjects(object.data ?? '');
-  const master = events.find((event) => !event.recurrenceid);
+  const events = eventsOf(object);
+  // A feed's event stands alone: an override whose series is not in the feed is an appointment of its own.
+  const master = object.event ?? events.find((event) => !event.recurrenceid);
   if (!master) {
     const [override] = events;
     const message = 'the calendar object holds only changed occurrences of a series that is not in it; onOffice cannot represent them alone and they were not imported';
@@ -202,9 +235,9 @@ function planNew(object: PulledObject, policy: PullPolicy): PullAction[] {
     ];
   }
   // Ours without a record (a lost state database): the push's create meets it and takes it over.
-  if (isOwnUid(master.uid, policy.uidDomain)) return [];
+  if (policy.uidDomain !== null && isOwnUid(master.uid, policy.uidDomain)) return [];
   if (policy.knownUids.has(master.uid)) return [{ kind: 'ignore', href, etag, reason: DUPLICATE_UID_REASON }];
-  const planned = planEventData(master, policy.rules);
+  const planned = planEvent(master, policy);
   if (planned.endsAt !== null && planned.endsAt < policy.horizon) return [{ kind: 'ignore', href, etag, reason: 'ends before the poll horizon' }];
   const confirm = policy.confirm && (planned.endsAt === null || planned.endsAt > policy.now);
   return [{ kind: 'create', href, etag, ics: object.data ?? '', planned, confirm }];

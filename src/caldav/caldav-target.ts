@@ -81,6 +81,7 @@ function isMissing(error: unknown): boolean {
  *   Content-Type); tsdav hands back the raw Response, so the ETag is read from its headers here, with a
  *   PROPFIND when the server sends none.
  */
+// Long on purpose: a factory whose body is a list of small methods of the CalendarTarget port over one server connection.
 export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget {
   const logger = options.logger?.child({ module: 'caldav' });
   const load = options.writeConcurrency === undefined ? undefined : createAdaptiveConcurrency({ initial: options.writeConcurrency, now: options.now ?? Date.now });

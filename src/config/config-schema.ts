@@ -79,7 +79,11 @@ export const onOfficeSchema = z.strictObject({
 export const pollSchema = z.strictObject({
   /** How far before the cursor each incremental read starts again (clock drift, late commits). */
   overlapSeconds: z.number().int().min(0).default(120),
-  /** How far behind now each read stops, so a second still being written to is read next time. */
+  /**
+   * How far behind now the saved cursor stays: each read reaches now (a change is visible at once), but
+   * the last lagSeconds, which may still be written to (late commits), are read again by the next run;
+   * a re-read unchanged record is a no-op by its hash.
+   */
   lagSeconds: z.number().int().min(0).default(10),
   horizonPastDays: z.number().int().min(0).default(90),
   horizonFutureDays: z.number().int().min(1).default(730),

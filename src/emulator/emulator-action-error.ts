@@ -12,7 +12,7 @@ export const ACTION_ERROR = {
   invalidParameter: 32,
   /** onOffice: "appointment not found". */
   notFound: 169,
-  /** onOffice: a `filter` without a datestart/dateend period. */
+  /** A `filter` with neither a datestart/dateend period nor a modified window. */
   filterWithoutPeriod: 241,
 } as const;
 

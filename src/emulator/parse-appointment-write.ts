@@ -62,6 +62,7 @@ function parseRepeatExceptions(value: unknown): string[] {
   return [...new Set(dates)].sort();
 }
 
+// Long on purpose: one short check per documented field, in the docs' order.
 function parseData(data: Record<string, unknown>): { patch: Partial<EmulatorElements>; origin?: unknown } {
   const patch: Partial<EmulatorElements> = {};
   let origin: unknown;

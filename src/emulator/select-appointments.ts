@@ -11,6 +11,9 @@ import { isPlainObject, parseCalendarDate, parseDateTime, parseFlag, parseIdList
  *   by later occurrences: a client that wants a series must not rely on a period reaching it.
  * - modifiedstart/modifiedend are UTC and both inclusive; a bare date means the whole day. They are
  *   ignored when datestart and dateend are both given (documented).
+ * - `filter` narrows a period or a modified window alike: the docs restrict only modifiedstart/modifiedend
+ *   (ignored beside a period), not the filter. A filter with neither, a read of the whole database, is
+ *   refused with 241 (the emulator's pick; the docs name no code for it).
  * - `users`/`groups` are documented to "work only with datestart/dateend"; the emulator applies them in
  *   every mode, so a client asking for some users never silently gets more. `allusers: true` wins over
  *   both and also returns appointments without any participant.
@@ -97,8 +100,8 @@ export function parseAppointmentQuery(parameters: Record<string, unknown>): Appo
         }
       : undefined;
   const filters = parameters.filter === undefined ? [] : parseFilter(parameters.filter);
-  if (filters.length > 0 && period === undefined) {
-    throw new EmulatorActionError(ACTION_ERROR.filterWithoutPeriod, 'filter without date period: give datestart and dateend');
+  if (filters.length > 0 && period === undefined && modified === undefined) {
+    throw new EmulatorActionError(ACTION_ERROR.filterWithoutPeriod, 'filter without date period or modified window: give datestart and dateend, or modifiedstart/modifiedend');
   }
   return {
     ...(period === undefined ? {} : { period }),

@@ -180,6 +180,7 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Long on purpose: the server's setup and a list of small handlers (API, admin, faults) over one emulated account.
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? EMULATOR_TOKEN;

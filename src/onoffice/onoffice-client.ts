@@ -134,6 +134,7 @@ const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+// Long on purpose: a factory whose body is a list of small functions (send, parse, one per action) over one connection's settings.
 export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeClient {
   const { url, token, secret } = options;
   const timeoutMs = options.timeoutMs ?? 30_000;

@@ -9,6 +9,10 @@
  *   bounds fall on, so every record starting in the range overlaps it; each record of a sweep comes
  *   back exactly once, and a window can be as narrow as one second instead of one day.
  *
+ * - `start` inside one `modified` second (`second` set): the records' start_dt between two bounds in a
+ *   filter beside modifiedstart = modifiedend = that second, no period (a period would make onOffice
+ *   ignore the modified window). It cuts a capped second, which `modified` alone cannot cut.
+ *
  * A capped answer (500 records or cntabsolute >= 500) carries no usable count: onOffice (and the
  * emulator) reports cntabsolute 500, so sizes come from the density seen so far.
  */
@@ -21,6 +25,10 @@ export const TARGET_PER_WINDOW = 400;
 const DAY = 86_400;
 /** start_dt lower bound for "everything that began before the horizon". */
 export const EARLIEST_WALL = Date.UTC(1900, 0, 1) / 1000;
+/** start_dt upper bound of the ranges that cut a capped `modified` second. */
+export const LATEST_WALL = Date.UTC(2200, 0, 1) / 1000 - 1;
+/** A capped `modified` second (and each capped piece of it) is cut in this many pieces by start_dt. */
+export const BURST_PIECES = 4;
 
 export type WindowKind = 'modified' | 'start';
 
@@ -35,6 +43,8 @@ export interface ReadWindow {
   readonly to: number;
   /** `start` reads: the date period; default the days `from`..`to` fall on. */
   readonly period?: Period;
+  /** `start` reads inside this one `modified` second (UTC seconds) instead of a period. */
+  readonly second?: number;
   /** Whether its record count says something about the density of the line (false for odd ranges). */
   readonly measured: boolean;
 }
@@ -271,7 +281,7 @@ function continues(head: PendingRange, next: PendingRange, to: number): boolean 
 }
 
 function toWindow(range: PendingRange, from: number, to: number): ReadWindow {
-  return { kind: range.kind, from, to, measured: range.measured, ...(range.period ? { period: range.period } : {}) };
+  return { kind: range.kind, from, to, measured: range.measured, ...(range.period ? { period: range.period } : {}), ...(range.second === undefined ? {} : { second: range.second }) };
 }
 
 /**
@@ -378,7 +388,16 @@ export function planRangesFromStarts(kind: WindowKind, from: number, to: number,
   return ranges;
 }
 
+/**
+ * A capped `modified` second cut by start_dt into BURST_PIECES fixed ranges at the quantiles of the
+ * start times its capped answer showed, over every start_dt from EARLIEST_WALL to LATEST_WALL.
+ */
+export function planBurstRanges(second: number, starts: readonly number[]): PendingRange[] {
+  return planSplit({ kind: 'start', from: EARLIEST_WALL, to: LATEST_WALL, second, measured: false }, starts, BURST_PIECES)!;
+}
+
 export function describeWindow(window: ReadWindow): string {
+  if (window.second !== undefined) return `modified ${formatSeconds(window.second)} UTC, start_dt ${formatSeconds(window.from)}..${formatSeconds(window.to)}`;
   if (window.kind === 'modified') return `modified ${formatSeconds(window.from)}..${formatSeconds(window.to)} UTC`;
   const period = periodOf(window);
   return `period ${formatDay(period.fromDay)}..${formatDay(period.toDay)}, start_dt ${formatSeconds(window.from)}..${formatSeconds(window.to)}`;

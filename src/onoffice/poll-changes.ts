@@ -6,30 +6,21 @@ import type { RecordUpsert, UpsertCounts } from '../store/appointment-repository
 import type { StateStore } from '../store/open-state-store.js';
 import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
-import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
-import { OnOfficeActionError } from './onoffice-errors.js';
+import type { ReadCalendarParams } from './onoffice-client.js';
+import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
-import { MassDeleteGuardError, PollCapExceededError } from './poll-errors.js';
+import { readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
+import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
   EARLIEST_WALL,
-  READ_CAP,
   describeWindow,
   formatDay,
   formatSeconds,
   parseDay,
   parseSeconds,
   periodOf,
-  PROFILE_BINS,
-  binOf,
-  planBatch,
-  planDensity,
-  planProfile,
+  planBurstRanges,
   planRangesFromStarts,
-  planRecut,
-  planSplit,
-  planTarget,
-  weighWindow,
-  type DayProfile,
   type Density,
   type PendingRange,
   type ReadWindow,
@@ -40,6 +31,8 @@ import {
  *
  * - modifiedstart/modifiedend are UTC and inclusive at both ends; windows are whole seconds that touch
  *   without overlapping (src/onoffice/plan-windows.ts sizes them from the density seen).
+ * - An incremental read reaches now, so a change is read by the first run after it; the cursor is saved
+ *   lagSeconds behind, so seconds that may still be written to (late commits) are read again next time.
  * - An answer with 500 records, or cntabsolute >= 500, is never trusted, even if it looks complete;
  *   cntabsolute of a capped answer is not taken as the full count (the emulator, like onOffice as far
  *   as we know, reports 500), so it is cut by density. Its records are used only to place the cuts
@@ -59,10 +52,16 @@ import {
  *   not taken for a deleted one.
  * - users/groups are documented to work only with a date period; we send them with `modified` reads too
  *   (with allusers, the default, they play no part).
- * - Several one-second windows still capped (a mass edit within one second) cannot be cut by
- *   `modified`; a date-period sweep over the horizon reads every appointment there, and the store's hash
- *   comparison applies what changed. A burst appointment outside the horizon is not needed by anyone
- *   and is not recovered; the seconds are reported in PollResult.overflowSeconds.
+ * - A one-second window still capped (a mass edit within one second) cannot be cut by `modified`; it is
+ *   cut by the records' own start_dt instead: a start_dt filter beside modifiedstart = modifiedend = that
+ *   second (the docs restrict the modified window only beside a period, not the filter), in ranges
+ *   over every start_dt from 1900 to 2200, cut where the capped answer's start times lie and again
+ *   wherever a piece is capped. Should onOffice refuse that filter (241), ignore it (a record outside its
+ *   piece comes back), or one start second of it be capped too, the second is recovered as before: a
+ *   date-period sweep over the horizon reads every appointment there, and the store's hash comparison
+ *   applies what changed (a burst appointment outside the horizon is then not recovered). Undated
+ *   records (start 0000-00-00) of a capped second are recovered by neither. The seconds are reported in
+ *   PollResult.overflowSeconds.
  * - Sweep windows can be one second of start_dt wide; should even that hold 500 appointments the run
  *   fails with PollCapExceededError and the cursor stays.
  */
@@ -74,23 +73,9 @@ export function measureCursorLag(cursor: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(`${cursor.replace(' ', 'T')}Z`)) / 1000);
 }
 
-export type PollClient = Pick<OnOfficeClient, 'readCalendarBatch'>;
+export type { PollClient, PollProgress } from './read-poll-ranges.js';
 
 export type PollMode = 'incremental' | 'backfill' | 'full';
-
-export interface PollProgress {
-  readonly phase: 'sweep' | 'modified' | 'recovery';
-  /** Records read so far. */
-  readonly done: number;
-  /** Always null: how many records a run will read is not known until it has read them. */
-  readonly total: null;
-  readonly requests: number;
-  readonly actions: number;
-  readonly records: number;
-  readonly pendingWindows: number;
-  /** Share of the time span of this phase's ranges read so far (0–1): what the ETA goes by. */
-  readonly share: number | null;
-}
 
 export interface PollChangesOptions {
   readonly client: PollClient;
@@ -137,12 +122,6 @@ interface Tally extends UpsertCounts {
   sweeps: number;
 }
 
-type Sink = {
-  /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
-  readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
-  /** A capped window that cannot be cut: defer it (returns true) or throw. */
-  readonly unsplittable: (window: ReadWindow, cntabsolute: number | null) => boolean;
-};
 
 /**
  * What the runs remember per record read: the id as a number where it is one (as the store keys it;
@@ -157,77 +136,15 @@ function keyOf(record: AppointmentRecord): RecordKey {
 }
 
 /**
- * Records one request is planned to bring back. The whole answer (JSON text, parsed records) is alive
- * at once and outlives several young-generation collections, so it lands in the old generation, which
- * V8 lets grow to about four times what survives a full collection before collecting it: ten windows
- * of 500 (5 MB of JSON, 10 MB as a string with one emoji in it) per request showed as 30–40 MB of peak
- * RSS at 100k appointments. Five windows per request keep the request count at a quarter of the
- * goal (1.5 × ceil(N/500)).
- */
-const REQUEST_RECORDS = 2_000;
-
-/**
  * An unknown horizon is probed with windows of 1/512 … 1/32 of it (PROBE_WINDOWS doubling up to
  * probeLimit): all complete below ~16,000 appointments, the smallest still below ~250,000; what no probe
  * covered is then cut by the density found.
  */
 const FIRST_PROBE_SHARE = 32;
 
-/**
- * The plan's dispersion until CALIBRATING_WINDOWS windows were measured: 3 gives the 400 records per
- * window that held up on lumpy start times.
- */
-const PRIOR_DISPERSION = 3;
-const CALIBRATING_WINDOWS = 8;
-/**
- * The dispersion is read from the last this many windows: the first ones after a probe are planned from
- * a density measured on few records, and their misses say nothing about the windows to come.
- */
-const DISPERSION_WINDOWS = 24;
-/** Windows planned to hold fewer records say little about the dispersion. */
-const MIN_CALIBRATING = 50;
-/** The median of a χ² variable with one degree of freedom. */
-const CHI_SQUARE_MEDIAN = 0.455;
 
-/**
- * The dispersion from the median of the recent windows' (count − planned)² / planned, not their mean: one
- * cluster (a day every imported appointment landed on) would pull the mean so far up that every later
- * window is planned small, yet no window size predicts a cluster.
- */
-function readDispersion(squares: readonly number[]): number {
-  if (squares.length < CALIBRATING_WINDOWS) return PRIOR_DISPERSION;
-  const sorted = squares.slice(-DISPERSION_WINDOWS).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]! / CHI_SQUARE_MEDIAN;
-}
-
-/** Where a record lies on the line a window cuts (start_dt or modified), in seconds; null if unreadable. */
-function positionOf(record: AppointmentRecord, kind: ReadWindow['kind']): number | null {
-  const text = kind === 'start' ? record.elements?.start_dt : record.elements?.modified;
-  if (typeof text !== 'string') return null;
-  const ms = Date.parse(`${text.trim().replace(' ', 'T')}Z`);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
-}
-
-function readPositions(records: readonly AppointmentRecord[], kind: ReadWindow['kind']): number[] {
-  const positions: number[] = [];
-  for (const record of records) {
-    const position = positionOf(record, kind);
-    if (position !== null) positions.push(position);
-  }
-  return positions;
-}
-
-function learnPositions(histogram: Float64Array, records: readonly AppointmentRecord[], kind: ReadWindow['kind']): void {
-  for (const record of records) {
-    const position = positionOf(record, kind);
-    if (position === null) continue;
-    const bin = binOf(position);
-    histogram[bin] = histogram[bin]! + 1;
-  }
-}
-
-const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
-
+// Long on purpose: the run's steps (sweep, modified read, burst recovery, undated report, reconciliation)
+// are short closures over one run's cursor, tally and store; the read loop itself is read-poll-ranges.ts.
 export async function pollChanges(options: PollChangesOptions): Promise<PollResult> {
   const { client, store, config } = options;
   const poll = config.poll;
@@ -248,12 +165,14 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
   function toParams(window: ReadWindow): ReadCalendarParams {
     const base: ReadCalendarParams = { showcancelled: true, ...participants };
     if (window.kind === 'modified') return { ...base, modifiedstart: formatSeconds(window.from), modifiedend: formatSeconds(window.to) };
+    const startDt = { start_dt: [{ op: 'between', val: [formatSeconds(window.from), formatSeconds(window.to)] }] };
+    if (window.second !== undefined) return { ...base, modifiedstart: formatSeconds(window.second), modifiedend: formatSeconds(window.second), filter: startDt };
     const period = periodOf(window);
     return {
       ...base,
       datestart: formatDay(period.fromDay),
       dateend: formatDay(period.toDay),
-      filter: { start_dt: [{ op: 'between', val: [formatSeconds(window.from), formatSeconds(window.to)] }] },
+      filter: startDt,
     };
   }
 
@@ -284,89 +203,9 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     tally.released += counts.released;
   }
 
-  /**
-   * Reads every range, one batch of actions per HTTP request, cutting capped windows, and commits each
-   * batch in one transaction. The queue stays in order, so everything before its head is done.
-   * Returns the density seen last.
-   */
-  async function readRanges(phase: PollProgress['phase'], initial: PendingRange[], initialDensity: Density, sink: Sink): Promise<Density> {
-    let queue = initial;
-    let density = initialDensity;
-    const deferred: ReadWindow[] = [];
-    // Learned while reading: where in the day records fall, and how far counts strayed from the plan.
-    const histogram = new Float64Array(PROFILE_BINS);
-    let profile: DayProfile | null = null;
-    const squares: number[] = [];
-    const measured = initial.filter((range) => range.measured);
-    const span = measured.length > 0 ? { from: Math.min(...measured.map((r) => r.from)), to: Math.max(...measured.map((r) => r.to)) } : null;
-    while (queue.length > 0) {
-      const target = planTarget(readDispersion(squares));
-      const { windows, rest } = planBatch(queue, density, poll.batchSize, { profile, target, maxRecords: REQUEST_RECORDS });
-      const fixed = new Set(queue.slice(0, windows.length).filter((range) => range.fixed).map((range) => range.from));
-      const planned = windows.map((window) =>
-        density === null || !window.measured || fixed.has(window.from) ? null : density * weighWindow(window, profile),
-      );
-      const pages = await client.readCalendarBatch(windows.map(toParams));
-      tally.requests += 1;
-      tally.actions += windows.length;
-      const back: PendingRange[] = [];
-      const complete: Array<{ window: ReadWindow; records: number }> = [];
-      const capped: Array<{ window: ReadWindow; cntabsolute: number | null; positions: number[] }> = [];
-      const records: AppointmentRecord[] = [];
-      let failure: OnOfficeActionError | undefined;
-      for (const [i, window] of windows.entries()) {
-        const page = pages[i];
-        if (page === undefined || page instanceof OnOfficeActionError) {
-          log.error({ window: describeWindow(window), code: page?.code }, 'read calendar action failed');
-          failure ??= page ?? new OnOfficeActionError('read calendar', 0, `no answer for ${describeWindow(window)}`);
-          back.push({ ...window, fixed: true, limit: null });
-          continue;
-        }
-        const expected = planned[i];
-        if (!isCapped(page)) {
-          complete.push({ window, records: page.records.length });
-          tally.records += page.records.length;
-          for (const record of page.records) records.push(record);
-          if (window.measured) learnPositions(histogram, page.records, window.kind);
-          if (expected != null && expected >= MIN_CALIBRATING) squares.push((page.records.length - expected) ** 2 / expected);
-          continue;
-        }
-        if (expected != null && expected >= MIN_CALIBRATING) squares.push((READ_CAP - expected) ** 2 / expected);
-        capped.push({ window, cntabsolute: page.cntabsolute, positions: readPositions(page.records, window.kind) });
-        back.push({ ...window, fixed: true, limit: null });
-      }
-      // A capped page's 500 records are never used: let them go before the batch is parsed and stored.
-      pages.length = 0;
-      profile = planProfile(histogram) ?? profile;
-      density = planDensity(density, complete, capped.map((c) => c.window), profile);
-      for (const { window, cntabsolute, positions } of capped) {
-        const at = back.findIndex((range) => range.from === window.from && range.to === window.to);
-        // It held more than READ_CAP. Where the density says it held about that many (a lump the density
-        // could not foresee), it is cut in two or three where its answer shows the records lie. Where the
-        // density says it held far more, or none is known yet, it goes back to be cut by the density
-        // (quantiles of 500 arbitrary records place many cuts worse than the density does).
-        const held = density === null || density <= 0 ? Number.POSITIVE_INFINITY : density * weighWindow(window, profile);
-        const pieces = held > 2 * READ_CAP ? planRecut(window) : planSplit(window, positions, Math.ceil(Math.max(READ_CAP, held) / target));
-        if (pieces) {
-          tally.splits += 1;
-          back.splice(at, 1, ...(Array.isArray(pieces) ? pieces : [pieces]));
-          continue;
-        }
-        back.splice(at, 1);
-        if (sink.unsplittable(window, cntabsolute)) deferred.push(window);
-      }
-      queue = [...back, ...rest];
-      const firstPending = [queue[0], deferred[0]]
-        .filter((w): w is ReadWindow => w !== undefined)
-        .sort((a, b) => a.from - b.from)[0];
-      log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density, target, counts: complete.map((c) => c.records) }, 'batch read');
-      store.transaction(() => sink.commit(records, firstPending));
-      const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
-      options.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
-      if (failure) throw failure;
-    }
-    return density;
-  }
+
+  const reader: PollReader = { client, batchSize: poll.batchSize, log, tally, toParams, transaction: (fn) => store.transaction(fn), onProgress: options.onProgress };
+  const readRanges = (phase: PollProgress['phase'], initial: PendingRange[], density: Density, sink: PollSink): Promise<Density> => readPollRanges(reader, phase, initial, density, sink);
 
   function horizonDays(): { fromDay: number; toDay: number } {
     const today = parseDay(DateTime.fromJSDate(now(), { zone: config.timezone }).toFormat('yyyy-MM-dd'));
@@ -412,32 +251,65 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     store.cursors.set(MODIFIED_CURSOR, formatSeconds(value), density);
   }
 
+  /**
+   * Reads `modified` from `from` up to `to` (now): what changed a moment ago is read at once. The cursor
+   * moves at most to `to − lagSeconds`, so the last seconds, which may still be written to (late commits),
+   * are read again next time; a re-read unchanged record is a no-op by its hash.
+   */
   async function readModified(from: number, to: number, seen: Set<RecordKey>): Promise<void> {
     if (to < from) return;
+    const settled = to - poll.lagSeconds;
+    const keep = (value: number, density: number | null): void => saveCursor(Math.min(value, settled), density);
     const recordsBefore = tally.records;
     const density = (): number => (tally.records - recordsBefore) / (to - from + 1);
     const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
+    const bursts: PendingRange[] = [];
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records, firstPending) {
         applyRecords(records);
         for (const record of records) seen.add(keyOf(record));
-        saveCursor(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
+        keep(firstPending ? firstPending.from - 1 : to, firstPending ? null : density());
       },
-      unsplittable(window, cntabsolute) {
+      unsplittable(window, cntabsolute, starts) {
         overflowSeconds.push(formatSeconds(window.from));
-        log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: recovering by a date sweep');
+        bursts.push(...planBurstRanges(window.from, starts));
+        log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: cutting it by start_dt');
         return true;
       },
     });
     if (overflowSeconds.length === 0) return;
     // The sweep already run in this run read them as they are now when it began after their second.
     const lastOverflow = parseSeconds(overflowSeconds.at(-1)!);
-    if (lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) {
+    if ((lastSweepStart === null || lastOverflow > lastSweepStart - poll.lagSeconds) && !(await readBursts(bursts, seen))) {
       const recovered = new Set<RecordKey>();
       await sweepHorizon('recovery', recovered);
       for (const id of recovered) seen.add(id);
     }
-    store.transaction(() => saveCursor(to, density()));
+    store.transaction(() => keep(to, density()));
+  }
+
+  /**
+   * Reads capped `modified` seconds by start_dt pieces (see the header); false when onOffice would not
+   * cut them so (the caller sweeps the horizon instead). What was read stays applied either way.
+   */
+  async function readBursts(ranges: PendingRange[], seen: Set<RecordKey>): Promise<boolean> {
+    try {
+      await readRanges('recovery', ranges, null, {
+        commit(records) {
+          applyRecords(records);
+          for (const record of records) seen.add(keyOf(record));
+        },
+        unsplittable(window) {
+          throw new PollBurstSplitError(describeWindow(window), 'over 500 appointments share its modified second and one start second');
+        },
+      });
+      return true;
+    } catch (error) {
+      const refused = error instanceof OnOfficeActionError && error.code === FILTER_WITHOUT_PERIOD_ERROR_CODE;
+      if (!refused && !(error instanceof PollBurstSplitError)) throw error;
+      log.warn({ err: describeError(error) }, 'a capped modified second could not be cut by start_dt: recovering it by a date sweep');
+      return false;
+    }
   }
 
   /**
@@ -476,7 +348,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     }
     if (mode !== 'backfill' || options.full) {
       // After a sweep, this reads what changed while it ran (cursor was set before it began).
-      await readModified(cursor! - poll.overlapSeconds, nowSeconds() - poll.lagSeconds, seen);
+      await readModified(cursor! - poll.overlapSeconds, nowSeconds(), seen);
     }
     if (mode === 'backfill') await reportUndated(seen);
     if (options.full && swept) tally.deleted = markVanished(swept, seen);

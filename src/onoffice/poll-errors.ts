@@ -38,3 +38,20 @@ export class MassDeleteGuardError extends Error {
     );
   }
 }
+
+/**
+ * A capped `modified` second could not be cut by start_dt: onOffice refused or ignored the filter beside a
+ * modified window, or one start second within it is capped too. The poller then recovers the second by
+ * a date sweep instead; this never leaves the poller.
+ */
+export class PollBurstSplitError extends Error {
+  override readonly name = 'PollBurstSplitError';
+  readonly kind: ErrorKind = 'transient';
+
+  constructor(
+    readonly window: string,
+    readonly reason: string,
+  ) {
+    super(`onOffice read calendar: ${window} could not be cut by start_dt (${reason}); it is recovered by a date sweep`);
+  }
+}

@@ -20,7 +20,10 @@ export async function readLimitedBody(response: Response, maxBytes: number = MAX
   }
   if (!response.body) return { text: '' };
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  // Decoded as it arrives: holding the chunks and a concatenated copy of them besides the text made
+  // each answer live three times over at the end of the read.
+  const decoder = new TextDecoder('utf-8');
+  const parts: string[] = [];
   let bytes = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -30,7 +33,8 @@ export async function readLimitedBody(response: Response, maxBytes: number = MAX
       await reader.cancel();
       return { tooLarge: true, bytes };
     }
-    chunks.push(value);
+    parts.push(decoder.decode(value, { stream: true }));
   }
-  return { text: Buffer.concat(chunks, bytes).toString('utf8') };
+  parts.push(decoder.decode());
+  return { text: parts.join('') };
 }

@@ -121,6 +121,7 @@ function readAppointmentId(id: unknown): number | null {
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
 
+// Long on purpose: a repository factory, a list of small methods over prepared statements.
 export function createAppointmentRepository(db: Database, now: () => Date): AppointmentRepository {
   const statements = {
     get: db.prepare('SELECT * FROM appointments WHERE id = ?'),

@@ -47,6 +47,7 @@ const toKnown = (row: KnownRow): KnownObject => ({
 });
 
 /** What we know about the CalDAV side: objects written, calendars, push cursors, failures, journal. */
+// Long on purpose: a repository factory, a list of small methods over prepared statements.
 export function createCaldavStateRepository(db: Database, now: () => Date = () => new Date()) {
   const stamp = (): string => now().toISOString();
   const prefix = (target: string): string => `${target}:`;

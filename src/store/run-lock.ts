@@ -52,6 +52,7 @@ type LockRow = { name: string; owner: string; pid: number; hostname: string; acq
  * `statePath` ':memory:' or '' (a private temporary database) has no file to lock next to it: such a
  * store can only be used by this process, so the lock is kept in memory.
  */
+// Long on purpose: a factory whose body is a list of small methods over one lock file.
 export function createRunLockFiles(statePath: string): RunLockFiles {
   const inMemory = statePath === ':memory:' || statePath === '';
   const held = new Map<string, { release(): void }>();

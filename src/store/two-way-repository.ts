@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { TwoWayData } from '../domain/two-way-data.js';
+import type { ImportEvent } from '../domain/import-event.js';
 
 
 export type ConfirmationState = 'none' | 'pending' | 'sent' | 'unknown' | 'failed';
@@ -36,15 +37,7 @@ export interface HrefState {
   readonly reason: string;
 }
 
-export interface ImportEvent {
-  readonly uid: string;
-  readonly recurrenceId: string;
-  readonly appointmentId: number;
-  readonly data: TwoWayData;
-  /** ISO UTC of the end of its last occurrence; null for an open-ended series. */
-  readonly endsAt: string | null;
-  readonly dismissed: boolean;
-}
+export type { ImportEvent } from '../domain/import-event.js';
 
 export interface ImportFeedState {
   readonly url: string;
@@ -85,6 +78,7 @@ const toCreation = (row: CreationRow): CreationRecord => ({
 });
 
 /** The state of the way back (migrations/030_two_way.sql): written data, intents, reports, imports. */
+// Long on purpose: a repository factory, a list of small methods over prepared statements.
 export function createTwoWayRepository(db: Database, now: () => Date = () => new Date()) {
   const stamp = (): string => now().toISOString();
   const s = {

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSyncCommand } from '../../src/cli/sync-command.js';
@@ -7,18 +6,7 @@ import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
 import { createTempDir, createTestConfig, startEmulator } from '../support/sync-fixture.js';
-import { countOnOfficeWrites, openCalendar, renderPhoneEvent, syncWith } from '../two-way/two-way-fixture.js';
-
-/** Every row of every table of the state database, for a before/after comparison. */
-function dumpState(path: string): Record<string, unknown[]> {
-  const db = new Database(path, { readonly: true });
-  try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+import { countOnOfficeWrites, dumpState, openCalendar, renderPhoneEvent, syncWith } from '../two-way/two-way-fixture.js';
 
 describe('sync --dry-run on a two-way calendar', () => {
   let radicale: RunningAuthServer;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BURST_PIECES,
+  EARLIEST_WALL,
+  LATEST_WALL,
   PROFILE_BINS,
   planBatch,
+  planBurstRanges,
   planDensity,
   planProfile,
   planRangesFromStarts,
@@ -99,5 +103,23 @@ describe('window planning', () => {
     expect(planTarget(3)).toBeGreaterThanOrEqual(390);
     expect(planTarget(3)).toBeLessThanOrEqual(400);
     expect(planTarget(100)).toBe(250);
+  });
+
+  it('cuts a capped modified second into start_dt pieces that tile every start time, at the quantiles of the capped answer', () => {
+    const second = Date.UTC(2026, 9, 15, 8) / 1000;
+    const day = Date.UTC(2027, 0, 10) / 1000;
+    const starts = Array.from({ length: 500 }, (_, i) => day + i * 3600);
+    const pieces = planBurstRanges(second, starts);
+    expect(pieces).toHaveLength(BURST_PIECES);
+    expect(pieces[0]!.from).toBe(EARLIEST_WALL);
+    expect(pieces.at(-1)!.to).toBe(LATEST_WALL);
+    for (const [i, piece] of pieces.entries()) {
+      expect(piece).toMatchObject({ kind: 'start', second, fixed: true, measured: false });
+      if (i > 0) expect(piece.from).toBe(pieces[i - 1]!.to + 1);
+      // Each piece holds its share of the answer's start times.
+      expect(starts.filter((start) => start >= piece.from && start <= piece.to).length).toBe(500 / BURST_PIECES);
+    }
+    // A batch keeps the second with each window it plans.
+    expect(planBatch(pieces, null, 10).windows.map((window) => window.second)).toEqual(pieces.map(() => second));
   });
 });

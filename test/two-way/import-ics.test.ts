@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import type { Emulator } from '../../src/emulator/start-emulator.js';
+import { runSyncCommand } from '../../src/cli/sync-command.js';
+import { createSilentLogger } from '../../src/log/create-logger.js';
 import { createTempDir, startEmulator } from '../support/sync-fixture.js';
-import { countOnOfficeWrites, createAnswerLosingFetch, readStatusOf, syncWith } from './two-way-fixture.js';
+import { countOnOfficeWrites, createAnswerLosingFetch, dumpState, readStatusOf, syncWith } from './two-way-fixture.js';
 
 /** A booking tool's feed: serves `events` with a strong ETag and answers If-None-Match with 304. */
 function startFeedServer(): Promise<{ url: string; events: string[][]; version: number; served: { full: number; notModified: number }; close(): Promise<void>; server: Server }> {
@@ -116,6 +119,33 @@ describe('ICS import from a booking tool', () => {
     expect(summary.imports[0]).toMatchObject({ updated: 1, created: 0 });
     expect(countOnOfficeWrites(emulator)).toEqual({ ...noWrites, 'modify:calendar': 1 });
     expect(emulator.data.get(id)!.elements).toMatchObject({ description: 'Besichtigung Lindenallee 4', note: 'Notiz aus onOffice' });
+  }, 30_000);
+
+  it('dry run: prints the import\'s plan and writes nothing to onOffice or the state database', async () => {
+    const kept = feed.events;
+    feed.version += 1;
+    feed.events = [
+      feed.events[1]!.map((line) => (line.startsWith('SUMMARY') ? 'SUMMARY:Sprechstunde (verlegt)' : line)),
+      feed.events[2]!,
+      event('booking-4@tool.example', ['DTSTART:20270301T090000Z', 'DTEND:20270301T100000Z', 'SUMMARY:Neue Buchung']),
+    ];
+    const stateBefore = dumpState(config.stateDb);
+    const recordsBefore = emulator.data.list();
+    emulator.log.reset();
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    expect(await runSyncCommand({ config, logger: createSilentLogger() }, { dryRun: true }, out)).toBe(0);
+
+    expect(text).toContain('back to onOffice from import:bookings: 3 action(s)');
+    expect(text).toMatch(/create +booking-4@tool\.example \(new event, with confirmation\)/);
+    expect(text).toMatch(new RegExp(`modify +booking-2@tool\\.example \\(appointment ${idOf('Sprechstunde')}: description\\)`));
+    expect(text).toMatch(new RegExp(`delete +booking-1@tool\\.example \\(appointment ${idOf('Besichtigung Lindenallee 4')}\\)`));
+    expect(countOnOfficeWrites(emulator)).toEqual(noWrites);
+    expect(emulator.data.list()).toEqual(recordsBefore);
+    expect(dumpState(config.stateDb)).toEqual(stateBefore);
+    feed.version += 1;
+    feed.events = kept;
   }, 30_000);
 
   it('deletes an upcoming event that vanished and leaves a past one alone', async () => {

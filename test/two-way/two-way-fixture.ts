@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import type { Config } from '../../src/config/config-schema.js';
 import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { CalendarRef } from '../../src/caldav/calendar-target.js';
@@ -14,6 +15,17 @@ export const ONOFFICE_WRITES = ['create:calendar', 'modify:calendar', 'delete:ca
 /** onOffice writes the emulator received since its log was last reset, by kind. */
 export function countOnOfficeWrites(emulator: Emulator): Record<string, number> {
   return Object.fromEntries(ONOFFICE_WRITES.map((key) => [key, emulator.log.count(key)]));
+}
+
+/** Every row of every table of the state database, for a before/after comparison. */
+export function dumpState(path: string): Record<string, unknown[]> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
+  } finally {
+    db.close();
+  }
 }
 
 export interface SyncRun {
