@@ -46,6 +46,12 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       labelNames: ['source'] as const,
       registers,
     }),
+    triggers: new Counter({
+      name: 'onoffice_sync_triggers_total',
+      help: 'Syncs asked for now (POST /sync, SIGUSR1), by source and result (queued, stopping, backoff)',
+      labelNames: ['source', 'result'] as const,
+      registers,
+    }),
     requests: new Counter({ name: 'onoffice_sync_requests_total', help: 'HTTP requests sent, by side', labelNames: ['side'] as const, registers }),
     lastSuccess: new Gauge({ name: 'onoffice_sync_last_success_timestamp_seconds', help: 'When the last run succeeded', registers }),
     quarantined: new Gauge({
