@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readStatus } from './status-command.js';
 import type { Config } from '../config/config-schema.js';
@@ -6,6 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { renderStatusPage } from './render-status-page.js';
 import { isLoopbackAddress } from '../domain/is-loopback-address.js';
+import { createAdminTokenMatcher, readBearerToken } from '../daemon/create-admin-token-matcher.js';
 
 export interface StatusPageOptions {
   readonly store: StateStore;
@@ -23,7 +23,7 @@ export function createStatusPageHandler(options: StatusPageOptions): (request: I
   const { store, config } = options;
   const logger = options.logger.child({ module: 'status-page' });
   const now = options.now ?? (() => new Date());
-  const expected = config.daemon.adminToken === '' ? null : digest(config.daemon.adminToken);
+  const matches = createAdminTokenMatcher(config.daemon.adminToken);
 
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -32,7 +32,7 @@ export function createStatusPageHandler(options: StatusPageOptions): (request: I
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return true;
     }
-    const refusal = checkAccess(request, url, expected);
+    const refusal = checkAccess(request, url, matches);
     if (refusal) {
       logger.info({ client: request.socket.remoteAddress, status: refusal.status }, 'status page refused');
       response.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${refusal.message}\n`);
@@ -53,19 +53,12 @@ export function createStatusPageHandler(options: StatusPageOptions): (request: I
   };
 }
 
-function checkAccess(request: IncomingMessage, url: URL, expected: Buffer | null): { status: number; message: string } | null {
-  if (expected === null) {
+function checkAccess(request: IncomingMessage, url: URL, matches: ReturnType<typeof createAdminTokenMatcher>): { status: number; message: string } | null {
+  if (matches === null) {
     const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
     if (isLoopbackAddress(request.socket.remoteAddress) && !forwarded) return null;
     return { status: 403, message: 'the status page answers only on this machine; set daemon.adminToken (ONOFFICE_SYNC_ADMIN_TOKEN) to open it from elsewhere' };
   }
-  const header = request.headers.authorization;
-  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : url.searchParams.get('token');
-  if (presented && timingSafeEqual(digest(presented), expected)) return null;
+  if (matches(readBearerToken(request) ?? url.searchParams.get('token'))) return null;
   return { status: 401, message: 'the status page needs the admin token: ?token=… or Authorization: Bearer …' };
-}
-
-/** Equal-length digests, so the comparison takes the same time whatever was sent. */
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
 }

@@ -29,20 +29,36 @@ export interface DaemonCommandDeps {
   readonly loadContext: (options: DaemonCommandOptions) => CommandContext;
   /** On a terminal the backfill shows its progress; under systemd the run summary lines are enough. */
   readonly progress?: ProgressReporter;
+  /** Registers what a trigger signal (SIGUSR1) does: a sync now, as POST /sync asks for one. */
+  readonly onTriggerSignal?: (listener: () => void) => void;
 }
 
 export function createDaemonCommand(): Command {
   return addConfigOption(
     new Command('daemon').description(
-      'run as a service: sync on the schedule (daemon.schedule), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds; SIGHUP reloads the configuration, SIGTERM stops',
+      'run as a service: sync on the schedule (daemon.schedule, seconds allowed), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds; POST /sync (with daemon.adminToken) or SIGUSR1 syncs now, SIGHUP reloads the configuration, SIGTERM stops',
     ),
-  ).addHelpText('after', '\nExample:\n  onoffice-sync daemon --config /etc/onoffice-sync/config.yaml   # as systemd runs it: see systemd/onoffice-sync.service').action(
-    runAction(async (options: DaemonCommandOptions) => {
-      const progress = process.stderr.isTTY ? createProgressReporter() : undefined;
-      const loadContext = (loaded: DaemonCommandOptions): CommandContext => createCommandContext(loaded, {}, progress && createProgressLogDestination(progress));
-      return runDaemonCommand(options, { scheduler: createCronScheduler(), nextSignal: listenForSignals(['SIGTERM', 'SIGINT', 'SIGHUP']), loadContext, progress });
-    }),
-  );
+  )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  onoffice-sync daemon --config /etc/onoffice-sync/config.yaml   # as systemd runs it: see systemd/onoffice-sync.service',
+        '  systemctl kill -s USR1 onoffice-sync                           # sync now',
+        '  curl -X POST -H "Authorization: Bearer $ONOFFICE_SYNC_ADMIN_TOKEN" http://127.0.0.1:8787/sync',
+      ].join('\n'),
+    )
+    .action(
+      runAction(async (options: DaemonCommandOptions) => {
+        // First of all: until a SIGUSR1 listener is installed, Node.js answers that signal by opening its
+        // inspector on 127.0.0.1:9229, a debugger any local user could attach to.
+        const onTriggerSignal = listenForTriggerSignal('SIGUSR1');
+        const progress = process.stderr.isTTY ? createProgressReporter() : undefined;
+        const loadContext = (loaded: DaemonCommandOptions): CommandContext => createCommandContext(loaded, {}, progress && createProgressLogDestination(progress));
+        return runDaemonCommand(options, { scheduler: createCronScheduler(), nextSignal: listenForSignals(['SIGTERM', 'SIGINT', 'SIGHUP']), loadContext, progress, onTriggerSignal });
+      }),
+    );
 }
 
 /**
@@ -54,6 +70,8 @@ export async function runDaemonCommand(options: DaemonCommandOptions, deps: Daem
   let context = deps.loadContext(options);
   const metrics = createMetrics();
   let instance = await startInstance(context, metrics, deps.scheduler, deps.progress);
+  // Always the current instance: during a stop it refuses (and logs it); a reload's new one syncs as it starts.
+  deps.onTriggerSignal?.(() => instance.daemon.trigger('SIGUSR1'));
   for (;;) {
     const signal = await deps.nextSignal();
     if (signal !== 'SIGHUP') {
@@ -115,6 +133,15 @@ async function startInstance(context: CommandContext, metrics: Metrics, schedule
       feeds.flushStats();
       runtime.store.close();
     },
+  };
+}
+
+/** Installs the handler at once; a trigger before the daemon runs is covered by the run it makes at start. */
+function listenForTriggerSignal(signal: 'SIGUSR1'): (listener: () => void) => void {
+  let current: (() => void) | null = null;
+  process.on(signal, () => current?.());
+  return (listener) => {
+    current = listener;
   };
 }
 

@@ -7,10 +7,51 @@ import { z } from 'zod';
  * documents the same options for people; test/config/config-example.test.ts keeps the two in step.
  */
 
+/** The fields of a cron expression with seconds; a 5-field one starts at the minute. */
+const CRON_FIELDS = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'weekday', min: 0, max: 7 },
+] as const;
+
+/**
+ * Why node-cron cannot use `expression` as meant, or null. node-cron's own check says only yes or no,
+ * and it takes steps that are no schedule at all (`*\/100` seconds fires once a minute); this names
+ * the field and what is wrong with it.
+ */
+export function checkCronExpression(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `has ${fields.length} field${fields.length === 1 ? '' : 's'}: give 5 (minute hour day month weekday) or 6 with seconds first, e.g. "*/10 * * * * *" for every 10 seconds`;
+  }
+  const named = fields.length === 6 ? CRON_FIELDS : CRON_FIELDS.slice(1);
+  for (const [index, field] of fields.entries()) {
+    const { name, min, max } = named[index]!;
+    for (const part of field.split(',')) {
+      const [range = '', step, ...extra] = part.split('/');
+      if (extra.length > 0) return `the ${name} field "${field}" has two steps`;
+      if (step !== undefined) {
+        if (!/^\d+$/.test(step)) return `the ${name} field "${field}": a step is a whole number (a schedule fires at most once a second)`;
+        if (Number(step) === 0) return `the ${name} field "${field}": a step of 0 never advances`;
+        if (Number(step) > max - min) return `the ${name} field "${field}": a step of ${step} is more than its range ${min}-${max} holds, so it fires only at ${range === '*' ? min : range.split('-')[0]}; write that value if it is meant`;
+      }
+      const bounds = /^(\d+)-(\d+)$/.exec(range);
+      if (bounds && Number(bounds[1]) > Number(bounds[2])) return `the ${name} field "${field}": the range ${range} runs backwards`;
+    }
+    const alone = named.map((_, other) => (other === index ? field : '*')).join(' ');
+    if (!cron.validate(alone)) return `the ${name} field "${field}" is not valid: ${min}-${max}, *, a list (1,5), a range (1-5) or a step (*/10)`;
+  }
+  return cron.validate(expression) ? null : 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first';
+}
+
 /** Checked when the config is read, so a typo stops `doctor` rather than the daemon at its first tick. */
-const cronExpression = z
-  .string()
-  .refine((expression) => cron.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
+const cronExpression = z.string().superRefine((expression, context) => {
+  const problem = checkCronExpression(expression);
+  if (problem) context.addIssue({ code: 'custom', message: `is not a usable cron expression: ${problem}` });
+});
 
 /** zod runs every check even after .url() failed, so the later ones must not throw on what is no URL. */
 const readUrl = (url: string): URL | null => (URL.canParse(url) ? new URL(url) : null);

@@ -16,7 +16,9 @@ export interface Scheduler {
 export function createCronScheduler(): Scheduler {
   return {
     schedule(name, expression, onTick) {
-      const task = cron.schedule(expression, onTick, { name });
+      // A tick missed while the event loop was busy needs no warning of its own (node-cron writes one
+      // to the console, outside the JSON log): the run queue coalesces ticks, and the next one comes.
+      const task = cron.schedule(expression, onTick, { name, suppressMissedWarning: true });
       return {
         async stop() {
           await task.destroy();

@@ -20,6 +20,10 @@ export function createMetrics(options: { now?: () => Date } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let store: Pick<StateStore, 'cursors' | 'appointments' | 'db'> | null = null;
+  // Made once per watched store: a repository prepares its statements when it is made, and a scrape
+  // every few seconds that prepares a dozen each time churns SQLite's native memory (RSS) for nothing.
+  let caldavQuarantine: ReturnType<typeof createCaldavQuarantineRepository> | null = null;
+  let feedStats: ReturnType<typeof createFeedStatsRepository> | null = null;
   const registers = [registry];
 
   const metrics = {
@@ -46,6 +50,12 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       labelNames: ['source'] as const,
       registers,
     }),
+    triggers: new Counter({
+      name: 'onoffice_sync_triggers_total',
+      help: 'Syncs asked for now (POST /sync, SIGUSR1), by source and result (queued, stopping, backoff)',
+      labelNames: ['source', 'result'] as const,
+      registers,
+    }),
     requests: new Counter({ name: 'onoffice_sync_requests_total', help: 'HTTP requests sent, by side', labelNames: ['side'] as const, registers }),
     lastSuccess: new Gauge({ name: 'onoffice_sync_last_success_timestamp_seconds', help: 'When the last run succeeded', registers }),
     quarantined: new Gauge({
@@ -56,7 +66,7 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       collect() {
         if (!store) return;
         this.set({ side: 'onoffice' }, store.appointments.counts().quarantined);
-        this.set({ side: 'caldav' }, createCaldavQuarantineRepository(store.db).list().length);
+        this.set({ side: 'caldav' }, caldavQuarantine?.list().length ?? 0);
       },
     }),
     lag: new Gauge({
@@ -74,13 +84,14 @@ export function createMetrics(options: { now?: () => Date } = {}) {
       labelNames: ['feed'] as const,
       registers,
       collect() {
-        if (!store) return;
-        for (const stats of createFeedStatsRepository(store.db).list()) this.set({ feed: stats.feedName }, stats.oversize ? 1 : 0);
+        for (const stats of feedStats?.list() ?? []) this.set({ feed: stats.feedName }, stats.oversize ? 1 : 0);
       },
     }),
     /** The gauges read at scrape time come from this store from now on. */
     watchStore(watched: Pick<StateStore, 'cursors' | 'appointments' | 'db'>): void {
       store = watched;
+      caldavQuarantine = createCaldavQuarantineRepository(watched.db);
+      feedStats = createFeedStatsRepository(watched.db);
     },
     /** Counts one run's writes in both directions, per target and source. */
     recordRun(summary: Pick<SyncSummary, 'targets' | 'twoWay' | 'imports'>): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -92,6 +93,39 @@ describe('onoffice-sync daemon as a process', () => {
     expect({ code: stopped.code, signal: stopped.signal }, describeResult(stopped)).toEqual({ code: 0, signal: null });
     expect(stopped.stderr).toContain('daemon stopped');
     expect(readJournal(`${temp.dir}/service.db`)).toMatchObject({ outbox: 0, locks: 0 });
+  }, 120_000);
+
+  it('syncs now on SIGUSR1 and on POST /sync with the admin token, and refuses POST /sync without it', async () => {
+    const port = await findFreePort();
+    const adminToken = randomUUID();
+    const raw = createRawConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb: `${temp.dir}/trigger.db`, target: { calendar: 'trigger' }, daemon: { schedule: NEVER, host: '127.0.0.1', port, adminToken } });
+    const { file, config } = writeConfigFile(temp.dir, { ...raw, logLevel: 'info' }, 'trigger.yaml');
+    const daemon = spawnCli(['daemon', '--config', file]);
+    const finished = (count: number) => new RegExp(Array.from({ length: count }, () => 'sync run finished').join('[\\s\\S]*'));
+    await waitForOutput(daemon, finished(1));
+
+    const record = emulator.data.list().find((candidate) => !candidate.elements.abgesagt)!;
+    emulator.data.update(record.id, { description: 'Auf SIGUSR1 übertragen' });
+    daemon.child.kill('SIGUSR1');
+    await waitForOutput(daemon, /"source":"SIGUSR1"[^\n]*"msg":"sync triggered: running now"/);
+    await waitForOutput(daemon, finished(2));
+    expect(daemon.stderr()).not.toContain('Debugger listening');
+
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/sync`, { method: 'POST' })).status).toBe(401);
+    emulator.data.update(record.id, { description: 'Auf POST /sync übertragen' });
+    const accepted = await fetch(`${base}/sync`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ queued: true, running: false });
+    await waitForOutput(daemon, finished(3));
+    const { problems } = await findCalendarProblems(config, emulator);
+    expect(problems, problems.join('\n')).toEqual([]);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/onoffice_sync_runs_total\{kind="incremental",result="success"\} 3/);
+
+    daemon.child.kill('SIGTERM');
+    const stopped = await daemon.result;
+    expect(stopped.code, describeResult(stopped)).toBe(0);
+    expect(stopped.stderr).not.toContain(adminToken);
   }, 120_000);
 
   it('exits 1 naming the address when it cannot listen on its port, and syncs nothing', async () => {

@@ -90,7 +90,7 @@ describe('startDaemon', () => {
     expect(await (await fetch(`${started.url}/readyz`)).json()).toMatchObject({ ready: false, lastRunOk: false });
   });
 
-  it('never runs two syncs at once; a tick during a run is dropped, a reconciliation asked for follows it', async () => {
+  it('never runs two syncs at once; ticks during a run make one follow-up, a reconciliation asked for makes it a reconciliation', async () => {
     let active = 0;
     let maxActive = 0;
     const kinds: RunKind[] = [];
@@ -105,12 +105,30 @@ describe('startDaemon', () => {
       return { ok: true };
     });
     scheduler.tick('incremental');
+    scheduler.tick('incremental');
     const reconcile = started.runNow('reconcile');
+    scheduler.tick('incremental');
     release();
     await reconcile;
     await settle();
     expect(maxActive).toBe(1);
     expect(kinds).toEqual(['incremental', 'reconcile']);
+  });
+
+  it('a run still in flight when the schedule fires is followed by exactly one run, however often it fired', async () => {
+    const kinds: RunKind[] = [];
+    const releases: Array<() => void> = [];
+    await start((kind) => {
+      kinds.push(kind);
+      return new Promise<DaemonRunResult>((resolve) => releases.push(() => resolve({ ok: true })));
+    });
+    for (let tick = 0; tick < 5; tick += 1) scheduler.tick('incremental');
+    releases.shift()!();
+    await settle();
+    expect(kinds).toEqual(['incremental', 'incremental']);
+    releases.shift()!();
+    await settle();
+    expect(kinds).toHaveLength(2);
   });
 
   it('stop() stops the schedules, asks the run in flight to stop and waits for it', async () => {
