@@ -29,7 +29,7 @@ const importDist = (path) => import(pathToFileURL(resolve(distDir, path)).href);
 const { generateAppointments, GENERATOR_REFERENCE } = await importDist('emulator/generate-appointments.js');
 const { openStateStore } = await importDist('store/open-state-store.js');
 const { parseAppointment } = await importDist('onoffice/parse-appointment.js');
-const { hashAppointmentRecord } = await importDist('onoffice/hash-appointment-record.js');
+const { hashAppointmentRecord } = await importDist('domain/hash-appointment-record.js');
 const { parseConfig } = await importDist('config/load-config.js');
 const { createFeedTokenRepository } = await importDist('feed/feed-token-repository.js');
 const { startFeedServer } = await importDist('feed/start-feed-server.js');

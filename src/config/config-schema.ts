@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 
 /**
@@ -8,9 +8,11 @@ import { z } from 'zod';
  */
 
 /** Checked when the config is read, so a typo stops `doctor` rather than the daemon at its first tick. */
+// node-cron is loaded only to check an expression the configuration sets (the defaults are not checked).
+const requireLazily = createRequire(import.meta.url);
 const cronExpression = z
   .string()
-  .refine((expression) => cron.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
+  .refine((expression) => (requireLazily('node-cron') as typeof import('node-cron')).default.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
 
 /** zod runs every check even after .url() failed, so the later ones must not throw on what is no URL. */
 const readUrl = (url: string): URL | null => (URL.canParse(url) ? new URL(url) : null);

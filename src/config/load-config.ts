@@ -1,4 +1,4 @@
-import { closest, distance } from 'fastest-levenshtein';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { configSchema, localConfigSchema, type Config } from './config-schema.js';
@@ -45,6 +45,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: RawConfig): ConfigProblem[]
   return [{ key, problem: `${issue.message}${envHint ? ` (set by ${envHint} or the config file)` : ''}` }];
 }
 
+// Needed only to suggest a key for a typo: loaded then (it is CommonJS, so synchronously).
+const requireLazily = createRequire(import.meta.url);
+
 const ENV_HINTS: Record<string, string> = {
   'onoffice.url': 'ONOFFICE_API_URL',
   'onoffice.token': 'ONOFFICE_TOKEN',
@@ -59,6 +62,7 @@ function suggestKey(name: string, known: readonly string[]): string | null {
   const sameLetters = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
   if (sameLetters) return sameLetters;
   if (known.length === 0) return null;
+  const { closest, distance } = requireLazily('fastest-levenshtein') as typeof import('fastest-levenshtein');
   const nearest = closest(name.toLowerCase(), known.map((candidate) => candidate.toLowerCase()));
   const match = known.find((candidate) => candidate.toLowerCase() === nearest)!;
   return distance(name.toLowerCase(), nearest) <= Math.max(1, Math.floor(match.length / 3)) ? match : null;
