@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 
 /**
  * The one description of every option, its type and its default. config/onoffice-sync.example.yaml
@@ -10,9 +10,14 @@ import { z } from 'zod';
 /** Checked when the config is read, so a typo stops `doctor` rather than the daemon at its first tick. */
 // node-cron is loaded only to check an expression the configuration sets (the defaults are not checked).
 const requireLazily = createRequire(import.meta.url);
+const DEFAULT_SCHEDULE = '* * * * *';
+const DEFAULT_RECONCILE_SCHEDULE = '30 3 * * *';
+// zod runs a default through the checks too; the two defaults are valid, so they need no node-cron.
+const isCronExpression = (expression: string): boolean =>
+  expression === DEFAULT_SCHEDULE || expression === DEFAULT_RECONCILE_SCHEDULE || (requireLazily('node-cron') as typeof import('node-cron')).default.validate(expression);
 const cronExpression = z
   .string()
-  .refine((expression) => (requireLazily('node-cron') as typeof import('node-cron')).default.validate(expression), 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
+  .refine(isCronExpression, 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first');
 
 /** zod runs every check even after .url() failed, so the later ones must not throw on what is no URL. */
 const readUrl = (url: string): URL | null => (URL.canParse(url) ? new URL(url) : null);
@@ -180,8 +185,8 @@ export const feedSchema = z.strictObject({
 });
 
 export const daemonSchema = z.strictObject({
-  schedule: cronExpression.default('* * * * *'),
-  reconcileSchedule: cronExpression.default('30 3 * * *'),
+  schedule: cronExpression.default(DEFAULT_SCHEDULE),
+  reconcileSchedule: cronExpression.default(DEFAULT_RECONCILE_SCHEDULE),
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   /** Public base URL of the HTTP server, for feed links (e.g. https://cal.example.com). */
