@@ -1,13 +1,18 @@
-import { Command, Help } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
 import { COMMAND_CATALOG, type CommandEntry } from './command-catalog.js';
 import { renderTopLevelHelp } from './render-top-level-help.js';
+
+// commander is CommonJS: required directly it skips the ESM wrapper's export scan, a tenth of what
+// `--help` costs beyond Node's own start. The classes are the ones `import 'commander'` gives.
+const { Command, Help } = createRequire(import.meta.url)('commander') as typeof import('commander');
 
 /**
  * The program for one command line: the command it names is loaded (its module imported), every other
  * command is a placeholder from the catalog that only the top-level help and commander's "did you
  * mean" read. `--help` alone loads no command module.
  */
-export async function createProgram(argv: readonly string[] = process.argv): Promise<Command> {
+export async function createProgram(argv: readonly string[] = process.argv): Promise<CommandType> {
   const named = findCommandName(argv.slice(2));
   const program = new Command('onoffice-sync')
     .description('Sync onOffice enterprise appointments to CalDAV calendars and ICS feeds, and back.')
@@ -28,11 +33,11 @@ function findCommandName(args: readonly string[]): string | undefined {
   return operands[0] === 'help' ? operands[1] : operands[0];
 }
 
-function createPlaceholder(entry: CommandEntry): Command {
+function createPlaceholder(entry: CommandEntry): CommandType {
   return new Command(entry.name).description(entry.description);
 }
 
-function overrideExit(command: Command): void {
+function overrideExit(command: CommandType): void {
   command.exitOverride().showHelpAfterError();
   for (const sub of command.commands) overrideExit(sub);
 }
