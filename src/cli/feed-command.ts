@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import QRCode from 'qrcode';
 import type { Config } from '../config/config-schema.js';
 import { FeedNotFoundError } from '../feed/feed-errors.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
@@ -154,6 +153,8 @@ async function describeNewUrls(config: Config, name: string, token: string, qr: 
   return `${lines.join('\n')}\n`;
 }
 
-export function renderTerminalQr(text: string): Promise<string> {
+export async function renderTerminalQr(text: string): Promise<string> {
+  // qrcode (and pngjs) load only for a QR code, not for `feed list` or `feed --help`.
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(text, { type: 'terminal', small: true });
 }

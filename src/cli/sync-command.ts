@@ -2,15 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { openStateStore } from '../store/open-state-store.js';
-import { createSyncRuntime } from '../app/create-sync-runtime.js';
-import { runSync, summaryCounts, type SyncSummary } from '../app/run-sync.js';
+import type { SummaryCounts, SyncSummary } from '../app/run-sync.js';
 import type { PullAction, PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
+
+/**
+ * The store, the clients and the run: loaded when a run starts, so `sync --help` (and the program's own
+ * start) loads none of them.
+ */
+async function loadSyncMachinery() {
+  const [{ openStateStore }, { createSyncRuntime }, { runSync, summaryCounts }] = await Promise.all([
+    import('../store/open-state-store.js'),
+    import('../app/create-sync-runtime.js'),
+    import('../app/run-sync.js'),
+  ]);
+  return { openStateStore, createSyncRuntime, runSync, summaryCounts };
+}
 
 type PlannedAction = Pick<SyncPlan['actions'][number], 'kind' | 'calendarKey' | 'uid' | 'appointmentId' | 'reason'>;
 
@@ -85,11 +96,12 @@ export async function runSyncCommand(
   progress: ProgressReporter = createProgressReporter(),
 ): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
+  const { createSyncRuntime, runSync, summaryCounts } = await loadSyncMachinery();
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
     const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });
     progress.finish();
-    printSummary(summary, options.json === true, out);
+    printSummary(summary, summaryCounts(summary), options.json === true, out);
     return summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
     progress.finish();
@@ -99,6 +111,7 @@ export async function runSyncCommand(
 
 /** A dry run polls into a throw-away copy of the state store, so neither the store nor a calendar changes. */
 async function runDryRun(context: CommandContext, options: SyncCommandOptions, out: NodeJS.WritableStream): Promise<number> {
+  const { openStateStore, createSyncRuntime, runSync } = await loadSyncMachinery();
   const dir = mkdtempSync(join(tmpdir(), 'onoffice-sync-dry-run-'));
   const copyPath = join(dir, 'state.db');
   const original = openStateStore(context.config.stateDb, { logger: context.logger });
@@ -154,8 +167,7 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
   }
 }
 
-function printSummary(summary: SyncSummary, json: boolean, out: NodeJS.WritableStream): void {
-  const counts = summaryCounts(summary);
+function printSummary(summary: SyncSummary, counts: SummaryCounts, json: boolean, out: NodeJS.WritableStream): void {
   const refused = summary.targets.flatMap((target) => target.quarantined);
   if (json) {
     out.write(`${JSON.stringify({ ...counts, durationMs: summary.durationMs, failedItems: summary.failed, caldavQuarantined: refused }, null, 2)}\n`);

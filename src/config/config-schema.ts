@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import cron from 'node-cron';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import { z } from 'zod/v3';
 
 /**
  * The one description of every option, its type and its default. config/onoffice-sync.example.yaml
@@ -42,13 +42,20 @@ export function checkCronExpression(expression: string): string | null {
       if (bounds && Number(bounds[1]) > Number(bounds[2])) return `the ${name} field "${field}": the range ${range} runs backwards`;
     }
     const alone = named.map((_, other) => (other === index ? field : '*')).join(' ');
-    if (!cron.validate(alone)) return `the ${name} field "${field}" is not valid: ${min}-${max}, *, a list (1,5), a range (1-5) or a step (*/10)`;
+    if (!validateCron(alone)) return `the ${name} field "${field}" is not valid: ${min}-${max}, *, a list (1,5), a range (1-5) or a step (*/10)`;
   }
-  return cron.validate(expression) ? null : 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first';
+  return validateCron(expression) ? null : 'is not a cron expression node-cron accepts: 5 fields (minute hour day month weekday), or 6 with seconds first';
 }
 
 /** Checked when the config is read, so a typo stops `doctor` rather than the daemon at its first tick. */
+// node-cron is loaded only to check an expression the configuration sets (the defaults are not checked).
+const requireLazily = createRequire(import.meta.url);
+const DEFAULT_SCHEDULE = '* * * * *';
+const DEFAULT_RECONCILE_SCHEDULE = '30 3 * * *';
+const validateCron = (expression: string): boolean => (requireLazily('node-cron') as typeof import('node-cron')).default.validate(expression);
+// zod runs a default through the checks too; the two defaults are valid, so they need no node-cron.
 const cronExpression = z.string().superRefine((expression, context) => {
+  if (expression === DEFAULT_SCHEDULE || expression === DEFAULT_RECONCILE_SCHEDULE) return;
   const problem = checkCronExpression(expression);
   if (problem) context.addIssue({ code: 'custom', message: `is not a usable cron expression: ${problem}` });
 });
@@ -223,8 +230,8 @@ export const feedSchema = z.strictObject({
 });
 
 export const daemonSchema = z.strictObject({
-  schedule: cronExpression.default('* * * * *'),
-  reconcileSchedule: cronExpression.default('30 3 * * *'),
+  schedule: cronExpression.default(DEFAULT_SCHEDULE),
+  reconcileSchedule: cronExpression.default(DEFAULT_RECONCILE_SCHEDULE),
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   /** Public base URL of the HTTP server, for feed links (e.g. https://cal.example.com). */

@@ -1,5 +1,5 @@
-import { closest, distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import { z } from 'zod/v3';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { configSchema, localConfigSchema, type Config } from './config-schema.js';
 import { readConfig, type RawConfig, type ReadConfigOptions } from './read-config.js';
@@ -22,7 +22,7 @@ export function loadConfig(options: ReadConfigOptions & ParseConfigOptions = {})
 }
 
 /** The problem texts never repeat a value: it may be a secret (a token in the wrong key, a URL). */
-function describeIssue(issue: z.core.$ZodIssue, raw: RawConfig): ConfigProblem[] {
+function describeIssue(issue: z.ZodIssue, raw: RawConfig): ConfigProblem[] {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   const envHint = ENV_HINTS[key];
   if (issue.code === 'unrecognized_keys') {
@@ -42,8 +42,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: RawConfig): ConfigProblem[]
     }
     return [{ key, problem: `must be ${article(issue.expected)}, not ${describeType(value)}${envHint ? ` (set by ${envHint} or the config file)` : ''}` }];
   }
+  if (issue.code === 'invalid_enum_value') {
+    // zod's own message repeats the value.
+    return [{ key, problem: `must be one of ${issue.options.map(String).join(', ')}${envHint ? ` (set by ${envHint} or the config file)` : ''}` }];
+  }
   return [{ key, problem: `${issue.message}${envHint ? ` (set by ${envHint} or the config file)` : ''}` }];
 }
+
+// Needed only to suggest a key for a typo: loaded then (it is CommonJS, so synchronously).
+const requireLazily = createRequire(import.meta.url);
 
 const ENV_HINTS: Record<string, string> = {
   'onoffice.url': 'ONOFFICE_API_URL',
@@ -59,6 +66,7 @@ function suggestKey(name: string, known: readonly string[]): string | null {
   const sameLetters = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
   if (sameLetters) return sameLetters;
   if (known.length === 0) return null;
+  const { closest, distance } = requireLazily('fastest-levenshtein') as typeof import('fastest-levenshtein');
   const nearest = closest(name.toLowerCase(), known.map((candidate) => candidate.toLowerCase()));
   const match = known.find((candidate) => candidate.toLowerCase() === nearest)!;
   return distance(name.toLowerCase(), nearest) <= Math.max(1, Math.floor(match.length / 3)) ? match : null;
@@ -66,15 +74,15 @@ function suggestKey(name: string, known: readonly string[]): string | null {
 
 /** The option names of the object at `path` in the schema (array indexes skipped). */
 function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.core.$ZodType | undefined = configSchema;
+  let schema: z.ZodTypeAny | undefined = configSchema;
   for (const segment of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodArray) {
-      schema = schema.element as z.core.$ZodType;
+      schema = schema.element as z.ZodTypeAny;
       if (typeof segment === 'number') continue;
       schema = unwrap(schema);
     }
-    schema = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.core.$ZodType>)[String(segment)] : undefined;
+    schema = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodTypeAny>)[String(segment)] : undefined;
     if (!schema) return [];
   }
   schema = unwrap(schema);
@@ -82,11 +90,12 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 }
 
 /** Through .default(), .optional() and refinements to the schema that has the shape. */
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.core.$ZodType;
-    else if (current instanceof z.ZodPipe) current = current.in as z.core.$ZodType;
+    if (current instanceof z.ZodDefault) current = current.removeDefault() as z.ZodTypeAny;
+    else if (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodTypeAny;
+    else if (current instanceof z.ZodEffects) current = current.innerType() as z.ZodTypeAny;
     else return current;
   }
 }

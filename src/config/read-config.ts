@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+
+// yaml takes longer to load than the rest of the configuration code: loaded (synchronously, it is
+// CommonJS) only when there is a file to parse.
+const requireLazily = createRequire(import.meta.url);
+const loadYaml = (): typeof import('yaml') => requireLazily('yaml') as typeof import('yaml');
 
 /**
  * Reads the raw, untrusted configuration: the optional file (YAML or JSON) overlaid with the
@@ -41,7 +46,7 @@ function readConfigFile(file: string): RawConfig {
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    parsed = loadYaml().parse(text);
   } catch (error) {
     throw new ConfigError('--config', `${file} is not valid YAML/JSON: ${(error as Error).message}`);
   }

@@ -9,7 +9,7 @@ import { createAddressList, type Config, type FeedConfig } from '../config/confi
 import type { Logger } from '../log/create-logger.js';
 import type { AppointmentRepository } from '../store/appointment-repository.js';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.js';
-import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES } from './feed-stats-repository.js';
+import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats, type FeedStatsRepository } from './feed-stats-repository.js';
 import { createFeedTokenRepository } from './feed-token-repository.js';
 import { createFeedCache } from './create-feed-cache.js';
 import { renderFeed } from './render-feed.js';
@@ -65,86 +65,12 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
   const logger = options.logger.child({ module: 'feed' });
   const now = options.now ?? (() => new Date());
   const tokens = createFeedTokenRepository(store.db, now);
-  const stats = createFeedStatsRepository(store.db);
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => now().getTime());
   const trustedProxies = createAddressList(config.daemon.trustedProxies);
   const feeds = new Map(config.feeds.map((feed) => [feed.name, feed]));
-  const rendered = new Map<string, RenderedFeed>();
-  const cache = createFeedCache(store.db, config);
-  let reportedSkipped = 0;
-  const pending = new Map<string, { served: number; notModified: number; lastServedAt: string }>();
-  let lastFlush = now().getTime();
-
-  function flushStats(): void {
-    lastFlush = now().getTime();
-    for (const [feedName, counts] of pending) stats.addServed(feedName, counts);
-    pending.clear();
-  }
-
-  function countServed(feedName: string, status: 200 | 304): void {
-    const counts = pending.get(feedName) ?? { served: 0, notModified: 0, lastServedAt: '' };
-    if (status === 200) counts.served++;
-    else counts.notModified++;
-    counts.lastServedAt = now().toISOString();
-    pending.set(feedName, counts);
-    if (now().getTime() - lastFlush >= STATS_FLUSH_MS) flushStats();
-  }
-
-  function readRenderedFeed(feed: FeedConfig): RenderedFeed {
-    const started = performance.now();
-    const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
-    // The config is fixed for the handler's life, so the state version and the window day are the key.
-    const cached = rendered.get(feed.name);
-    if (cached?.key === `${store.appointments.maxChangeSeq()}|${window.from.toISODate()}`) return cached;
-
-    const { seq, skipped, events, eventCount, newestModified, parsed, rendered: renderedEvents } = cache.read(feed, window);
-    if (skipped !== reportedSkipped) {
-      reportedSkipped = skipped;
-      if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
-    }
-    const key = `${seq}|${window.from.toISODate()}`;
-    const body = renderFeed(events, feed, config);
-    const hash = createHash('sha256').update(body).digest('hex');
-    const lastModified = planLastModified(feed.name, hash, newestModified);
-    const oversize = body.length > FEED_SIZE_LIMIT_BYTES;
-    stats.recordRender({
-      feedName: feed.name,
-      bodySha256: hash,
-      lastModified: lastModified.toISOString(),
-      sizeBytes: body.length,
-      eventCount,
-      oversize,
-      renderedAt: now().toISOString(),
-    });
-    const entry: RenderedFeed = { key, body, hash, lastModified };
-    rendered.set(feed.name, entry);
-    logger.info(
-      { feed: feed.name, events: eventCount, bytes: body.length, parsed, rendered: renderedEvents, ms: Math.round(performance.now() - started) },
-      'feed rendered',
-    );
-    if (oversize) {
-      logger.warn(
-        { feed: feed.name, bytes: body.length, limit: FEED_SIZE_LIMIT_BYTES },
-        'feed is larger than Google Calendar accepts (about 1 MB): narrow it with pastDays/futureDays, users or arts',
-      );
-    }
-    return entry;
-  }
-
-  /**
-   * The newest `modified` of the shown appointments, unless the body changed without any of them
-   * getting newer (a deletion, the window moving, a config change): then the render time, so that
-   * If-Modified-Since clients do not keep a stale copy.
-   */
-  function planLastModified(feedName: string, hash: string, newestModified: Date | null): Date {
-    const previous = stats.read(feedName);
-    const previousModified = previous?.lastModified ? new Date(previous.lastModified) : null;
-    if (previous?.bodySha256 === hash && previousModified) return previousModified;
-    const current = wholeSeconds(now());
-    let candidate = newestModified && newestModified < current ? wholeSeconds(newestModified) : current;
-    if (previousModified && candidate <= previousModified) candidate = current;
-    return candidate;
-  }
+  const stats = createFeedStatsRepository(store.db);
+  const served = createServedCounter(stats, now);
+  const readRenderedFeed = createFeedRenderer({ store, config, logger, now, stats });
 
   async function serveFeed(req: IncomingMessage, res: ServerResponse, feed: FeedConfig): Promise<void> {
     const entry = readRenderedFeed(feed);
@@ -158,7 +84,7 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
       Vary: 'Accept-Encoding',
     };
     if (isNotModified(req, entry)) {
-      countServed(feed.name, 304);
+      served.count(feed.name, 304);
       res.writeHead(304, headers).end();
       return;
     }
@@ -174,7 +100,7 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
       'Content-Disposition': `inline; filename="${feed.name}.ics"`,
       'X-Content-Type-Options': 'nosniff',
     });
-    countServed(feed.name, 200);
+    served.count(feed.name, 200);
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -219,7 +145,111 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
     }
     return true;
   };
-  return Object.assign(handler, { flushStats });
+  return Object.assign(handler, { flushStats: served.flush });
+}
+
+/** Request counters kept in memory and written at most every STATS_FLUSH_MS. */
+function createServedCounter(stats: FeedStatsRepository, now: () => Date): { count(feedName: string, status: 200 | 304): void; flush(): void } {
+  const pending = new Map<string, { served: number; notModified: number; lastServedAt: string }>();
+  let lastFlush = now().getTime();
+  const flush = (): void => {
+    lastFlush = now().getTime();
+    for (const [feedName, counts] of pending) stats.addServed(feedName, counts);
+    pending.clear();
+  };
+  return {
+    count(feedName, status) {
+      const counts = pending.get(feedName) ?? { served: 0, notModified: 0, lastServedAt: '' };
+      if (status === 200) counts.served++;
+      else counts.notModified++;
+      counts.lastServedAt = now().toISOString();
+      pending.set(feedName, counts);
+      if (now().getTime() - lastFlush >= STATS_FLUSH_MS) flush();
+    },
+    flush,
+  };
+}
+
+/**
+ * A feed's body for the current state and window day: from memory while neither changed, else built
+ * from the event cache and recorded in feed_stats. The cache's own rows are written after the answer
+ * is sent (setImmediate), so the first request after a change does not wait for them.
+ */
+function createFeedRenderer(parts: {
+  readonly store: FeedStore;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly stats: FeedStatsRepository;
+}): (feed: FeedConfig) => RenderedFeed {
+  const { store, config, logger, now, stats } = parts;
+  const rendered = new Map<string, RenderedFeed>();
+  const deferWrite = (write: () => void): void => {
+    setImmediate(() => {
+      try {
+        write();
+      } catch (error) {
+        // Only time is lost: the next read finds the rows missing and renders them again.
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'feed cache rows could not be written');
+      }
+    });
+  };
+  const cache = createFeedCache(store.db, config, { deferWrite });
+  let reportedSkipped = 0;
+
+  return (feed) => {
+    const started = performance.now();
+    const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
+    // The config is fixed for the handler's life, so the state version and the window day are the key.
+    const cached = rendered.get(feed.name);
+    if (cached?.key === `${store.appointments.maxChangeSeq()}|${window.from.toISODate()}`) return cached;
+
+    const { seq, skipped, events, eventCount, newestModified, parsed, rendered: renderedEvents } = cache.read(feed, window);
+    if (skipped !== reportedSkipped) {
+      reportedSkipped = skipped;
+      if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
+    }
+    const body = renderFeed(events, feed, config);
+    const hash = createHash('sha256').update(body).digest('hex');
+    const lastModified = planLastModified(stats.read(feed.name), hash, newestModified, now());
+    const oversize = body.length > FEED_SIZE_LIMIT_BYTES;
+    stats.recordRender({
+      feedName: feed.name,
+      bodySha256: hash,
+      lastModified: lastModified.toISOString(),
+      sizeBytes: body.length,
+      eventCount,
+      oversize,
+      renderedAt: now().toISOString(),
+    });
+    const entry: RenderedFeed = { key: `${seq}|${window.from.toISODate()}`, body, hash, lastModified };
+    rendered.set(feed.name, entry);
+    logger.info(
+      { feed: feed.name, events: eventCount, bytes: body.length, parsed, rendered: renderedEvents, ms: Math.round(performance.now() - started) },
+      'feed rendered',
+    );
+    if (oversize) {
+      logger.warn(
+        { feed: feed.name, bytes: body.length, limit: FEED_SIZE_LIMIT_BYTES },
+        'feed is larger than Google Calendar accepts (about 1 MB): narrow it with pastDays/futureDays, users or arts',
+      );
+    }
+    return entry;
+  };
+}
+
+/**
+ * The newest `modified` of the shown appointments, unless the body changed without any of them
+ * getting newer (a deletion, the window moving, a config change): then the render time, so that
+ * If-Modified-Since clients do not keep a stale copy.
+ */
+function planLastModified(previous: FeedStats | null, hash: string, newestModified: Date | null, now: Date): Date {
+  const previousModified = previous?.lastModified ? new Date(previous.lastModified) : null;
+  if (previous?.bodySha256 === hash && previousModified) return previousModified;
+  const current = wholeSeconds(now);
+  let candidate = newestModified && newestModified < current ? wholeSeconds(newestModified) : current;
+  if (previousModified && candidate <= previousModified) candidate = current;
+  return candidate;
 }
 
 /** The request target as a URL, or null when it cannot be parsed (`GET http://[x/feeds/…`). */

@@ -6,13 +6,17 @@
 export function foldLines(text: string): string {
   return text
     .split('\r\n')
-    .map((line) => (line.length <= 75 && isAscii(line) ? line : foldLine(line)))
+    .map((line) => (line.length <= 75 ? (NON_ASCII.test(line) ? foldLine(line) : line) : NON_ASCII.test(line) ? foldLine(line) : foldAsciiLine(line)))
     .join('\r\n');
 }
 
-function isAscii(line: string): boolean {
-  for (let i = 0; i < line.length; i += 1) if (line.charCodeAt(i) > 0x7f) return false;
-  return true;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** An ASCII line: one octet per character, so the pieces are 75 characters, then 74 after each space. */
+function foldAsciiLine(line: string): string {
+  const pieces = [line.slice(0, 75)];
+  for (let at = 75; at < line.length; at += 74) pieces.push(line.slice(at, at + 74));
+  return pieces.join('\r\n ');
 }
 
 function foldLine(line: string): string {

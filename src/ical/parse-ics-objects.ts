@@ -1,4 +1,10 @@
-import ical, { type VEvent } from 'node-ical';
+import { createRequire } from 'node:module';
+import type { VEvent } from 'node-ical';
+
+// node-ical (with its Temporal polyfill) is the costliest module to load, and a sync that finds
+// nothing changed parses no iCalendar: loaded at the first parse (it is CommonJS, so synchronously).
+const requireLazily = createRequire(import.meta.url);
+const loadNodeIcal = (): typeof import('node-ical') => requireLazily('node-ical') as typeof import('node-ical');
 
 /** Text properties re-read from the raw lines; see parseIcsObjects. */
 export interface VEventTexts {
@@ -20,7 +26,7 @@ export type VEventLike = VEvent & { texts?: VEventTexts };
  * `texts`, which parseVEvent prefers.
  */
 export function parseIcsObjects(text: string): VEventLike[] {
-  const parsed = ical.sync.parseICS(text);
+  const parsed = loadNodeIcal().sync.parseICS(text);
   const texts = readVEventTexts(text);
   const events: VEventLike[] = [];
   for (const component of Object.values(parsed)) {

@@ -204,6 +204,9 @@ function isUtc(zone: string): boolean {
 
 /** RFC 5545 TEXT: one kind of line break, no control characters other than tab. */
 export function cleanText(text: string): string {
+  // Most texts hold neither: one scan instead of two replacements (a feed cleans every field of every event).
+  // eslint-disable-next-line no-control-regex
+  if (!/[\r\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return text;
   // eslint-disable-next-line no-control-regex
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream, type LoggerOptions as PinoOptions } from 'pino';
-import { PinoPretty, prettyFactory } from 'pino-pretty';
 import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
@@ -50,6 +50,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
+/**
+ * pino-pretty costs more to load than pino: only a terminal needs it (it is CommonJS, so it loads
+ * synchronously here).
+ */
+const requireLazily = createRequire(import.meta.url);
+const loadPinoPretty = (): typeof import('pino-pretty') => requireLazily('pino-pretty') as typeof import('pino-pretty');
+
 /** Fields every line has (shown in front) or that a person need not see. */
 const PRETTY_HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'module']);
 
@@ -59,12 +66,12 @@ const PRETTY_HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'modul
  * before it exits.
  */
 function createPrettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
-  return PinoPretty({ destination, ...prettyOptions(colorize) });
+  return loadPinoPretty().PinoPretty({ destination, ...prettyOptions(colorize) });
 }
 
 /** The same one-line format for a caller that writes the lines itself (the progress line on a terminal). */
 export function createPrettyFormatter(colorize = true): (line: string) => string {
-  return prettyFactory(prettyOptions(colorize));
+  return loadPinoPretty().prettyFactory(prettyOptions(colorize));
 }
 
 function prettyOptions(colorize: boolean) {

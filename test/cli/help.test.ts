@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Help } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_CATALOG } from '../../src/cli/command-catalog.js';
 import { EXIT_CODES } from '../../src/cli/exit-code-for.js';
 import { ENVIRONMENT_VARIABLES } from '../../src/cli/render-top-level-help.js';
 
@@ -52,5 +54,19 @@ describe('--help', () => {
   it('has no command without an example, whoever adds one', () => {
     const missing = commands.filter((name) => !/\nExample:\n {2}\S/.test(help(name)));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the command catalog (what --help lists without loading a command)', () => {
+  it.each(COMMAND_CATALOG.map((entry) => [entry.name, entry] as const))('%s: the catalog says what the command itself says', async (_name, entry) => {
+    const command = (await entry.load())();
+    expect(command.name()).toBe(entry.name);
+    expect(command.summary() || command.description()).toBe(entry.description);
+    expect(new Help().subcommandTerm(command)).toBe(entry.term);
+  });
+
+  it('holds every command file of src/cli', () => {
+    const files = readdirSync(new URL('../../src/cli/', import.meta.url)).filter((name) => name.endsWith('-command.ts'));
+    expect(files.map((name) => name.replace('-command.ts', '')).sort()).toEqual(COMMAND_CATALOG.map((entry) => entry.name).sort());
   });
 });

@@ -6,6 +6,8 @@ import { createFeedTokenRepository } from '../../src/feed/feed-token-repository.
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { startFeedServer } from '../../src/feed/start-feed-server.js';
 import { warmFeedCache } from '../../src/feed/warm-feed-cache.js';
+import { createFeedCache } from '../../src/feed/create-feed-cache.js';
+import { planFeedWindow } from '../../src/feed/select-feed-appointments.js';
 import { FEED_ZONE, generateFeedRecords } from './generate-feed-records.js';
 import { createCapturedLogger, openTempStore, storeRecords, type TempStore } from './feed-test-store.js';
 
@@ -122,6 +124,28 @@ describe('the feed cache in the state db', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('hands the write of what a read learnt to deferWrite, so the answer need not wait for the rows', () => {
+    const config = createConfig();
+    const pending: Array<() => void> = [];
+    const cache = createFeedCache(temp.store.db, config, { deferWrite: (write) => pending.push(write) });
+    const feed = config.feeds[0]!;
+    const window = planFeedWindow(NOW, config.timezone, feed);
+    const first = cache.read(feed, window);
+    expect(first.rendered).toBeGreaterThan(100);
+    expect(cachedRows()).toBe(0);
+    // A read before the write finds nothing stored, renders again and answers the same.
+    const early = cache.read(feed, window);
+    expect(early.rendered).toBe(first.rendered);
+    expect(pending).toHaveLength(2);
+    for (const write of pending.splice(0)) write();
+    expect(cachedRows()).toBe(first.rendered);
+
+    const warm = cache.read(feed, window);
+    expect(warm).toMatchObject({ parsed: 0, rendered: 0 });
+    expect(pending).toHaveLength(0);
+    expect(Buffer.concat(warm.events.map((event) => event.body))).toEqual(Buffer.concat(first.events.map((event) => event.body)));
   });
 
   it('builds the same body from incrementally updated rows as from an empty cache', async () => {

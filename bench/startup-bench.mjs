@@ -1,0 +1,121 @@
+// Start-up benchmark: what a person waits for before a command does its work. `--help` as CPU time
+// (user + sys, from process.resourceUsage() written by a preloaded hook) against `node -e 0` under the
+// same hook; `status` over a state db of BENCH_N appointments; the no-change `onoffice-sync sync` as a
+// process against a real Radicale after a backfill of BENCH_N from the emulator. Imports the compiled
+// code: `npm run build && node bench/startup-bench.mjs`. BENCH_N (default 2000), BENCH_RUNS (default
+// 10 for the CPU rows, at least 5 for the process rows).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startRadicale } from '../test/support/caldav-servers.mjs';
+
+const repoDir = fileURLToPath(new URL('..', import.meta.url));
+const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
+const cliMain = join(distDir, 'cli', 'main.js');
+if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first`);
+const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
+const { startEmulator } = await importDist('emulator/start-emulator.js');
+const { generateAppointments } = await importDist('emulator/generate-appointments.js');
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const RUNS = Math.max(10, Number(process.env.BENCH_RUNS ?? 10));
+const PROCESS_RUNS = Math.max(5, Math.round(RUNS / 2));
+const GOALS = { helpCpuRatio: 2, noChangeSyncMs: 300 };
+const work = mkdtempSync(join(tmpdir(), 'oos-startup-bench-'));
+const cpuFile = join(work, 'cpu.json');
+// Written on exit by every measured process: its own CPU time, so neither spawning nor the pipes count.
+const CPU_HOOK = `data:text/javascript,${encodeURIComponent(
+  `import { writeFileSync } from 'node:fs'; process.on('exit', () => { const usage = process.resourceUsage(); ` +
+    `writeFileSync(process.env.BENCH_CPU_FILE, JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })); });`,
+)}`;
+
+const rows = [];
+const fmt = (value, digits = 1) => value.toFixed(digits);
+function row(area, measure, value, goal = '', ok = undefined) {
+  rows.push({ area, measure, value, goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const log = (message) => process.stderr.write(`[startup-bench] ${message}\n`);
+
+/** One process: its wall time from spawn to exit, its own CPU time, its output. */
+function runNode(args, env = {}) {
+  rmSync(cpuFile, { force: true });
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', CPU_HOOK, ...args], {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, BENCH_CPU_FILE: cpuFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallMs = performance.now() - started;
+      const { cpuMs } = JSON.parse(readFileSync(cpuFile, 'utf8'));
+      resolvePromise({ code, stdout, stderr, wallMs, cpuMs });
+    });
+  });
+}
+
+async function measure(args, env, runs, expectedCode = 0) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    const result = await runNode(args, env);
+    if (result.code !== expectedCode) throw new Error(`node ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    results.push(result);
+  }
+  return { wallMs: median(results.map((result) => result.wallMs)), cpuMs: median(results.map((result) => result.cpuMs)) };
+}
+
+const emulator = await startEmulator({ port: 0, seed: 3 });
+emulator.data.insertMany(generateAppointments({ count: N, seed: 3 }));
+const radicale = await startRadicale();
+try {
+  log(`--help and node -e 0, ${RUNS} runs each`);
+  const bare = await measure(['-e', '0'], {}, RUNS);
+  const help = await measure([cliMain, '--help'], {}, RUNS);
+  const syncHelp = await measure([cliMain, 'sync', '--help'], {}, RUNS);
+  row('startup', `node -e 0, CPU time (user+sys), median of ${RUNS}`, `${fmt(bare.cpuMs)} ms`);
+  row('startup', `onoffice-sync --help, CPU time, median of ${RUNS}`, `${fmt(help.cpuMs)} ms (${fmt(help.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, help.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
+  row('startup', `onoffice-sync sync --help, CPU time, median of ${RUNS}`, `${fmt(syncHelp.cpuMs)} ms (${fmt(syncHelp.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, syncHelp.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
+
+  const raw = {
+    timezone: 'Europe/Berlin',
+    stateDb: join(work, 'state.db'),
+    logLevel: 'error',
+    onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
+    // The generator dates appointments from its fixed reference 2026-11-01: the horizon reaches back a year.
+    poll: { lagSeconds: 0, horizonPastDays: 365 },
+    caldav: [{ name: 'default', url: radicale.url, username: radicale.username, password: radicale.password, calendar: 'oos', concurrency: 8 }],
+  };
+  const configFile = join(work, 'config.yaml');
+  writeFileSync(configFile, JSON.stringify(raw, null, 2), { mode: 0o600 });
+  log(`backfill of ${N} into Radicale`);
+  const backfill = await runNode([cliMain, 'sync', '--json', '--config', configFile]);
+  if (backfill.code !== 0) throw new Error(`the backfill exited ${backfill.code}: ${backfill.stderr}`);
+  const { created } = JSON.parse(backfill.stdout);
+
+  log(`status and the no-change sync, ${PROCESS_RUNS} runs each`);
+  const status = await measure([cliMain, 'status', '--config', configFile], {}, PROCESS_RUNS);
+  row('startup', `onoffice-sync status over ${N} appointments (${created} in Radicale), wall time, median of ${PROCESS_RUNS}`, `${fmt(status.wallMs, 0)} ms (CPU ${fmt(status.cpuMs, 0)} ms)`);
+  const noChange = await measure([cliMain, 'sync', '--config', configFile], {}, PROCESS_RUNS);
+  row(
+    'startup',
+    `no-change onoffice-sync sync as a process (Radicale, ${N} stored), wall time, median of ${PROCESS_RUNS}`,
+    `${fmt(noChange.wallMs, 0)} ms (CPU ${fmt(noChange.cpuMs, 0)} ms)`,
+    `< ${GOALS.noChangeSyncMs} ms`,
+    noChange.wallMs < GOALS.noChangeSyncMs,
+  );
+} finally {
+  await radicale.stop();
+  await emulator.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`Start-up benchmark: node ${process.version}, N=${N}`);
+console.table(rows);
