@@ -286,21 +286,9 @@ function parseConsoleTable(text) {
 }
 
 const COMMON_KEYS = ['area', 'measure', 'value', 'goal', 'met'];
-/** A row of another bench file's table, in the common keys or (until those files move) in their older shapes. */
+/** A row of another bench file's table, in the common keys; any other shape is a MISSED row naming the file. */
 function toCommonRow(file, entry) {
   if (COMMON_KEYS.every((key) => key in entry)) return { ...entry, met: entry.met === 'yes' ? 'yes' : entry.met === '' ? '' : 'MISSED' };
-  if ('phase' in entry && 'ceil(N/500)' in entry) {
-    return {
-      area: 'c. onOffice API use',
-      measure: `poll-bench N=${entry.N} ${entry.modified} ${entry.phase}`,
-      value: `${entry['HTTP requests']} requests, ${entry.actions} actions, ${entry.records} records, ${entry['wall ms']} ms`,
-      goal: `bound ceil(N/500) = ${entry['ceil(N/500)']} (actions/bound ${entry['actions/bound']})`,
-      met: '',
-    };
-  }
-  if ('what' in entry && 'ms' in entry) {
-    return { area: 'e. ICS feed (5,000 stored)', measure: entry.what, value: `${entry.ms} ms${entry.note ? ` (${entry.note})` : ''}`, goal: entry.goal ? `${entry.goal} ms` : '', met: entry.met ? (entry.met === 'yes' ? 'yes' : 'MISSED') : '' };
-  }
   return { area: file, measure: 'row in an unknown shape', value: JSON.stringify(entry).slice(0, 200), goal: 'area, measure, value, goal, met', met: 'MISSED' };
 }
 
@@ -314,7 +302,7 @@ const FURTHER_BENCHES = [
   { file: 'scale-bench.mjs' },
   { file: 'latency-bench.mjs' },
   { file: 'soak-bench.mjs' },
-  { file: 'poll-bench.mjs', env: { BENCH_SIZES: process.env.BENCH_POLL_SIZES ?? '10000' } },
+  { file: 'poll-bench.mjs', env: { BENCH_SIZES: process.env.BENCH_POLL_SIZES ?? '10000,100000' } },
   { file: 'server-check.mjs', when: () => process.env.BENCH_SERVER_CHECK === '1', skipped: 'set BENCH_SERVER_CHECK=1 to run it (long)' },
 ];
 
