@@ -168,10 +168,9 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       }
     }
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
-    const counts = store.appointments.counts();
     const cursor = store.cursors.get(MODIFIED_CURSOR);
     const lagSeconds = cursor ? measureCursorLag(cursor.value, runtime.now()) : null;
-    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, caldavQuarantined: quarantine.list().length, durationMs: runtime.now().getTime() - started, lagSeconds };
+    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: store.appointments.countQuarantined(), caldavQuarantined: quarantine.count(), durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;
