@@ -7,7 +7,7 @@ import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
-import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
+import type { CaldavStateRepository, CalendarRow, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { createPushProgress } from './create-push-progress.js';
@@ -102,13 +102,19 @@ async function resolveCalendars(
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
     // gone (deleted on the server), it is found or created again from the route.
     const sameServer = known !== null && new URL(known.url).origin === new URL(serverUrl).origin;
-    const cached = sameServer ? (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar : null;
+    const cached = sameServer ? await confirmKnownCalendar(target, known, route) : null;
     const ref = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
     if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
     // A calendar that had to be found or created again starts over with a full listing.
     calendars.set(route.calendarKey, { ...ref, syncToken: cached ? known!.syncToken : null });
   }
   return calendars;
+}
+
+/** The calendar resolved before, if it is still there: by its resource type alone where the target can. */
+async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute): Promise<CalendarRef | null> {
+  if (!target.confirmCalendar) return (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar;
+  return (await target.confirmCalendar(known.url)) ? { url: known.url, displayName: known.displayName, syncToken: known.syncToken } : null;
 }
 
 /**
