@@ -18,9 +18,12 @@ export function createAppointmentSource(store: Pick<StateStore, 'appointments' |
   };
   return {
     maxChangeSeq: () => store.appointments.maxChangeSeq(),
-    listChangedIdsSince: (seq) => index.listChangedIdsSince(seq),
+    listChangedAfter: (seq, limit) => index.listChangedAfter(seq, limit),
+    countChangedBetween: (after, upTo) => index.countChangedBetween(after, upTo),
+    getChangeSeq: (id) => index.readChangeSeq(id),
     listIds: () => index.listIds('active', 'cancelled'),
+    listIdsAfter: (after, limit) => index.listLiveIdsAfter(after, limit),
     getAppointment: (id) => toAppointment(store.appointments.get(id)),
-    getRevision: (id) => store.appointments.get(id)?.revision ?? 0,
+    getRevision: (id) => index.readRevision(id),
   };
 }

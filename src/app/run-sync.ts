@@ -88,19 +88,7 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
   const kind = options.kind ?? (options.full ? 'reconcile' : 'incremental');
   const full = options.full === true || kind === 'reconcile';
   const started = runtime.now().getTime();
-  let lock: ReturnType<StateStore['acquireLock']>;
-  let runId: number;
-  try {
-    lock = store.acquireLock(`${kind} pid ${process.pid} on ${hostname()}`);
-  } catch (error) {
-    throw StateDatabaseError.wrap(error, store.path);
-  }
-  try {
-    runId = store.runs.start(kind);
-  } catch (error) {
-    releaseQuietly(lock, logger);
-    throw StateDatabaseError.wrap(error, store.path);
-  }
+  const { lock, runId } = startRun(store, kind, logger);
   const heartbeat = setInterval(() => lock.heartbeat(), LOCK_HEARTBEAT_MS);
   heartbeat.unref();
   try {
@@ -119,9 +107,6 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       },
     });
     reachFailpoint('sync.after-poll');
-    const repository = createCaldavStateRepository(store.db, runtime.now);
-    const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
-    const source = createAppointmentSource(store, config.timezone);
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
@@ -131,49 +116,14 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       config.imports.length > 0
         ? await importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
         : [];
-    const targets: PushResult[] = [];
-    const twoWay: TwoWayResult[] = [];
-    for (const { config: configuredTarget, target } of runtime.targets) {
-      if (options.shouldStop?.()) break;
-      const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
-      const hooks =
-        targetConfig.twoWay
-          ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
-          : undefined;
-      targets.push(
-        await pushToTarget({
-          config,
-          targetConfig,
-          target,
-          repository,
-          quarantine,
-          source,
-          logger,
-          now: runtime.now,
-          full,
-          dryRun: options.dryRun,
-          onProgress: options.onProgress,
-          shouldStop: options.shouldStop,
-          onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
-          twoWay: hooks,
-        }),
-      );
-      if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
-    }
-    for (const stage of options.dryRun ? [] : (runtime.afterPush ?? [])) {
-      // A stage after the push only prepares later work (the feed server repairs its own cache): a
-      // problem there must not fail a sync whose writes are done.
-      try {
-        stage.run();
-      } catch (error) {
-        logger.warn({ stage: stage.name, err: describeError(error) }, `could not update the ${stage.name}`);
-      }
-    }
+    const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
+    const { targets, twoWay } = await pushTargets(runtime, options, { full, quarantine, twoWayRepository });
+    if (!options.dryRun) runAfterPush(runtime.afterPush ?? [], logger);
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
-    const counts = store.appointments.counts();
+    // Counts of the small quarantine tables and one cursor row: the bookkeeping reads no appointment.
     const cursor = store.cursors.get(MODIFIED_CURSOR);
     const lagSeconds = cursor ? measureCursorLag(cursor.value, runtime.now()) : null;
-    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: counts.quarantined, caldavQuarantined: quarantine.list().length, durationMs: runtime.now().getTime() - started, lagSeconds };
+    const summary: SyncSummary = { poll, targets, twoWay, imports, failed, quarantined: store.appointments.countQuarantined(), caldavQuarantined: quarantine.count(), durationMs: runtime.now().getTime() - started, lagSeconds };
     store.runs.finish(runId, { counts: { ...summaryCounts(summary) }, error: failed.length > 0 ? `${failed.length} item(s) could not be written` : null });
     logger.info({ kind, ...summaryCounts(summary), durationMs: summary.durationMs }, options.shouldStop?.() ? 'sync run interrupted: stopping before all items were done; the next run carries on' : 'sync run finished');
     return summary;
@@ -188,6 +138,77 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
   } finally {
     clearInterval(heartbeat);
     releaseQuietly(lock, logger);
+  }
+}
+
+/** Takes the run lock and records the run's start; a failure there leaves no lock behind. */
+function startRun(store: StateStore, kind: string, logger: Logger): { lock: ReturnType<StateStore['acquireLock']>; runId: number } {
+  let lock: ReturnType<StateStore['acquireLock']>;
+  try {
+    lock = store.acquireLock(`${kind} pid ${process.pid} on ${hostname()}`);
+  } catch (error) {
+    throw StateDatabaseError.wrap(error, store.path);
+  }
+  try {
+    return { lock, runId: store.runs.start(kind) };
+  } catch (error) {
+    releaseQuietly(lock, logger);
+    throw StateDatabaseError.wrap(error, store.path);
+  }
+}
+
+/** Every target in turn (a two-way one pulls first); stops between targets when asked to. */
+async function pushTargets(
+  runtime: SyncRuntime,
+  options: SyncOptions,
+  context: { full: boolean; quarantine: ReturnType<typeof createCaldavQuarantineRepository>; twoWayRepository: ReturnType<typeof createTwoWayRepository> },
+): Promise<{ targets: PushResult[]; twoWay: TwoWayResult[] }> {
+  const { config, store, logger } = runtime;
+  const repository = createCaldavStateRepository(store.db, runtime.now);
+  const source = createAppointmentSource(store, config.timezone);
+  const targets: PushResult[] = [];
+  const twoWay: TwoWayResult[] = [];
+  for (const { config: configuredTarget, target } of runtime.targets) {
+    if (options.shouldStop?.()) break;
+    const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
+    const hooks =
+      targetConfig.twoWay
+        ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
+        : undefined;
+    targets.push(
+      await pushToTarget({
+        config,
+        targetConfig,
+        target,
+        repository,
+        quarantine: context.quarantine,
+        source,
+        logger,
+        now: runtime.now,
+        full: context.full,
+        dryRun: options.dryRun,
+        onProgress: options.onProgress,
+        shouldStop: options.shouldStop,
+        onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
+        twoWay: hooks,
+      }),
+    );
+    if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
+  }
+  return { targets, twoWay };
+}
+
+/**
+ * A stage after the push only prepares later work (the feed server repairs its own cache): a problem
+ * there must not fail a sync whose writes are done.
+ */
+function runAfterPush(stages: readonly SyncStage[], logger: Logger): void {
+  for (const stage of stages) {
+    try {
+      stage.run();
+    } catch (error) {
+      logger.warn({ stage: stage.name, err: describeError(error) }, `could not update the ${stage.name}`);
+    }
   }
 }
 

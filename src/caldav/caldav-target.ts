@@ -140,6 +140,22 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     };
   }
 
+  /** Resource type and report set only: both are cheap for a server, unlike sync-token and getctag. */
+  async function confirmCalendar(url: string): Promise<boolean> {
+    const props = await fetchProps(url, { 'd:resourcetype': {}, 'd:supported-report-set': {} });
+    if (props === null) return false;
+    if (!hasResourceType(props, 'calendar')) {
+      throw new CaldavConflictError({ method: 'PROPFIND', url, status: null, detail: 'the resource exists but is not a calendar' });
+    }
+    // Read as tsdav's supportedReportSet reads it, so fetchChanges need not ask again.
+    const reports = (props.supportedReportSet as { supportedReport?: unknown } | undefined)?.supportedReport;
+    if (reports !== undefined && !syncSupport.has(url)) {
+      const names = (Array.isArray(reports) ? reports : [reports]).map((entry) => Object.keys((entry as { report?: object })?.report ?? {})[0]);
+      syncSupport.set(url, Promise.resolve(names.includes('syncCollection')));
+    }
+    return true;
+  }
+
   async function findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
     let url: string;
     if (/^https?:\/\//i.test(spec.path)) {
@@ -342,6 +358,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   return {
+    confirmCalendar,
     findCalendar,
     ensureCalendar,
     listObjects,

@@ -42,6 +42,12 @@ export interface CalendarChanges {
 export interface CalendarTarget {
   /** The URL the spec resolves to and the calendar there, or null when it does not exist yet. Creates nothing. */
   findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }>;
+  /**
+   * Whether a calendar still is at this URL (a calendar resolved before), asking for its resource type
+   * only: servers such as Radicale compute DAV:sync-token and getctag over every object, so the
+   * PROPFIND of findCalendar costs as much as the sync REPORT. Optional; without it, findCalendar.
+   */
+  confirmCalendar?(url: string): Promise<boolean>;
   /** Finds the calendar, creating it (display name + colour) when missing. An existing one is left as it is. */
   ensureCalendar(spec: CalendarSpec): Promise<CalendarRef>;
   /** Every object's href and ETag, whatever its URL looks like; no data. */

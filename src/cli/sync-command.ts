@@ -61,6 +61,54 @@ function describePullStep(step: PullStep): PlannedBackAction[] {
   });
 }
 
+/** How many planned actions a dry run lists per calendar (the counts cover all of them). */
+const SAMPLE_PER_CALENDAR = 50;
+
+/** One calendar's part of a dry run's plan: counts of every action, the first ones listed. */
+interface CalendarReport {
+  readonly url: string;
+  readonly counts: Record<PlannedAction['kind'], number>;
+  readonly sample: PlannedAction[];
+}
+
+interface TargetReport {
+  unchanged: number;
+  changes: number;
+  readonly calendars: Map<string, CalendarReport>;
+}
+
+function createTargetReport(calendars: ReadonlyMap<string, { readonly url: string }>): TargetReport {
+  return { unchanged: 0, changes: 0, calendars: new Map([...calendars].map(([key, ref]) => [key, { url: ref.url, counts: { create: 0, update: 0, delete: 0 }, sample: [] }])) };
+}
+
+function addToReport(report: TargetReport, plan: SyncPlan): void {
+  report.unchanged += plan.unchanged;
+  report.changes += plan.actions.length;
+  for (const { kind, calendarKey, uid, appointmentId, reason } of plan.actions) {
+    let calendar = report.calendars.get(calendarKey);
+    if (!calendar) report.calendars.set(calendarKey, (calendar = { url: calendarKey, counts: { create: 0, update: 0, delete: 0 }, sample: [] }));
+    calendar.counts[kind] += 1;
+    if (calendar.sample.length < SAMPLE_PER_CALENDAR) calendar.sample.push({ kind, calendarKey, uid, appointmentId, reason });
+  }
+}
+
+/** The JSON form: `actions` holds the first actions of each calendar, `calendars` the counts of all. */
+function describeTargetReport(target: string, report: TargetReport) {
+  const calendars = [...report.calendars].map(([calendarKey, { url, counts }]) => ({ calendarKey, url, ...counts }));
+  return { target, unchanged: report.unchanged, changes: report.changes, calendars, actions: [...report.calendars.values()].flatMap((calendar) => calendar.sample) };
+}
+
+function printTargetReport(target: string, report: TargetReport, out: NodeJS.WritableStream): void {
+  out.write(`target ${target}: ${report.changes} change(s), ${report.unchanged} unchanged\n`);
+  for (const { url, counts, sample } of report.calendars.values()) {
+    const total = counts.create + counts.update + counts.delete;
+    if (total === 0) continue;
+    out.write(`  ${url}: ${counts.create} create, ${counts.update} update, ${counts.delete} delete\n`);
+    for (const action of sample) out.write(`    ${action.kind.padEnd(6)} ${action.uid} (${action.reason})\n`);
+    if (total > sample.length) out.write(`    … and ${total - sample.length} more\n`);
+  }
+}
+
 interface SyncCommandOptions {
   config?: string;
   full?: boolean;
@@ -122,8 +170,9 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
   }
   const store = openStateStore(copyPath);
   const runtime = createSyncRuntime(context.config, context.logger, { store });
-  // The push plans a chunk at a time; keep what the report needs (no iCalendar text) per target.
-  const plans = new Map<string, { unchanged: number; actions: PlannedAction[]; calendars: Map<string, string> }>();
+  // The push plans a chunk at a time: the report keeps counts and the first actions of each calendar,
+  // so its memory does not grow with the number of appointments.
+  const plans = new Map<string, TargetReport>();
   const backPlans: Array<{ target: string; calendarKey: string; actions: PlannedBackAction[] }> = [];
   try {
     const summary = await runSync(runtime, {
@@ -131,30 +180,19 @@ async function runDryRun(context: CommandContext, options: SyncCommandOptions, o
       forceDelete: options.forceDelete,
       dryRun: true,
       onPlan: (target, plan, calendars) => {
-        const entry = plans.get(target) ?? { unchanged: 0, actions: [], calendars: new Map([...calendars].map(([key, ref]) => [key, ref.url])) };
-        entry.unchanged += plan.unchanged;
-        for (const { kind, calendarKey, uid, appointmentId, reason } of plan.actions) entry.actions.push({ kind, calendarKey, uid, appointmentId, reason });
-        plans.set(target, entry);
+        const report = plans.get(target) ?? createTargetReport(calendars);
+        addToReport(report, plan);
+        plans.set(target, report);
       },
       onPullPlan: (target, calendarKey, steps) => backPlans.push({ target, calendarKey, actions: steps.flatMap(describePullStep) }),
     });
     if (options.json) {
-      const report = { dryRun: true, poll: summary.poll, plans: [...plans].map(([target, { unchanged, actions }]) => ({ target, unchanged, actions })), backPlans };
+      const report = { dryRun: true, poll: summary.poll, plans: [...plans].map(([target, report]) => describeTargetReport(target, report)), backPlans };
       out.write(`${JSON.stringify(report, null, 2)}\n`);
       return EXIT_OK;
     }
     out.write(`dry run: read ${summary.poll.records} record(s) from onOffice; nothing was written\n`);
-    for (const [target, { unchanged, actions: all, calendars }] of plans) {
-      const byCalendar = new Map<string, PlannedAction[]>();
-      for (const action of all) byCalendar.set(action.calendarKey, [...(byCalendar.get(action.calendarKey) ?? []), action]);
-      out.write(`target ${target}: ${all.length} change(s), ${unchanged} unchanged\n`);
-      for (const [calendarKey, actions] of byCalendar) {
-        const count = (kind: string) => actions.filter((action) => action.kind === kind).length;
-        out.write(`  ${calendars.get(calendarKey) ?? calendarKey}: ${count('create')} create, ${count('update')} update, ${count('delete')} delete\n`);
-        for (const action of actions.slice(0, 50)) out.write(`    ${action.kind.padEnd(6)} ${action.uid} (${action.reason})\n`);
-        if (actions.length > 50) out.write(`    … and ${actions.length - 50} more\n`);
-      }
-    }
+    for (const [target, report] of plans) printTargetReport(target, report, out);
     for (const { calendarKey, actions } of backPlans) {
       out.write(`back to onOffice from ${calendarKey}: ${actions.length} action(s)\n`);
       for (const action of actions.slice(0, 50)) out.write(`    ${action.kind.padEnd(9)} ${action.item} (${action.detail})\n`);

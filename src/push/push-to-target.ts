@@ -5,14 +5,16 @@ import type { AppointmentSource } from '../domain/appointment-source.js';
 import type { FailedItem } from '../domain/failed-item.js';
 import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
-import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
+import type { CalendarChanges, CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
-import type { CaldavStateRepository, OutboxEntry } from '../store/caldav-state-repository.js';
+import type { CaldavStateRepository, CalendarRow, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { createPushProgress } from './create-push-progress.js';
-import { hashIcs, planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
+import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncPlan } from './plan-sync.js';
+import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
+import { planPushChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 
 /**
@@ -100,7 +102,7 @@ async function resolveCalendars(
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
     // gone (deleted on the server), it is found or created again from the route.
     const sameServer = known !== null && new URL(known.url).origin === new URL(serverUrl).origin;
-    const cached = sameServer ? (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar : null;
+    const cached = sameServer ? await confirmKnownCalendar(target, known, route) : null;
     const ref = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
     if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
     // A calendar that had to be found or created again starts over with a full listing.
@@ -109,99 +111,55 @@ async function resolveCalendars(
   return calendars;
 }
 
-/**
- * Finds objects changed or deleted on the server behind our back, by sync-collection where the server
- * has it, else by listing ETags. Returns the drift per calendar and the new sync tokens (saved only
- * after the plan is applied, so a crash re-reads the same changes).
- *
- * "Changed" needs a new ETag and a new content (vdirsyncer's is_changed): an object whose ETag moved
- * but whose text still hashes to what we wrote (a server re-indexing, a client touching it) is no
- * drift; its new ETag is returned in `touched` to be recorded, and nothing is written.
- */
-async function detectDrift(
-  calendars: ReadonlyMap<string, CalendarRef>,
-  known: readonly KnownObject[],
-  target: CalendarTarget,
-  pulled?: ReadonlyMap<string, CalendarChanges>,
-): Promise<{ drift: Map<string, Drift>; tokens: Map<string, string | null>; affected: Set<number>; touched: KnownObject[] }> {
-  const drift = new Map<string, Drift>();
-  const tokens = new Map<string, string | null>();
-  const affected = new Set<number>();
-  const touched: KnownObject[] = [];
-  for (const [calendarKey, calendar] of calendars) {
-    const byHref = new Map(known.filter((object) => object.calendarKey === calendarKey).map((object) => [normaliseHref(object.href, calendar.url), object]));
-    const changes = pulled?.get(calendarKey) ?? (await target.fetchChanges(calendar, calendar.syncToken ?? null));
-    const changed = new Map<string, string | null>();
-    const deleted = new Set<string>();
-    const seen = new Set<string>();
-    const moved = new Map<string, { mine: KnownObject; listed: RemoteObject }>();
-    for (const object of changes.changed) {
-      const href = normaliseHref(object.href, calendar.url);
-      seen.add(href);
-      const mine = byHref.get(href);
-      if (mine && mine.etag !== null && object.etag !== null && mine.etag !== object.etag) moved.set(href, { mine, listed: object });
-    }
-    // The pull hands over objects with their text; only listed ETags need a fetch to be compared.
-    const unread = [...moved].filter(([, { listed }]) => listed.data === undefined).map(([href]) => href);
-    const fetched = new Map<string, RemoteObject>();
-    if (unread.length > 0) for (const object of await target.fetchObjects(calendar, unread)) fetched.set(normaliseHref(object.href, calendar.url), object);
-    for (const [href, { mine, listed }] of moved) {
-      const current = listed.data === undefined ? fetched.get(href) : listed;
-      if (current?.data !== undefined && isSameContent(mine, current.data)) {
-        touched.push({ ...mine, etag: current.etag });
-        continue;
-      }
-      changed.set(mine.href, current?.etag ?? listed.etag);
-      affected.add(mine.appointmentId);
-    }
-    for (const raw of changes.deleted) {
-      const mine = byHref.get(normaliseHref(raw, calendar.url));
-      if (mine) {
-        deleted.add(mine.href);
-        affected.add(mine.appointmentId);
-      }
-    }
-    if (changes.complete) {
-      for (const [href, mine] of byHref) {
-        if (!seen.has(href)) {
-          deleted.add(mine.href);
-          affected.add(mine.appointmentId);
-        }
-      }
-    }
-    drift.set(calendarKey, { changed, deleted });
-    tokens.set(calendarKey, changes.syncToken);
-  }
-  return { drift, tokens, affected, touched };
-}
-
-/** Whether the server's text is what we recorded: our rendering's hash, or a person's event as the pull took it. */
-function isSameContent(known: KnownObject, data: string): boolean {
-  const hash = hashIcs(data);
-  return known.hash === hash || known.hash === `caldav:${hash}`;
+/** The calendar resolved before, if it is still there: by its resource type alone where the target can. */
+async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute): Promise<CalendarRef | null> {
+  if (!target.confirmCalendar) return (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar;
+  return (await target.confirmCalendar(known.url)) ? { url: known.url, displayName: known.displayName, syncToken: known.syncToken } : null;
 }
 
 /**
  * A create or update that was in flight when a run was killed may or may not have reached the server.
  * Such an object is treated as present with unknown content: still wanted, it is written again (a PUT
  * without If-Match); no longer wanted, it is deleted (404 counts as done). So nothing is left behind.
+ * The journal holds at most the writes that were in flight, so these few are kept in memory.
  */
-function addUncertainWrites(known: KnownObject[], pending: readonly OutboxEntry[]): KnownObject[] {
-  const recorded = new Set(known.map((object) => objectKey(object.calendarKey, object.uid)));
+function readUncertainWrites(repository: CaldavStateRepository, pending: readonly OutboxEntry[]): KnownObject[] {
   const uncertain = new Map<string, KnownObject>();
   for (const entry of pending) {
     const key = objectKey(entry.calendarKey, entry.uid);
-    if (entry.action === 'delete' || recorded.has(key)) continue;
+    if (entry.action === 'delete' || repository.findKnown(entry.calendarKey, entry.uid)) continue;
     uncertain.set(key, { calendarKey: entry.calendarKey, uid: entry.uid, href: entry.href, etag: null, hash: '', appointmentId: entry.appointmentId });
   }
-  return [...known, ...uncertain.values()];
+  return [...uncertain.values()];
 }
 
-/** One target: resolve calendars, detect drift, plan, apply, and move the target's cursor. */
-export async function pushToTarget(options: PushOptions): Promise<PushResult> {
-  const { config, targetConfig, target, repository, source, logger } = options;
+/** What we recorded, looked up one object at a time (with the uncertain writes on top). */
+function createKnownLookup(repository: CaldavStateRepository, uncertain: readonly KnownObject[], calendars: ReadonlyMap<string, CalendarRef>): KnownLookup {
+  const uncertainByHref = new Map(uncertain.map((object) => [objectKey(object.calendarKey, normaliseHref(object.href, calendars.get(object.calendarKey)?.url ?? object.href)), object]));
+  return {
+    byHref: (calendarKey, href) => repository.findKnownByHref(calendarKey, href) ?? uncertainByHref.get(objectKey(calendarKey, href)),
+    *inCalendar(calendarKey) {
+      yield* repository.iterateKnownInCalendar(calendarKey);
+      yield* uncertain.filter((object) => object.calendarKey === calendarKey);
+    },
+  };
+}
+
+/** Everything a push settles before its first chunk: calendars, cursor, journal, drift. */
+interface PushSession {
+  readonly routes: readonly CalendarRoute[];
+  readonly calendars: Map<string, CalendarRef>;
+  readonly configHash: string;
+  readonly seqAtStart: number;
+  readonly full: boolean;
+  readonly chunks: PushChunks;
+  readonly uncertain: readonly KnownObject[];
+  readonly drift: DetectedDrift;
+}
+
+async function openPush(options: PushOptions, log: Logger): Promise<PushSession> {
+  const { config, targetConfig, target, repository, source } = options;
   const dryRun = options.dryRun ?? false;
-  const log = logger.child({ target: targetConfig.name });
   const routes = planCalendarRoutes(targetConfig);
   const calendars = await resolveCalendars(targetConfig.url, routes, target, repository, dryRun);
   const configHash = hashTargetConfig(config, targetConfig);
@@ -213,36 +171,28 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   const pullable = dryRun ? new Map([...calendars].filter(([, calendar]) => !calendar.url.startsWith(NEW_CALENDAR))) : calendars;
   const pulled = options.twoWay ? await options.twoWay.pull(pullable) : undefined;
   const pending = repository.listPendingOutbox(targetConfig.name);
-  const knownAll = addUncertainWrites(repository.listKnown(targetConfig.name), pending);
-  const { drift, tokens, affected, touched } = dryRun
-    ? { drift: new Map<string, Drift>(), tokens: new Map<string, string | null>(), affected: new Set<number>(), touched: [] }
-    : await detectDrift(calendars, knownAll, target, pulled?.changes);
-  for (const object of touched) repository.recordWritten(object);
-  const touchedKeys = new Map(touched.map((object) => [objectKey(object.calendarKey, object.uid), object]));
-  const knownNow = touched.length === 0 ? knownAll : knownAll.map((object) => touchedKeys.get(objectKey(object.calendarKey, object.uid)) ?? object);
+  const uncertain = readUncertainWrites(repository, pending);
+  const drift = dryRun ? NO_DRIFT : await detectDrift(calendars, createKnownLookup(repository, uncertain, calendars), target, pulled?.changes);
+  for (const object of drift.touched) repository.recordWritten(object);
+  for (const entry of dryRun ? [] : pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
 
-  const render = createRenderOptions(config, options.now());
-  let ids: number[];
-  if (full) {
-    const all = new Set(source.listIds());
-    // Objects of appointments deleted or quarantined since: planned with nothing desired, so removed.
-    for (const object of knownAll) all.add(object.appointmentId);
-    ids = [...all];
-  } else {
-    const changed = new Set<number>(source.listChangedIdsSince(pushState.pushedSeq));
-    for (const failure of repository.listFailures(targetConfig.name)) changed.add(failure.appointmentId);
-    for (const entry of pending) changed.add(entry.appointmentId);
-    for (const id of affected) changed.add(id);
-    ids = [...changed];
-  }
-  const knownByAppointment = new Map<number, KnownObject[]>();
-  for (const object of knownNow) knownByAppointment.set(object.appointmentId, [...(knownByAppointment.get(object.appointmentId) ?? []), object]);
+  const extra = new Set<number>([...pending.map((entry) => entry.appointmentId), ...drift.affected]);
+  if (!full) for (const failure of repository.listFailures(targetConfig.name)) extra.add(failure.appointmentId);
+  const chunks = planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK });
+  return { routes, calendars, configHash, seqAtStart, full, chunks, uncertain, drift };
+}
 
+/** One target: resolve calendars, detect drift, plan and apply a chunk at a time, and move the target's cursor. */
+export async function pushToTarget(options: PushOptions): Promise<PushResult> {
+  const { targetConfig, repository } = options;
+  const dryRun = options.dryRun ?? false;
+  const log = options.logger.child({ target: targetConfig.name });
+  const session = await openPush(options, log);
   const result: PushResult = {
     target: targetConfig.name,
     plan: { create: 0, update: 0, delete: 0, unchanged: 0 },
-    full,
-    driftRepaired: affected.size,
+    full: session.full,
+    driftRepaired: session.drift.affected.size,
     created: 0,
     updated: 0,
     deleted: 0,
@@ -250,50 +200,63 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     failed: [],
     quarantined: [],
   };
-  for (const entry of dryRun ? [] : pending) log.info({ uid: entry.uid, action: entry.action }, 'settling an item a previous run left unfinished');
+  const stopped = await pushChunks(options, session, result, log);
+  // The cursor moves only when every chunk was planned and applied: what failed is in caldav_failures
+  // (retried), what was not reached is still after the old cursor.
+  if (!stopped && !dryRun) {
+    for (const [calendarKey, token] of session.drift.tokens) repository.saveSyncToken(calendarKey, token);
+    repository.savePushState(targetConfig.name, session.seqAtStart, session.configHash);
+  }
+  return result;
+}
 
-  // Appointments are rendered, planned and written a chunk at a time, so a full push over 100k
-  // appointments holds one chunk's objects in memory, not the whole calendar's.
-  let stopped = false;
-  const progress = createPushProgress(`push ${targetConfig.name}`, ids.length, options.onProgress);
-  if (ids.length === 0) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
-  for (let offset = 0; offset < ids.length; offset += PUSH_CHUNK) {
-    if (options.shouldStop?.()) {
-      stopped = true;
-      break;
-    }
-    const chunk = ids.slice(offset, offset + PUSH_CHUNK);
+/**
+ * Appointments are rendered, planned and written a chunk at a time, so a full push over 100k
+ * appointments holds one chunk's objects in memory, not the whole calendar's. Returns whether it
+ * stopped before the end (shutdown, or a chunk not written to the end).
+ */
+async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger): Promise<boolean> {
+  const { config, targetConfig, target, repository, source } = options;
+  const dryRun = options.dryRun ?? false;
+  const { calendars, routes } = session;
+  const drift = session.drift.drift;
+  const render = createRenderOptions(config, options.now());
+  const progress = createPushProgress(`push ${targetConfig.name}`, session.chunks.total, options.onProgress);
+  let offset = 0;
+  let planned = false;
+  for (const chunk of session.chunks.chunks) {
+    if (options.shouldStop?.()) return true;
     const scope = new Set(chunk);
     const rendered = chunk.flatMap((id) => planDesiredObjects(source.getAppointment(id), targetConfig, routes, { ...render, sequence: source.getRevision(id) }));
-    const chunkKnown = chunk.flatMap((id) => knownByAppointment.get(id) ?? []);
+    const chunkKnown = [...repository.listKnownFor(targetConfig.name, chunk), ...session.uncertain.filter((object) => scope.has(object.appointmentId))];
     const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: chunkKnown, drift, scope }) : { desired: rendered, known: chunkKnown };
     const plan = planSync({ desired, known, scope, drift });
+    planned = true;
     if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, chunk, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
-    if (!dryRun) progress.planned(offset, chunk.length, plan);
+    offset += chunk.length;
     if (dryRun) continue;
+    progress.planned(offset - chunk.length, chunk.length, plan);
     if (plan.actions.length === 0) {
       options.twoWay?.finish(plan, []);
       continue;
     }
     const applied = await applyPlan({ plan, target, calendars, repository, quarantine: options.quarantine, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
-    result.created += applied.created;
-    result.updated += applied.updated;
-    result.deleted += applied.deleted;
-    result.recovered += applied.recovered;
-    result.failed.push(...applied.failed);
-    result.quarantined.push(...applied.quarantined);
+    addApplied(result, applied);
     options.twoWay?.finish(plan, [...applied.failed, ...applied.quarantined]);
-    if (applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length) {
-      stopped = true;
-      break;
-    }
+    if (applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length) return true;
   }
-  if (!stopped && !dryRun) {
-    for (const [calendarKey, token] of tokens) repository.saveSyncToken(calendarKey, token);
-    repository.savePushState(targetConfig.name, seqAtStart, configHash);
-  }
-  return result;
+  if (!planned) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
+  return false;
+}
+
+function addApplied(result: PushResult, applied: ApplyResult): void {
+  result.created += applied.created;
+  result.updated += applied.updated;
+  result.deleted += applied.deleted;
+  result.recovered += applied.recovered;
+  result.failed.push(...applied.failed);
+  result.quarantined.push(...applied.quarantined);
 }

@@ -70,7 +70,10 @@ export interface AppointmentRepository {
   listStartTimes(): string[];
   /** Marks these appointments deleted (those not deleted already); returns how many changed. */
   markDeleted(ids: Iterable<number>): number;
+  /** Counts by status: reads every row's status, for status pages; a run's summary uses countQuarantined. */
   counts(): AppointmentCounts;
+  /** Records in quarantine (the small quarantine table, not the appointments). */
+  countQuarantined(): number;
   maxChangeSeq(): number;
   listQuarantine(): QuarantinedRecord[];
 }
@@ -265,6 +268,9 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
         deleted: byStatus.get('deleted') ?? 0,
         quarantined: (statements.countQuarantine.get() as { n: number }).n,
       };
+    },
+    countQuarantined() {
+      return (statements.countQuarantine.get() as { n: number }).n;
     },
     maxChangeSeq() {
       return (statements.maxSeq.get() as { value: number }).value;

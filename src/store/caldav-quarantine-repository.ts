@@ -61,6 +61,7 @@ export function createCaldavQuarantineRepository(db: Database.Database, now: () 
     byAppointment: db.prepare<[string, number], QuarantineRow>('SELECT * FROM caldav_quarantine WHERE instr(calendar_key, ?) = 1 AND appointment_id = ?'),
     byTarget: db.prepare<[string], QuarantineRow>('SELECT * FROM caldav_quarantine WHERE instr(calendar_key, ?) = 1 ORDER BY first_seen, uid'),
     all: db.prepare<[], QuarantineRow>('SELECT * FROM caldav_quarantine ORDER BY first_seen, uid'),
+    count: db.prepare<[], number>('SELECT count(*) FROM caldav_quarantine').pluck(),
   };
   return {
     /** Quarantines the object and settles its journal row (outboxId) in one transaction. */
@@ -85,6 +86,10 @@ export function createCaldavQuarantineRepository(db: Database.Database, now: () 
           if (!isWanted(row.calendar_key, row.uid)) statements.release.run(row.calendar_key, row.uid);
         }
       }
+    },
+    /** How many objects are in quarantine over all targets (a run's summary: no rows read). */
+    count(): number {
+      return statements.count.get() ?? 0;
     },
     list(target?: string): CaldavQuarantineEntry[] {
       return (target === undefined ? statements.all.all() : statements.byTarget.all(`${target}:`)).map(toEntry);

@@ -50,11 +50,20 @@ const toKnown = (row: KnownRow): KnownObject => ({
 // Long on purpose: a repository factory, a list of small methods over prepared statements.
 export function createCaldavStateRepository(db: Database, now: () => Date = () => new Date()) {
   const stamp = (): string => now().toISOString();
-  const prefix = (target: string): string => `${target}:`;
+  // A target's calendar keys are "<target>:<path>": every key in [target + ':', target + ';') and no
+  // other, a range the primary keys and indexes answer (instr() on the key read the whole table).
+  const range = (target: string): { lo: string; hi: string } => ({ lo: `${target}:`, hi: `${target};` });
+  const IN_TARGET = 'calendar_key >= @lo AND calendar_key < @hi';
 
   const statements = {
-    knownByTarget: db.prepare<[string], KnownRow>('SELECT * FROM caldav_objects WHERE instr(calendar_key, ?) = 1'),
-    knownByAppointment: db.prepare<[string, number], KnownRow>('SELECT * FROM caldav_objects WHERE instr(calendar_key, ?) = 1 AND appointment_id = ?'),
+    knownByTarget: db.prepare<[{ lo: string; hi: string }], KnownRow>(`SELECT * FROM caldav_objects WHERE ${IN_TARGET}`),
+    knownByAppointment: db.prepare<[{ lo: string; hi: string; id: number }], KnownRow>(`SELECT * FROM caldav_objects WHERE appointment_id = @id AND ${IN_TARGET}`),
+    knownByUid: db.prepare<[string, string], KnownRow>('SELECT * FROM caldav_objects WHERE calendar_key = ? AND uid = ?'),
+    knownByHref: db.prepare<[string, string], KnownRow>('SELECT * FROM caldav_objects WHERE calendar_key = ? AND href = ?'),
+    knownInCalendarAfter: db.prepare<[string, string, number], KnownRow>('SELECT * FROM caldav_objects WHERE calendar_key = ? AND uid > ? ORDER BY uid LIMIT ?'),
+    knownIdsAfter: db.prepare<[{ lo: string; hi: string; after: number; limit: number }], number>(
+      `SELECT DISTINCT appointment_id FROM caldav_objects WHERE ${IN_TARGET} AND appointment_id > @after ORDER BY appointment_id LIMIT @limit`,
+    ).pluck(),
     upsertObject: db.prepare(
       `INSERT INTO caldav_objects (calendar_key, uid, appointment_id, href, etag, content_hash, written_at)
        VALUES (@calendarKey, @uid, @appointmentId, @href, @etag, @hash, @writtenAt)
@@ -62,13 +71,17 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
          etag = excluded.etag, content_hash = excluded.content_hash, written_at = excluded.written_at`,
     ),
     deleteObject: db.prepare('DELETE FROM caldav_objects WHERE calendar_key = ? AND uid = ?'),
-    countObjects: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM caldav_objects WHERE instr(calendar_key, ?) = 1'),
+    countPushScope: db.prepare<[{ lo: string; hi: string }], number>(
+      `SELECT count(*) FROM (SELECT id FROM appointments WHERE status IN ('active', 'cancelled')
+       UNION SELECT appointment_id FROM caldav_objects WHERE ${IN_TARGET})`,
+    ).pluck(),
+    countObjects: db.prepare<[{ lo: string; hi: string }], { n: number }>(`SELECT count(*) AS n FROM caldav_objects WHERE ${IN_TARGET}`),
     pushedSeq: db.prepare<[string], { pushed_seq: number; config_hash: string }>('SELECT pushed_seq, config_hash FROM caldav_targets WHERE target = ?'),
     setPushedSeq: db.prepare(
       `INSERT INTO caldav_targets (target, pushed_seq, config_hash) VALUES (?, ?, ?)
        ON CONFLICT (target) DO UPDATE SET pushed_seq = excluded.pushed_seq, config_hash = excluded.config_hash`,
     ),
-    failures: db.prepare<[string], Record<string, unknown>>('SELECT * FROM caldav_failures WHERE instr(calendar_key, ?) = 1 ORDER BY last_attempt'),
+    failures: db.prepare<[{ lo: string; hi: string }], Record<string, unknown>>(`SELECT * FROM caldav_failures WHERE ${IN_TARGET} ORDER BY last_attempt`),
     recordFailure: db.prepare(
       `INSERT INTO caldav_failures (calendar_key, uid, appointment_id, action, error, attempts, last_attempt)
        VALUES (@calendarKey, @uid, @appointmentId, @action, @error, 1, @lastAttempt)
@@ -80,7 +93,7 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
       'INSERT INTO caldav_outbox (calendar_key, uid, appointment_id, action, href, started_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     finishOutbox: db.prepare('DELETE FROM caldav_outbox WHERE id = ?'),
-    pendingOutbox: db.prepare<[string], Record<string, unknown>>('SELECT * FROM caldav_outbox WHERE instr(calendar_key, ?) = 1 ORDER BY id'),
+    pendingOutbox: db.prepare<[{ lo: string; hi: string }], Record<string, unknown>>(`SELECT * FROM caldav_outbox WHERE ${IN_TARGET} ORDER BY id`),
     clearOutboxFor: db.prepare('DELETE FROM caldav_outbox WHERE calendar_key = ? AND uid = ?'),
     calendar: db.prepare<[string], { calendar_key: string; url: string; display_name: string; sync_token: string | null }>(
       'SELECT * FROM caldav_calendars WHERE calendar_key = ?',
@@ -93,38 +106,66 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
   };
 
   return {
+    /** Every object of the target: for tests and small targets; the push reads by appointment or href. */
     listKnown(target: string): KnownObject[] {
-      return statements.knownByTarget.all(prefix(target)).map(toKnown);
+      return statements.knownByTarget.all(range(target)).map(toKnown);
     },
     listKnownFor(target: string, appointmentIds: Iterable<number>): KnownObject[] {
       const result: KnownObject[] = [];
-      for (const id of appointmentIds) result.push(...statements.knownByAppointment.all(prefix(target), id).map(toKnown));
+      for (const id of appointmentIds) result.push(...statements.knownByAppointment.all({ ...range(target), id }).map(toKnown));
       return result;
     },
+    findKnown(calendarKey: string, uid: string): KnownObject | undefined {
+      const row = statements.knownByUid.get(calendarKey, uid);
+      return row && toKnown(row);
+    },
+    /** The object recorded at this (normalised) href of the calendar, if any. */
+    findKnownByHref(calendarKey: string, href: string): KnownObject | undefined {
+      const row = statements.knownByHref.get(calendarKey, href);
+      return row && toKnown(row);
+    },
+    /** The calendar's objects a page at a time (by UID), so a whole listing is compared without a whole-calendar array. */
+    *iterateKnownInCalendar(calendarKey: string, pageSize = 1000): Generator<KnownObject> {
+      let after = '';
+      for (;;) {
+        const page = statements.knownInCalendarAfter.all(calendarKey, after, pageSize);
+        for (const row of page) yield toKnown(row);
+        if (page.length < pageSize) return;
+        after = page[page.length - 1]!.uid;
+      }
+    },
+    /** Up to `limit` ids above `after`, ascending, of appointments with an object in the target. */
+    listKnownAppointmentIdsAfter(target: string, after: number, limit: number): number[] {
+      return statements.knownIdsAfter.all({ ...range(target), after, limit });
+    },
+    /** How many appointments a full push covers: the live ones and those with an object in the target. */
+    countPushScope(target: string): number {
+      return statements.countPushScope.get(range(target)) ?? 0;
+    },
     countKnown(target: string): number {
-      return statements.countObjects.get(prefix(target))?.n ?? 0;
+      return statements.countObjects.get(range(target))?.n ?? 0;
     },
     /** Each calendar of the target (known or holding objects) with its object count. */
     countObjectsPerCalendar(target: string): Array<{ calendarKey: string; url: string; displayName: string; objects: number }> {
       return db
-        .prepare<[string, string], { calendar_key: string; url: string | null; display_name: string | null; objects: number }>(
+        .prepare<[{ lo: string; hi: string }], { calendar_key: string; url: string | null; display_name: string | null; objects: number }>(
           `SELECT keys.calendar_key, c.url, c.display_name, (SELECT count(*) FROM caldav_objects o WHERE o.calendar_key = keys.calendar_key) AS objects
-           FROM (SELECT calendar_key FROM caldav_calendars WHERE instr(calendar_key, ?) = 1
-                 UNION SELECT DISTINCT calendar_key FROM caldav_objects WHERE instr(calendar_key, ?) = 1) AS keys
+           FROM (SELECT calendar_key FROM caldav_calendars WHERE ${IN_TARGET}
+                 UNION SELECT DISTINCT calendar_key FROM caldav_objects WHERE ${IN_TARGET}) AS keys
            LEFT JOIN caldav_calendars c ON c.calendar_key = keys.calendar_key ORDER BY keys.calendar_key`,
         )
-        .all(prefix(target), prefix(target))
+        .all(range(target))
         .map((row) => ({ calendarKey: row.calendar_key, url: row.url ?? '', displayName: row.display_name ?? row.calendar_key, objects: row.objects }));
     },
     /** Appointments the target should show (active; cancelled too when it keeps them) with no object there yet. */
     countUnwritten(target: string, withCancelled: boolean): number {
       const statuses = withCancelled ? "('active', 'cancelled')" : "('active')";
       const row = db
-        .prepare<[string], { n: number }>(
+        .prepare<[{ lo: string; hi: string }], { n: number }>(
           `SELECT count(*) AS n FROM appointments a WHERE a.status IN ${statuses}
-           AND NOT EXISTS (SELECT 1 FROM caldav_objects o WHERE o.appointment_id = a.id AND instr(o.calendar_key, ?) = 1)`,
+           AND NOT EXISTS (SELECT 1 FROM caldav_objects o WHERE o.appointment_id = a.id AND o.calendar_key >= @lo AND o.calendar_key < @hi)`,
         )
-        .get(prefix(target));
+        .get(range(target));
       return row?.n ?? 0;
     },
     /** The object's state is now known: every journal row for it (also a killed run's) is settled. */
@@ -149,7 +190,7 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
       })();
     },
     listFailures(target: string): FailureEntry[] {
-      return statements.failures.all(prefix(target)).map((row) => ({
+      return statements.failures.all(range(target)).map((row) => ({
         calendarKey: String(row.calendar_key),
         uid: String(row.uid),
         appointmentId: Number(row.appointment_id),
@@ -164,7 +205,7 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
       return Number(result.lastInsertRowid);
     },
     listPendingOutbox(target: string): OutboxEntry[] {
-      return statements.pendingOutbox.all(prefix(target)).map((row) => ({
+      return statements.pendingOutbox.all(range(target)).map((row) => ({
         id: Number(row.id),
         calendarKey: String(row.calendar_key),
         uid: String(row.uid),

@@ -7,6 +7,8 @@ import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
+import { formatUtcTimestamp } from '../../src/emulator/emulator-database.js';
+import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import { createTempDir, createTestConfig, readEmulatorAppointments, startEmulator } from '../support/sync-fixture.js';
 
 async function run(config: Config, options: { dryRun?: boolean; json?: boolean }): Promise<{ code: number; text: string }> {
@@ -58,5 +60,26 @@ describe('sync --dry-run', () => {
     const report = JSON.parse(text) as { dryRun: boolean; plans: Array<{ target: string; unchanged: number; actions: unknown[] }> };
     expect(report.dryRun).toBe(true);
     expect(report.plans).toEqual([expect.objectContaining({ target: 'default', actions: [] })]);
+  });
+
+  it('counts every planned action but lists a bounded sample per calendar, in text and JSON', async () => {
+    // After the real sync above, about 70 new appointments: more creates than the 50 a calendar lists.
+    const shown = (): number => readEmulatorAppointments(emulator).filter((appointment) => !appointment.cancelled).length;
+    const before = shown();
+    emulator.data.insertMany(generateAppointments({ count: 70, seed: 21 }), { modified: formatUtcTimestamp(Date.now()) });
+    const added = shown() - before;
+    expect(added).toBeGreaterThan(50);
+    const json = await run(config, { dryRun: true, json: true });
+    const report = JSON.parse(json.text) as { plans: Array<{ changes: number; calendars: Array<{ create: number; update: number; delete: number }>; actions: Array<{ kind: string }> }> };
+    const [plan] = report.plans;
+    expect(plan!.changes).toBe(added);
+    expect(plan!.calendars).toEqual([expect.objectContaining({ create: added, update: 0, delete: 0 })]);
+    expect(plan!.actions).toHaveLength(50);
+    expect(plan!.actions.every((action) => action.kind === 'create')).toBe(true);
+    const { text } = await run(config, { dryRun: true });
+    expect(text).toContain(`target default: ${added} change(s)`);
+    expect(text).toContain(`: ${added} create, 0 update, 0 delete\n`);
+    expect(text.match(/^ {4}create /gm)).toHaveLength(50);
+    expect(text).toContain(`… and ${added - 50} more`);
   });
 });

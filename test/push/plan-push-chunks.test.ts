@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { AppointmentSource } from '../../src/domain/appointment-source.js';
+import { planPushChunks, type KnownAppointmentIds } from '../../src/push/plan-push-chunks.js';
+
+/** A store of `live` appointments (id → change_seq) and objects recorded for `known` appointment ids. */
+function fakeStore(live: Map<number, number>, deleted: Map<number, number>, known: number[]) {
+  const all = new Map([...live, ...deleted]);
+  const reads = { pages: 0 };
+  const source: AppointmentSource = {
+    maxChangeSeq: () => Math.max(0, ...all.values()),
+    listChangedAfter: (seq, limit) => {
+      reads.pages += 1;
+      return [...all].filter(([, changeSeq]) => changeSeq > seq).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id, changeSeq]) => ({ id, changeSeq }));
+    },
+    countChangedBetween: (after, upTo) => [...all.values()].filter((seq) => seq > after && seq <= upTo).length,
+    getChangeSeq: (id) => all.get(id) ?? null,
+    listIds: () => [...live.keys()].sort((a, b) => a - b),
+    listIdsAfter: (after, limit) => {
+      reads.pages += 1;
+      return [...live.keys()].filter((id) => id > after).sort((a, b) => a - b).slice(0, limit);
+    },
+    getAppointment: (id) => (live.has(id) ? ({ id } as never) : null),
+    getRevision: () => 0,
+  };
+  const sortedKnown = [...new Set(known)].sort((a, b) => a - b);
+  const index: KnownAppointmentIds = {
+    listKnownAppointmentIdsAfter: (_target, after, limit) => sortedKnown.filter((id) => id > after).slice(0, limit),
+    countPushScope: () => new Set([...live.keys(), ...sortedKnown]).size,
+  };
+  return { source, index, reads };
+}
+
+const collect = (chunks: Iterable<number[]>): number[][] => [...chunks];
+
+describe('planPushChunks', () => {
+  it('a full push covers every live appointment and every one with an object, each once, in bounded chunks', () => {
+    const live = new Map(Array.from({ length: 23 }, (_, i) => [i * 2 + 1, i + 1] as [number, number]));
+    // Objects of live appointments and of deleted ones (8, 30, 100), which must be planned to be removed.
+    const deleted = new Map<number, number>([[8, 40], [30, 41], [100, 42]]);
+    const { source, index } = fakeStore(live, deleted, [1, 3, 8, 30, 45, 100]);
+    const planned = planPushChunks({ source, known: index, target: 't', full: true, pushedSeq: 0, seqAtStart: 42, extra: new Set([200]), chunkSize: 5 });
+    const chunks = collect(planned.chunks);
+    const ids = chunks.flat();
+    expect(ids).toEqual([...new Set([...live.keys(), 8, 30, 100, 200])].sort((a, b) => a - b));
+    expect(chunks.every((chunk) => chunk.length <= 10)).toBe(true);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(planned.total).toBe(ids.length);
+  });
+
+  it('an incremental push takes the extra ones, then the changes up to the start, each once', () => {
+    const live = new Map<number, number>([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7]]);
+    const { source, index } = fakeStore(live, new Map(), []);
+    // Pushed up to 2; 7 changed after the push began (the next run's); 1 failed before, 5 drifted.
+    const planned = planPushChunks({ source, known: index, target: 't', full: false, pushedSeq: 2, seqAtStart: 6, extra: new Set([1, 5]), chunkSize: 2 });
+    const ids = collect(planned.chunks).flat();
+    expect(ids.sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6]);
+    expect(planned.total).toBe(5);
+  });
+
+  it('with nothing changed and nothing to retry, an incremental push reads no page at all', () => {
+    const live = new Map(Array.from({ length: 1000 }, (_, i) => [i + 1, i + 1] as [number, number]));
+    const { source, index, reads } = fakeStore(live, new Map(), [...live.keys()]);
+    const planned = planPushChunks({ source, known: index, target: 't', full: false, pushedSeq: 1000, seqAtStart: 1000, extra: new Set(), chunkSize: 500 });
+    expect(collect(planned.chunks)).toEqual([]);
+    expect(planned.total).toBe(0);
+    expect(reads.pages).toBe(0);
+  });
+});
