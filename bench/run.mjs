@@ -9,25 +9,18 @@
 //      in-process (< 150 ms) and as a process (< 300 ms) on Radicale; the requests of one such sync on
 //      every other server
 //   c. onOffice API usage: backfill against ceil(N/500), a 1,200 same-second burst (<= 2 x ceil(1200/500))
-//   d. peak RSS of the CLI over a state store holding BENCH_RSS_COUNT (default 100,000) appointments, while
-//      bench/scale-bench.mjs (which measures large states itself) does not exist
-//   e. the further bench files, each when it exists (startup, feed, scale, latency, soak, poll), their
+//   d. the further bench files, each when it exists (startup, feed, scale, latency, soak, poll), their
 //      rows appended; bench/server-check.mjs (issue 12's server check) only with BENCH_SERVER_CHECK=1
 // BENCH_N (default 2000) and BENCH_CONCURRENCY (default 8, DAViCal runs 8 PHP workers) change the sizes;
 // BENCH_SERVERS (comma-separated names, default all but Xandikos) picks the servers after Radicale; BENCH_CLI_RUNS
 // (default 5) the no-change CLI runs; BENCH_POLL_SIZES and BENCH_REQUESTS go to poll-bench and feed-bench.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
+import { cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runNode } from './bench-support.mjs';
 
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = resolve(repoDir, 'dist');
-const cliMain = join(distDir, 'cli', 'main.js');
-if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first (npm run bench does)`);
-const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
@@ -38,37 +31,17 @@ const { createSyncRuntime } = await importDist('app/create-sync-runtime.js');
 const { runSync } = await importDist('app/run-sync.js');
 const { createSilentLogger } = await importDist('log/create-logger.js');
 const { createOnOfficeClient } = await importDist('onoffice/onoffice-client.js');
-const { pollChanges, MODIFIED_CURSOR } = await importDist('onoffice/poll-changes.js');
+const { pollChanges } = await importDist('onoffice/poll-changes.js');
 const { openStateStore } = await importDist('store/open-state-store.js');
-const { parseAppointment } = await importDist('onoffice/parse-appointment.js');
-const { hashAppointmentRecord } = await importDist('domain/hash-appointment-record.js');
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 5);
 const ZONE = 'Europe/Berlin';
 const work = mkdtempSync(join(tmpdir(), 'oos-bench-'));
-const rows = [];
+const { rows, row, log } = createBenchTable('bench');
 const started = Date.now();
 
-const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : String(value));
-/** One row; `ok` true/false prints yes/MISSED, undefined prints nothing (no goal). */
-function row(area, measure, value, goal = '', ok = undefined) {
-  rows.push({ area, measure, value, goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
-}
-const log = (message) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)} s] ${message}\n`);
-
-function runNode(args, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 function writeConfig(name, caldav, extra = {}) {
   const raw = {
@@ -332,52 +305,6 @@ async function runFurtherBenches() {
   }
 }
 
-async function benchRss() {
-  const count = Number(process.env.BENCH_RSS_COUNT ?? 100_000);
-  log(`peak RSS over ${count} stored appointments (building the store)`);
-  const path = join(work, 'rss.db');
-  const store = openStateStore(path);
-  const batch = [];
-  const flush = () => {
-    store.appointments.upsertRecords(batch.map((record) => ({ record, hash: hashAppointmentRecord(record), outcome: parseAppointment(record, ZONE) })));
-    batch.length = 0;
-  };
-  generateAppointments({ count, seed: 9 }).forEach((elements, index) => {
-    batch.push({ id: index + 1, type: 'calendar', elements });
-    if (batch.length === 5000) flush();
-  });
-  flush();
-  store.cursors.set(MODIFIED_CURSOR, formatUtcTimestamp(Date.now() - 60_000));
-  store.close();
-  const empty = await startEmulator({ port: 0 });
-  try {
-    const raw = {
-      timezone: ZONE,
-      stateDb: path,
-      logLevel: 'error',
-      onoffice: { url: empty.url, token: empty.token, secret: empty.secret },
-      poll: { lagSeconds: 0, horizonPastDays: 365 },
-      caldav: [{ name: 'default', url: 'http://127.0.0.1:9/' }],
-    };
-    const file = join(work, 'rss.yaml');
-    writeFileSync(file, JSON.stringify(raw), { mode: 0o600 });
-    for (const [label, args] of [
-      ['status --json', ['status', '--json']],
-      [`sync --dry-run (plans all ${count} objects)`, ['sync', '--dry-run']],
-    ]) {
-      log(`peak RSS: ${label}`);
-      const rssFile = join(work, 'rss.json');
-      const t0 = performance.now();
-      const result = await runNode(['--import', pathToFileURL(join(repoDir, 'bench', 'report-rss.mjs')).href, cliMain, ...args, '--config', file], { BENCH_RSS_FILE: rssFile });
-      const seconds = (performance.now() - t0) / 1000;
-      if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
-      const { maxRssKb } = JSON.parse(readFileSync(rssFile, 'utf8'));
-      row(`d. peak RSS, ${count} stored`, `onoffice-sync ${label}`, `${fmt(maxRssKb / 1024, 0)} MB (${fmt(seconds)} s)`);
-    }
-  } finally {
-    await empty.close();
-  }
-}
 
 const emulator = await startEmulator({ port: 0, seed: 3 });
 emulator.data.insertMany(generateAppointments({ count: N, seed: 3 }));
@@ -416,9 +343,6 @@ try {
     }
   }
   await benchBurst(radicaleRun.config.stateDb);
-  // bench/scale-bench.mjs measures large states (issue 17: 100,000 streamed) once it exists; until then this does.
-  if (existsSync(join(repoDir, 'bench', 'scale-bench.mjs'))) log('peak RSS over a large state: left to bench/scale-bench.mjs');
-  else await benchRss();
   await runFurtherBenches();
 } finally {
   await emulator.close();

@@ -12,18 +12,13 @@
 //      into a Radicale calendar with a valid sync token (so the push re-renders and compares all 100,000
 //      and writes nothing; filling Radicale with 100k would take an hour).
 // Prints one console.table with the keys area, measure, value, goal, met.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startRadicale } from '../test/support/caldav-servers.mjs';
+import { cliMain, createBenchTable, fmt, importDist, repoDir, runNode } from './bench-support.mjs';
 
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
-const cliMain = join(distDir, 'cli', 'main.js');
-if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first`);
-const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
@@ -51,26 +46,9 @@ const PARTS = new Set((process.env.SCALE_PARTS ?? 'noop,large').split(',').map((
 const GOALS = { noChangeMs: 150, dryRunMb: 200, dryRunS: 20, reconcileMb: 200 };
 const ZONE = 'Europe/Berlin';
 const work = mkdtempSync(join(tmpdir(), 'oos-scale-bench-'));
-const rows = [];
-const started = Date.now();
-const log = (message) => process.stderr.write(`[scale-bench ${Math.round((Date.now() - started) / 1000)} s] ${message}\n`);
-const fmt = (value, digits = 1) => value.toFixed(digits);
+const { rows, row, log } = createBenchTable('scale-bench');
 const thousands = (n) => n.toLocaleString('en-US');
-function row(area, measure, value, goal = '', ok = undefined) {
-  rows.push({ area, measure, value, goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
-}
 
-function runNode(args, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 /** The CLI as its own process with the peak-RSS hook: exit code, output, MB and seconds. */
 async function runCliMeasured(args, file) {

@@ -15,18 +15,12 @@
 // BENCH_SERVERS (comma-separated: radicale, xandikos, davical, cyrus, sogo, sabre-basic, sabre-digest;
 // default all) picks the servers, which run one at a time; BENCH_N (default 2000) the dataset's size;
 // BENCH_CONCURRENCY the targets' write concurrency (default: the configuration's default, as a user has it).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { packageVersion, startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
+import { cliMain, createBenchTable, fmt, importDist, runNode } from './bench-support.mjs';
 
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
-const cliMain = join(distDir, 'cli', 'main.js');
-if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first`);
-const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
@@ -49,13 +43,7 @@ const ZERO_LENGTH_EVERY = 25;
 const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'MKCOL', 'PROPPATCH']);
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'oos-server-check-'));
-const rows = [];
-
-const log = (message) => process.stderr.write(`[server-check ${Math.round((Date.now() - started) / 1000)} s] ${message}\n`);
-const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : String(value));
-function row(area, measure, value, goal = '', ok = undefined) {
-  rows.push({ area, measure, value: String(value), goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
-}
+const { rows, row, log } = createBenchTable('server-check');
 
 const SERVERS = [
   { key: 'radicale', name: 'Radicale', pkg: 'radicale', start: () => startRadicale() },
@@ -67,17 +55,6 @@ const SERVERS = [
   { key: 'sabre-digest', name: 'Sabre Digest', pkg: 'php-sabre-dav', start: () => startSabre({ auth: 'digest' }) },
 ];
 
-function runNode(args) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 /** The generated dataset with every ZERO_LENGTH_EVERY-th timed appointment made zero-length; returns their ids. */
 function seedEmulator(emulator) {
