@@ -3,7 +3,8 @@
 // same hook; `status` over a state db of BENCH_N appointments; the no-change `onoffice-sync sync` as a
 // process against a real Radicale after a backfill of BENCH_N from the emulator. Imports the compiled
 // code: `npm run build && node bench/startup-bench.mjs`. BENCH_N (default 2000), BENCH_RUNS (default
-// 10 for the CPU rows, at least 5 for the process rows).
+// 10 for the CPU rows, at least 5 for the process rows). BENCH_CPU_PROF_DIR: also write a CPU profile of
+// one no-change sync there (`node --cpu-prof`).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,9 +81,11 @@ try {
   const bare = await measure(['-e', '0'], {}, RUNS);
   const help = await measure([cliMain, '--help'], {}, RUNS);
   const syncHelp = await measure([cliMain, 'sync', '--help'], {}, RUNS);
+  const daemonHelp = await measure([cliMain, 'daemon', '--help'], {}, RUNS);
   row('startup', `node -e 0, CPU time (user+sys), median of ${RUNS}`, `${fmt(bare.cpuMs)} ms`);
   row('startup', `onoffice-sync --help, CPU time, median of ${RUNS}`, `${fmt(help.cpuMs)} ms (${fmt(help.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, help.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
   row('startup', `onoffice-sync sync --help, CPU time, median of ${RUNS}`, `${fmt(syncHelp.cpuMs)} ms (${fmt(syncHelp.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, syncHelp.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
+  row('startup', `onoffice-sync daemon --help, CPU time, median of ${RUNS}`, `${fmt(daemonHelp.cpuMs)} ms (${fmt(daemonHelp.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, daemonHelp.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
 
   const raw = {
     timezone: 'Europe/Berlin',
@@ -111,6 +114,11 @@ try {
     `< ${GOALS.noChangeSyncMs} ms`,
     noChange.wallMs < GOALS.noChangeSyncMs,
   );
+  if (process.env.BENCH_CPU_PROF_DIR) {
+    // One more no-change run under the V8 profiler, to see what it spends before its first request.
+    const profiled = await runNode(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF_DIR), cliMain, 'sync', '--config', configFile]);
+    log(`CPU profile of a no-change sync (exit ${profiled.code}) written to ${process.env.BENCH_CPU_PROF_DIR}`);
+  }
 } finally {
   await radicale.stop();
   await emulator.close();

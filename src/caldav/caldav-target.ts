@@ -1,13 +1,3 @@
-import {
-  DAVNamespace,
-  createObject as davCreateObject,
-  davRequest,
-  deleteObject as davDeleteObject,
-  getDAVAttribute,
-  propfind,
-  supportedReportSet,
-  updateObject as davUpdateObject,
-} from 'tsdav';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
 import {
@@ -26,6 +16,14 @@ import { fetchSyncCollection } from './fetch-sync-collection.js';
 import { makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
 import { normaliseHref, resolveObjectUrl, sameCollection, toRequestHref, withSlash } from './normalise-href.js';
 import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
+import { renderPropfindBody, sendDavRequest } from './send-dav-request.js';
+
+/**
+ * tsdav (with its XML library, the largest module a run loads) is imported on the first request that
+ * still goes through it: writes, calendar-multiget, supported-report-set. A run that changes nothing
+ * (PROPFIND of the calendar, sync-collection REPORT) never loads it.
+ */
+const loadTsdav = () => import('tsdav');
 
 export interface CaldavTargetOptions {
   /** Server root, principal, calendar home, or a single calendar. */
@@ -49,13 +47,7 @@ export interface CaldavTargetOptions {
 }
 
 const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
-const CALENDAR_PROPS = {
-  'd:resourcetype': {},
-  'd:displayname': {},
-  'ca:calendar-color': {},
-  'cs:getctag': {},
-  'd:sync-token': {},
-};
+const CALENDAR_PROPS = ['d:resourcetype', 'd:displayname', 'ca:calendar-color', 'cs:getctag', 'd:sync-token'];
 
 /** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
 function sameColor(stored: string | null, wanted: string): boolean {
@@ -67,8 +59,9 @@ function isMissing(error: unknown): boolean {
 }
 
 /**
- * The CalDAV target over tsdav. Every request goes through createCaldavFetch, which adds auth, timeouts and
- * retries and turns non-2xx answers into typed errors; tsdav builds the XML requests and parses the answers.
+ * The CalDAV target. Every request goes through createCaldavFetch, which adds auth, timeouts and retries
+ * and turns non-2xx answers into typed errors. PROPFIND and sync-collection are sent and read by
+ * send-dav-request.ts; the rest goes through tsdav, which builds the XML requests and parses the answers.
  *
  * Where tsdav is bypassed and why:
  * - calendar-multiget goes through davRequest, not calendarMultiGet/fetchCalendarObjects: those throw a
@@ -108,7 +101,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   let location: Promise<CalendarLocation> | undefined;
   const syncSupport = new Map<string, Promise<boolean>>();
 
-  const fetchProps = (url: string, props: Record<string, object>): Promise<DavProps | null> => fetchDavProps(davFetch, url, props);
+  const fetchProps = (url: string, props: readonly string[]): Promise<DavProps | null> => fetchDavProps(davFetch, url, props);
 
   function getLocation(): Promise<CalendarLocation> {
     if (!location) {
@@ -142,7 +135,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   /** Resource type and report set only: both are cheap for a server, unlike sync-token and getctag. */
   async function confirmCalendar(url: string): Promise<boolean> {
-    const props = await fetchProps(url, { 'd:resourcetype': {}, 'd:supported-report-set': {} });
+    const props = await fetchProps(url, ['d:resourcetype', 'd:supported-report-set']);
     if (props === null) return false;
     if (!hasResourceType(props, 'calendar')) {
       throw new CaldavConflictError({ method: 'PROPFIND', url, status: null, detail: 'the resource exists but is not a calendar' });
@@ -208,12 +201,16 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   async function listObjects(calendar: CalendarRef): Promise<RemoteObject[]> {
-    const responses = await propfind({ url: calendar.url, props: { 'd:getetag': {}, 'd:resourcetype': {} }, depth: '1', fetch: davFetch });
-    const { responses: entries } = readMultistatus(responses, 'PROPFIND', calendar.url);
+    const { responses: entries } = await sendDavRequest(davFetch, {
+      method: 'PROPFIND',
+      url: calendar.url,
+      depth: '1',
+      body: renderPropfindBody(['d:getetag', 'd:resourcetype']),
+    });
     const objects: RemoteObject[] = [];
     for (const entry of entries) {
-      const href = normaliseHref(String(entry.href), calendar.url);
-      const props = (entry.props ?? {}) as DavProps;
+      const href = normaliseHref(entry.href, calendar.url);
+      const props = entry.props;
       if (!entry.ok || sameCollection(href, calendar.url) || hasResourceType(props, 'collection')) continue;
       objects.push({ href, etag: readText(props.getetag) });
     }
@@ -221,6 +218,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   async function fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]> {
+    const { DAVNamespace, davRequest, getDAVAttribute } = await loadTsdav();
     const objects: Array<RemoteObject | null> = [];
     for (let start = 0; start < hrefs.length; start += batchSize) {
       const chunk = hrefs.slice(start, start + batchSize);
@@ -279,7 +277,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   function supportsSyncCollection(url: string): Promise<boolean> {
     let known = syncSupport.get(url);
     if (!known) {
-      known = supportedReportSet({ collection: { url }, fetch: davFetch }).then((reports) => reports.includes('syncCollection'));
+      known = loadTsdav().then(({ supportedReportSet }) => supportedReportSet({ collection: { url }, fetch: davFetch })).then((reports) => reports.includes('syncCollection'));
       known.catch(() => syncSupport.delete(url));
       syncSupport.set(url, known);
     }
@@ -303,7 +301,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   async function fetchEtag(href: string): Promise<string | null> {
-    const props = await fetchProps(href, { 'd:getetag': {} });
+    const props = await fetchProps(href, ['d:getetag']);
     return props ? readText(props.getetag) : null;
   }
 
@@ -317,7 +315,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
    * "changed under us"; ask whether it still exists so the caller gets the kind that tells it what to do.
    */
   async function explainPreconditionFailure(error: unknown, method: string, href: string): Promise<never> {
-    if (error instanceof CaldavPreconditionError && (await fetchProps(href, { 'd:getetag': {} })) === null) {
+    if (error instanceof CaldavPreconditionError && (await fetchProps(href, ['d:getetag'])) === null) {
       throw new CaldavNotFoundError({ method, url: href });
     }
     throw error;
@@ -325,6 +323,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   async function createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }> {
     const url = resolveObjectUrl(calendar.url, filename);
+    const { createObject: davCreateObject } = await loadTsdav();
     const response = await davCreateObject({
       url,
       data: ics,
@@ -339,6 +338,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   async function updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }> {
     const url = normaliseHref(href, calendar.url);
+    const { updateObject: davUpdateObject } = await loadTsdav();
     let response: Response;
     try {
       response = await davUpdateObject({ url, data: ics, etag: etag ?? undefined, headers: { 'Content-Type': ICS_CONTENT_TYPE }, fetch: davFetch });
@@ -350,6 +350,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   async function deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void> {
     const url = normaliseHref(href, calendar.url);
+    const { deleteObject: davDeleteObject } = await loadTsdav();
     try {
       await davDeleteObject({ url, etag: etag ?? undefined, fetch: davFetch });
     } catch (error) {

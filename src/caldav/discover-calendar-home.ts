@@ -1,4 +1,3 @@
-import { serviceDiscovery } from 'tsdav';
 import { fetchProps } from './fetch-props.js';
 import { normaliseHref, sameCollection, withSlash } from './normalise-href.js';
 import { hasResourceType, readHref } from './read-multistatus.js';
@@ -11,7 +10,7 @@ export type CalendarLocation = { kind: 'home' | 'calendar'; url: string };
  * home or the calendar: the URL's own props first, then its principal, then /.well-known/caldav.
  */
 export async function discoverCalendarHome(serverUrl: string, davFetch: typeof fetch): Promise<CalendarLocation> {
-  const discoveryProps = { 'd:resourcetype': {}, 'd:current-user-principal': {}, 'c:calendar-home-set': {} };
+  const discoveryProps = ['d:resourcetype', 'd:current-user-principal', 'c:calendar-home-set'];
   const locate = async (url: string): Promise<CalendarLocation | null> => {
     const props = await fetchProps(davFetch, url, discoveryProps);
     if (props === null) return null;
@@ -21,7 +20,7 @@ export async function discoverCalendarHome(serverUrl: string, davFetch: typeof f
     const principal = readHref(props.currentUserPrincipal);
     if (principal) {
       const principalUrl = normaliseHref(principal, url);
-      const principalProps = await fetchProps(davFetch, principalUrl, { 'c:calendar-home-set': {} });
+      const principalProps = await fetchProps(davFetch, principalUrl, ['c:calendar-home-set']);
       const principalHome = principalProps ? readHref(principalProps.calendarHomeSet) : null;
       return { kind: 'home', url: withSlash(principalHome ? normaliseHref(principalHome, principalUrl) : principalUrl) };
     }
@@ -29,6 +28,8 @@ export async function discoverCalendarHome(serverUrl: string, davFetch: typeof f
   };
   const direct = await locate(serverUrl);
   if (direct) return direct;
+  // tsdav loads only when the URL's own props lead nowhere (the /.well-known step).
+  const { serviceDiscovery } = await import('tsdav');
   const discovered = await serviceDiscovery({ account: { serverUrl, accountType: 'caldav' }, fetch: davFetch });
   if (!sameCollection(discovered, serverUrl)) {
     const viaWellKnown = await locate(discovered);

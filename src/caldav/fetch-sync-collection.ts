@@ -1,8 +1,8 @@
-import { syncCollection } from 'tsdav';
 import type { CalendarChanges, CalendarRef, RemoteObject } from './calendar-target.js';
 import { CaldavProtocolError } from './caldav-errors.js';
 import { normaliseHref, sameCollection } from './normalise-href.js';
-import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
+import { hasResourceType, readText } from './read-multistatus.js';
+import { renderSyncCollectionBody, sendDavRequest } from './send-dav-request.js';
 
 /** A server that keeps answering "truncated" (507) is cut off here; the next run continues from the token. */
 const MAX_SYNC_PAGES = 50;
@@ -20,23 +20,21 @@ export async function fetchSyncCollection(
   const deleted = new Set<string>();
   let token = syncToken ?? '';
   for (let page = 0; page < MAX_SYNC_PAGES; page++) {
-    const responses = await syncCollection({
+    // Xandikos answers nothing useful without an explicit sync-level (the body carries level 1).
+    const { responses: entries, multistatus } = await sendDavRequest(token === '' ? fetches.davFetch : fetches.tokenFetch, {
+      method: 'REPORT',
       url: calendar.url,
-      props: { 'd:getetag': {}, 'd:resourcetype': {} },
-      // Xandikos answers nothing useful without an explicit sync-level.
-      syncLevel: 1,
-      syncToken: token,
-      fetch: token === '' ? fetches.davFetch : fetches.tokenFetch,
+      depth: '0',
+      body: renderSyncCollectionBody(token, ['d:getetag', 'd:resourcetype']),
     });
-    const { responses: entries, multistatus } = readMultistatus(responses, 'REPORT', calendar.url);
     let truncated = false;
     for (const entry of entries) {
-      const href = normaliseHref(String(entry.href), calendar.url);
+      const href = normaliseHref(entry.href, calendar.url);
       if (sameCollection(href, calendar.url)) {
         truncated ||= entry.status === 507;
         continue;
       }
-      const props = (entry.props ?? {}) as DavProps;
+      const props = entry.props;
       if (entry.status === 404 || entry.status === 410) {
         changed.delete(href);
         deleted.add(href);

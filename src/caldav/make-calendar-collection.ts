@@ -1,4 +1,3 @@
-import { DAVNamespace, davRequest, getDAVAttribute, makeCalendar } from 'tsdav';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarSpec } from './calendar-target.js';
 import { CaldavRequestError } from './caldav-errors.js';
@@ -18,6 +17,8 @@ export async function makeCalendarCollection(url: string, spec: CalendarSpec, da
     ...(spec.color ? { 'ca:calendar-color': renderCalendarColor(spec.color) } : {}),
     'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
   };
+  // tsdav loads here, on creating a calendar, and not for the runs that only read.
+  const { DAVNamespace, davRequest, getDAVAttribute, makeCalendar } = await import('tsdav');
   try {
     await makeCalendar({ url, props, fetch: davFetch });
     return;
@@ -45,6 +46,7 @@ export async function makeCalendarCollection(url: string, spec: CalendarSpec, da
 
 /** PROPPATCH of display name and/or colour (`props` keyed 'd:displayname', 'ca:calendar-color'). */
 export async function patchCalendarProps(url: string, props: Record<string, string>, davFetch: typeof fetch): Promise<void> {
+  const { DAVNamespace, davRequest, getDAVAttribute } = await import('tsdav');
   await davRequest({
     url,
     init: {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, type Logger, type DestinationStream, type LoggerOptions as PinoOptions } from 'pino';
+import type { Logger, DestinationStream, LoggerOptions as PinoOptions } from 'pino';
 import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
@@ -34,6 +34,7 @@ export interface LoggerOptions {
  * terminal each event is one short line. Modules take `logger.child({ module })`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const { pino } = loadPino();
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
   const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...URL_REDACTION };
@@ -51,10 +52,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * pino-pretty costs more to load than pino: only a terminal needs it (it is CommonJS, so it loads
- * synchronously here).
+ * pino-pretty costs more to load than pino: only a terminal needs it. pino itself loads on the first
+ * logger, so a module that only names the logger (every command's, for `<cmd> --help`) does not pay for
+ * it. Both are CommonJS, so they load synchronously here.
  */
 const requireLazily = createRequire(import.meta.url);
+const loadPino = (): typeof import('pino') => requireLazily('pino') as typeof import('pino');
 const loadPinoPretty = (): typeof import('pino-pretty') => requireLazily('pino-pretty') as typeof import('pino-pretty');
 
 /** Fields every line has (shown in front) or that a person need not see. */
@@ -100,5 +103,5 @@ const URL_REDACTION: Pick<PinoOptions, 'hooks'> = {
 
 /** A logger that writes nothing, for tests and library use. */
 export function createSilentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return loadPino().pino({ level: 'silent' });
 }
