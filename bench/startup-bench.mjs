@@ -6,17 +6,12 @@
 // 10 for the CPU rows, at least 5 for the process rows). BENCH_CPU_PROF_DIR: also write a CPU profile of
 // one no-change sync there (`node --cpu-prof`).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startRadicale } from '../test/support/caldav-servers.mjs';
+import { cliMain, createBenchTable, fmt, importDist } from './bench-support.mjs';
 
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
-const cliMain = join(distDir, 'cli', 'main.js');
-if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first`);
-const importDist = (path) => import(pathToFileURL(join(distDir, path)).href);
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
 
@@ -32,13 +27,8 @@ const CPU_HOOK = `data:text/javascript,${encodeURIComponent(
     `writeFileSync(process.env.BENCH_CPU_FILE, JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })); });`,
 )}`;
 
-const rows = [];
-const fmt = (value, digits = 1) => value.toFixed(digits);
-function row(area, measure, value, goal = '', ok = undefined) {
-  rows.push({ area, measure, value, goal, met: ok === undefined ? '' : ok ? 'yes' : 'MISSED' });
-}
+const { rows, row, log } = createBenchTable('startup-bench');
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const log = (message) => process.stderr.write(`[startup-bench] ${message}\n`);
 
 /** One process: its wall time from spawn to exit, its own CPU time, its output. */
 function runNode(args, env = {}) {
@@ -84,8 +74,8 @@ try {
   const daemonHelp = await measure([cliMain, 'daemon', '--help'], {}, RUNS);
   row('startup', `node -e 0, CPU time (user+sys), median of ${RUNS}`, `${fmt(bare.cpuMs)} ms`);
   row('startup', `onoffice-sync --help, CPU time, median of ${RUNS}`, `${fmt(help.cpuMs)} ms (${fmt(help.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, help.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
-  row('startup', `onoffice-sync sync --help, CPU time, median of ${RUNS}`, `${fmt(syncHelp.cpuMs)} ms (${fmt(syncHelp.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, syncHelp.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
-  row('startup', `onoffice-sync daemon --help, CPU time, median of ${RUNS}`, `${fmt(daemonHelp.cpuMs)} ms (${fmt(daemonHelp.cpuMs / bare.cpuMs, 2)}×)`, `<= ${GOALS.helpCpuRatio}× node -e 0`, daemonHelp.cpuMs / bare.cpuMs <= GOALS.helpCpuRatio);
+  row('startup', `onoffice-sync sync --help, CPU time, median of ${RUNS}`, `${fmt(syncHelp.cpuMs)} ms (${fmt(syncHelp.cpuMs / bare.cpuMs, 2)}×)`, 'no goal (issue 17 sets it for --help)');
+  row('startup', `onoffice-sync daemon --help, CPU time, median of ${RUNS}`, `${fmt(daemonHelp.cpuMs)} ms (${fmt(daemonHelp.cpuMs / bare.cpuMs, 2)}×)`, 'no goal (issue 17 sets it for --help)');
 
   const raw = {
     timezone: 'Europe/Berlin',
