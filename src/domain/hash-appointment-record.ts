@@ -17,29 +17,42 @@ export function hashAppointmentRecord(record: AppointmentRecord): string {
 }
 
 /**
- * JSON.stringify given every key of the value, at any depth, sorted: it writes each object's keys in
- * that list's order and skips those an object lacks, so the text is the canonical one. Built in JS key
- * by key (entries, sorted copies, one string per value) it made 20 kB of garbage per record, most of
- * a backfill's churn. A key named __proto__ would be read from the prototype where an object lacks it.
+ * JSON.stringify given a sorted list holding every key of the value, at any depth: it writes each
+ * object's keys in the list's order and skips those an object lacks, so the text is the canonical one.
+ * Built in JS key by key (entries, sorted copies, one string per value) it made 20 kB of garbage per
+ * record, most of a backfill's churn. The list is kept between calls (records share their keys), so a
+ * record whose keys are all known costs a walk and the text; it is rebuilt past MAX_KNOWN_KEYS. A key
+ * named __proto__ would be read from the prototype where an object lacks it: such values go by hand.
  */
 function canonicalJson(value: unknown): string {
-  const keys = new Set<string>();
-  collectKeys(value, keys);
-  if (keys.has('__proto__')) return canonicalJsonByHand(value);
-  return JSON.stringify(value, [...keys].sort()) ?? 'null';
+  if (!learnKeys(value)) return canonicalJsonByHand(value);
+  return JSON.stringify(value, known.sorted) ?? 'null';
 }
 
-/** Depth is bounded: checkRecordLimits ran first. */
-function collectKeys(value: unknown, keys: Set<string>): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (Array.isArray(value)) {
-    for (const item of value) collectKeys(item, keys);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    keys.add(key);
-    collectKeys((value as Record<string, unknown>)[key], keys);
-  }
+const MAX_KNOWN_KEYS = 1_000;
+const known: { keys: Set<string>; sorted: string[] } = { keys: new Set(), sorted: [] };
+
+/** Adds the value's keys to `known`; false for a value with a __proto__ key. Depth is bounded: checkRecordLimits ran first. */
+function learnKeys(value: unknown): boolean {
+  let added = false;
+  const walk = (inner: unknown): boolean => {
+    if (typeof inner !== 'object' || inner === null) return true;
+    if (Array.isArray(inner)) return inner.every(walk);
+    for (const key in inner) {
+      if (!Object.prototype.hasOwnProperty.call(inner, key)) continue;
+      if (key === '__proto__') return false;
+      if (!known.keys.has(key)) {
+        known.keys.add(key);
+        added = true;
+      }
+      if (!walk((inner as Record<string, unknown>)[key])) return false;
+    }
+    return true;
+  };
+  if (known.keys.size > MAX_KNOWN_KEYS) known.keys.clear();
+  const ok = walk(value);
+  if (added || known.keys.size !== known.sorted.length) known.sorted = [...known.keys].sort();
+  return ok;
 }
 
 function canonicalJsonByHand(value: unknown): string {
