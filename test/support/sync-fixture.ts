@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { Appointment } from '../../src/domain/appointment.js';
 import { expandOccurrences } from '../../src/domain/expand-occurrences.js';
+import { compareEvent as compareEventWith } from './compare-event.mjs';
 import { startEmulator, type Emulator } from '../../src/emulator/start-emulator.js';
 import { parseIcsObjects, type VEventLike } from '../../src/ical/parse-ics-objects.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
@@ -79,27 +79,7 @@ export function readEmulatorAppointments(emulator: Emulator): Appointment[] {
  * Returns a list of differences (empty when equal).
  */
 export function compareEvent(event: VEventLike, appointment: Appointment): string[] {
-  const problems: string[] = [];
-  const allDay = event.datetype === 'date';
-  const localDate = (date: Date): string => DateTime.fromJSDate(date).toFormat('yyyy-MM-dd');
-  if (allDay !== appointment.allDay) problems.push(`all-day ${allDay} vs ${appointment.allDay}`);
-  if (appointment.allDay) {
-    if (localDate(event.start) !== appointment.start.toISODate()) problems.push(`start ${localDate(event.start)} vs ${appointment.start.toISODate()}`);
-    if (event.end && localDate(event.end) !== appointment.end.toISODate()) problems.push(`end ${localDate(event.end)} vs ${appointment.end.toISODate()}`);
-  } else {
-    if (event.start.getTime() !== appointment.start.toMillis()) problems.push(`start ${event.start.toISOString()} vs ${appointment.start.toUTC().toISO()}`);
-    if (event.end && event.end.getTime() !== appointment.end.toMillis()) problems.push(`end ${event.end.toISOString()} vs ${appointment.end.toUTC().toISO()}`);
-  }
-  if (Boolean(event.rrule) !== Boolean(appointment.recurrence)) problems.push('recurrence missing on one side');
-  if (event.rrule && appointment.recurrence && !appointment.allDay && (appointment.start.hour < 1 || appointment.start.hour > 3)) {
-    const from = DateTime.fromISO('2026-12-01T00:00:00', { zone: ZONE });
-    const to = from.plus({ years: 1 });
-    const excluded = new Set(Object.values(event.exdate ?? {}).map((date) => date.getTime()));
-    const theirs = event.rrule.between(from.toJSDate(), to.toJSDate(), true).map((date) => date.getTime()).filter((ms) => !excluded.has(ms));
-    const mine = expandOccurrences(appointment, from, to).map((occurrence) => occurrence.start.toMillis()).filter((ms) => ms >= from.toMillis() && ms <= to.toMillis());
-    if (JSON.stringify(theirs) !== JSON.stringify(mine)) problems.push(`occurrences differ: ${theirs.length} vs ${mine.length}`);
-  }
-  return problems;
+  return compareEventWith(event, appointment, { expandOccurrences });
 }
 
 export { startEmulator };
