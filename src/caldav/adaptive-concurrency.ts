@@ -4,8 +4,9 @@
  * Retry-After, and grow back by one after a full window of successes. SOGo with few workers drops
  * connections ("No child available") under the default concurrency; at the halved one it does not.
  *
- * Pure: time comes from `now`; caldav-target.ts turns it into a gate for createObject/updateObject/
- * deleteObject, and caldav-fetch.ts reports every attempt's outcome to it.
+ * Pure: time comes from `now`. caldav-target.ts builds the gate below from it; caldav-fetch.ts admits
+ * every attempt of a PUT or DELETE through that gate (a retry queues again under the limit as it is then)
+ * and reports every attempt's outcome to the controller.
  */
 
 export type LoadSignal = { kind: 'ok' } | { kind: 'overload'; retryAfterMs: number | null };

@@ -25,6 +25,18 @@ export interface CaldavFetchOptions {
   logger?: Logger;
   /** Told of every attempt: a reset, 503 or 429 is overload, an answer below 400 is fine. */
   onLoad?: (signal: LoadSignal) => void;
+  /**
+   * Admits each attempt of an object write (PUT, DELETE), so a retry waits for a free slot under the
+   * limit as it is then, not the one in force when the write first started, and a write sleeping out its
+   * backoff holds no slot.
+   */
+  writeGate?: WriteGate;
+}
+
+/** See createConcurrencyGate in adaptive-concurrency.ts. */
+export interface WriteGate {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  inFlight(): number;
 }
 
 /**
@@ -33,6 +45,14 @@ export interface CaldavFetchOptions {
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 /** Methods whose success is a bare status: a 207 answer to them reports a failure inside. */
 const SINGLE_RESOURCE_METHODS = new Set(['PUT', 'DELETE', 'COPY', 'MOVE']);
+const GATED_METHODS = new Set(['PUT', 'DELETE']);
+/**
+ * Overload (a reset, 503, 429) met while other writes were in flight is contention: the gate has
+ * lowered the concurrency for it, so the retry does not use up the request's own budget — up to this
+ * many times, so a server that never recovers still ends the request. From 8 writes the limit reaches 1
+ * after three halvings; the rest is room for it to grow back and meet the server's limit again.
+ */
+export const MAX_CONTENTION_RETRIES = 8;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
 /**
@@ -80,7 +100,7 @@ const MAX_ERROR_BODY = 8192;
 type Outcome =
   | { kind: 'response'; response: Response }
   | { kind: 'challenge'; challenge: DigestChallenge; error: Error }
-  | { kind: 'retry'; error: Error; delayMs: number | null; retryAfterMs: number | null };
+  | { kind: 'retry'; error: Error; delayMs: number | null; retryAfterMs: number | null; overload: boolean };
 
 /**
  * A `fetch` for tsdav and for our own requests: it adds the auth header, bounds every attempt with a
@@ -126,8 +146,9 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       const typed = isTimeout(error)
         ? new CaldavTimeoutError({ method, url, timeoutMs, attempts: attempt })
         : new CaldavNetworkError({ method, url, attempts: attempt, cause: error });
-      if (typed instanceof CaldavNetworkError) options.onLoad?.({ kind: 'overload', retryAfterMs: null });
-      return { kind: 'retry', error: typed, delayMs: null, retryAfterMs: null };
+      const overload = typed instanceof CaldavNetworkError;
+      if (overload) options.onLoad?.({ kind: 'overload', retryAfterMs: null });
+      return { kind: 'retry', error: typed, delayMs: null, retryAfterMs: null, overload };
     }
     if (response.status === 207 && SINGLE_RESOURCE_METHODS.has(method)) {
       // Xandikos answers a refused PUT with a 207 holding the real status (e.g. 412 + no-uid-conflict).
@@ -145,10 +166,11 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
     }
     if (retryable.has(response.status) || (response.status >= 500 && response.status !== 501)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
-      if (response.status === 503 || response.status === 429) options.onLoad?.({ kind: 'overload', retryAfterMs });
+      const overload = response.status === 503 || response.status === 429;
+      if (overload) options.onLoad?.({ kind: 'overload', retryAfterMs });
       const error = new CaldavServerError({ method, url, status: response.status, retryAfterMs, attempts: attempt });
       if (!retryable.has(response.status) || (retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
-      return { kind: 'retry', error, delayMs: retryAfterMs, retryAfterMs };
+      return { kind: 'retry', error, delayMs: retryAfterMs, retryAfterMs, overload };
     }
     const error = createCaldavHttpError({ method, url, status: response.status, body: body.slice(0, MAX_ERROR_BODY) });
     const challenge = response.status === 401 && canDigest ? chooseDigestChallenge(response.headers.get('www-authenticate')) : null;
@@ -159,9 +181,20 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
   return async (input, init = {}) => {
     const url = requestUrl(input);
     const method = (init.method ?? 'GET').toUpperCase();
+    const gate = GATED_METHODS.has(method) ? options.writeGate : undefined;
+    // `alone`: no other write was in flight, so overload cannot be put down to our own concurrency.
+    const attempt = async (number: number): Promise<{ outcome: Outcome; alone: boolean }> => {
+      if (!gate) return { outcome: await attemptOnce(url, init, method, number), alone: true };
+      return gate.run(async () => {
+        const alone = gate.inFlight() <= 1;
+        return { outcome: await attemptOnce(url, init, method, number), alone };
+      });
+    };
     let challenges = 0;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await attemptOnce(url, init, method, attempt);
+    let retriesUsed = 0;
+    let contentionRetries = 0;
+    for (let number = 1; ; number++) {
+      const { outcome, alone } = await attempt(number);
       if (outcome.kind === 'response') return outcome.response;
       if (outcome.kind === 'challenge') {
         // One answer per request to a fresh challenge (the first, or a stale nonce); refused again, the
@@ -169,13 +202,16 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
         if (challenges >= 2 || (challenges === 1 && !outcome.challenge.stale)) throw outcome.error;
         challenges += 1;
         digest = { challenge: outcome.challenge, nc: 0 };
-        attempt -= 1;
+        number -= 1;
         continue;
       }
-      if (attempt > retries) throw outcome.error;
-      const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+      if (outcome.overload && !alone && contentionRetries < MAX_CONTENTION_RETRIES) contentionRetries += 1;
+      else if (retriesUsed < retries) retriesUsed += 1;
+      else throw outcome.error;
+      const failures = retriesUsed + contentionRetries;
+      const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
       const delayMs = outcome.delayMs ?? Math.round(backoff / 2 + random() * (backoff / 2));
-      logger?.warn({ method, url, attempt, delayMs, error: outcome.error.name }, 'CalDAV request failed, retrying');
+      logger?.warn({ method, url, attempt: number, delayMs, error: outcome.error.name }, 'CalDAV request failed, retrying');
       await sleep(delayMs);
     }
   };

@@ -79,7 +79,6 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   const logger = options.logger?.child({ module: 'caldav' });
   const load = options.writeConcurrency === undefined ? undefined : createAdaptiveConcurrency({ initial: options.writeConcurrency, now: options.now ?? Date.now });
   const writeGate = load ? createConcurrencyGate(load, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))) : undefined;
-  const gated = <T>(write: () => Promise<T>): Promise<T> => (writeGate ? writeGate.run(write) : write());
   const fetchOptions = {
     username: options.username,
     password: options.password,
@@ -91,6 +90,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     now: options.now,
     logger,
     onLoad: load ? (signal: LoadSignal) => load.record(signal) : undefined,
+    writeGate,
   };
   const davFetch = createCaldavFetch(fetchOptions);
   // Xandikos answers an unknown sync token with a 500 (KeyError in its git store). Retrying that is
@@ -365,9 +365,9 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     listObjects,
     fetchObjects,
     fetchChanges,
-    createObject: (calendar, filename, ics) => gated(() => createObject(calendar, filename, ics)),
-    updateObject: (calendar, href, ics, etag) => gated(() => updateObject(calendar, href, ics, etag)),
-    deleteObject: (calendar, href, etag) => gated(() => deleteObject(calendar, href, etag)),
+    createObject,
+    updateObject,
+    deleteObject,
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
-import { createCaldavFetch, MAX_RETRY_AFTER_MS } from '../../src/caldav/caldav-fetch.js';
+import { createCaldavFetch, MAX_CONTENTION_RETRIES, MAX_RETRY_AFTER_MS } from '../../src/caldav/caldav-fetch.js';
+import { createAdaptiveConcurrency, createConcurrencyGate } from '../../src/caldav/adaptive-concurrency.js';
 import {
   CaldavAuthError,
   CaldavNetworkError,
@@ -183,5 +184,71 @@ describe('authentication', () => {
     await expect(davFetch(`${server.url}forbidden`, { method: 'PROPFIND' })).rejects.toMatchObject({ name: 'CaldavAuthError', status: 403 });
     await expect(davFetch(`${server.url}login`, { method: 'PROPFIND' })).rejects.toBeInstanceOf(CaldavAuthError);
     expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('write concurrency under overload (SOGo drops connections beyond its workers)', () => {
+  /** A server with `workers` that resets every request arriving while more than that are in flight. */
+  const resettingServer = (workers: number) => {
+    let inFlight = 0;
+    let peakServed = 0;
+    const calls: string[] = [];
+    const fetchFake: typeof fetch = async (input, init) => {
+      calls.push(`${init?.method} ${String(input)}`);
+      inFlight += 1;
+      const arrivedWith = inFlight;
+      // Let every request of this round arrive before any is answered.
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      if (arrivedWith > workers) throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+      peakServed = Math.max(peakServed, arrivedWith);
+      return new Response(null, { status: 201 });
+    };
+    return { fetchFake, calls, peakServed: () => peakServed };
+  };
+  const setup = (initial: number, workers: number, retries: number) => {
+    let clock = 0;
+    const now = () => clock;
+    const sleep = async (ms: number) => {
+      clock += ms;
+    };
+    const controller = createAdaptiveConcurrency({ initial, now });
+    const gate = createConcurrencyGate(controller, sleep);
+    const server = resettingServer(workers);
+    const davFetch = createCaldavFetch({ fetch: server.fetchFake, retries, sleep, now, writeGate: gate, onLoad: (signal) => controller.record(signal) });
+    return { davFetch, controller, server };
+  };
+
+  it('retries a write reset beside others beyond its own budget, each retry queued under the lowered limit', async () => {
+    const { davFetch, controller, server } = setup(8, 2, 1);
+    const puts = Array.from({ length: 16 }, (_, i) => davFetch(`http://dav.test/cal/${i}.ics`, { method: 'PUT', body: 'x' }));
+    const answers = await Promise.all(puts);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(201));
+    expect(controller.limit()).toBeLessThanOrEqual(2);
+    expect(server.peakServed()).toBeLessThanOrEqual(2);
+  });
+
+  it('gives a write reset while nothing else is in flight only its own retries', async () => {
+    const { davFetch, server } = setup(4, 0, 2);
+    await expect(davFetch('http://dav.test/cal/a.ics', { method: 'PUT', body: 'x' })).rejects.toBeInstanceOf(CaldavNetworkError);
+    expect(server.calls).toHaveLength(3);
+  });
+
+  it('ends a write the server never takes, however crowded, after its budget and the bounded contention retries', async () => {
+    const { davFetch, server } = setup(8, 0, 1);
+    const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => davFetch(`http://dav.test/cal/${i}.ics`, { method: 'PUT', body: 'x' })));
+    expect(results.every((result) => result.status === 'rejected' && result.reason instanceof CaldavNetworkError)).toBe(true);
+    expect(server.calls.length).toBeLessThanOrEqual(4 * (1 + 1 + MAX_CONTENTION_RETRIES));
+  });
+
+  it('does not gate reads: a PROPFIND goes out while a write waits for its slot', async () => {
+    const { davFetch, server } = setup(1, 5, 0);
+    const answers = await Promise.all([
+      davFetch('http://dav.test/cal/a.ics', { method: 'PUT', body: 'x' }),
+      davFetch('http://dav.test/cal/b.ics', { method: 'PUT', body: 'x' }),
+      davFetch('http://dav.test/cal/', { method: 'PROPFIND' }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    expect(server.calls.indexOf('PROPFIND http://dav.test/cal/')).toBeLessThan(server.calls.indexOf('PUT http://dav.test/cal/b.ics'));
   });
 });
