@@ -39,6 +39,8 @@ export interface FeedCache {
    * only makes sure every event is stored (warmFeedCache), without loading the stored ones.
    */
   read(feed: FeedFilter, window: FeedWindow, options?: { readonly bodies?: boolean }): FeedCacheRead;
+  /** What the events were rendered with besides the appointment (options, renderer, parser): part of a stored body's key. */
+  readonly renderKey: string;
 }
 
 /** An appointment that no longer parses, as remembered in feed_appointments. */
@@ -116,6 +118,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig, options:
   };
   const deferWrite = options.deferWrite ?? ((write: () => void) => write());
   return {
+    renderKey: context.renderKey,
     read(feed, window, readOptions = {}) {
       const withBodies = readOptions.bodies ?? true;
       const counts = { parsed: 0, rendered: 0 };

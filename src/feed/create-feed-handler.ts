@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type BlockList } from 'node:net';
 import { promisify } from 'node:util';
@@ -11,8 +10,7 @@ import type { AppointmentRepository } from '../store/appointment-repository.js';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats, type FeedStatsRepository } from './feed-stats-repository.js';
 import { createFeedTokenRepository } from './feed-token-repository.js';
-import { createFeedCache } from './create-feed-cache.js';
-import { renderFeed } from './render-feed.js';
+import { createFeedBodyBuilder } from './build-feed-body.js';
 import { planFeedWindow } from './select-feed-appointments.js';
 
 /**
@@ -171,9 +169,10 @@ function createServedCounter(stats: FeedStatsRepository, now: () => Date): { cou
 }
 
 /**
- * A feed's body for the current state and window day: from memory while neither changed, else built
- * from the event cache and recorded in feed_stats. The cache's own rows are written after the answer
- * is sent (setImmediate), so the first request after a change does not wait for them.
+ * A feed's body for the current state and window day: from memory while neither changed, else the body
+ * the sync prepared (feed_bodies) or one built from the event cache (createFeedBodyBuilder), recorded in
+ * feed_stats. The rows a build learnt are written after the answer is sent (setImmediate), so the first
+ * request after a change does not wait for them.
  */
 function createFeedRenderer(parts: {
   readonly store: FeedStore;
@@ -194,7 +193,7 @@ function createFeedRenderer(parts: {
       }
     });
   };
-  const cache = createFeedCache(store.db, config, { deferWrite });
+  const bodies = createFeedBodyBuilder(store.db, config, { deferWrite });
   let reportedSkipped = 0;
 
   return (feed) => {
@@ -204,13 +203,11 @@ function createFeedRenderer(parts: {
     const cached = rendered.get(feed.name);
     if (cached?.key === `${store.appointments.maxChangeSeq()}|${window.from.toISODate()}`) return cached;
 
-    const { seq, skipped, events, eventCount, newestModified, parsed, rendered: renderedEvents } = cache.read(feed, window);
+    const { seq, body, hash, skipped, eventCount, newestModified, parsed, rendered: renderedEvents, stored } = bodies.build(feed, window);
     if (skipped !== reportedSkipped) {
       reportedSkipped = skipped;
       if (skipped > 0) logger.warn({ skipped }, 'stored appointments that no longer parse were left out of the feeds');
     }
-    const body = renderFeed(events, feed, config);
-    const hash = createHash('sha256').update(body).digest('hex');
     const lastModified = planLastModified(stats.read(feed.name), hash, newestModified, now());
     const oversize = body.length > FEED_SIZE_LIMIT_BYTES;
     stats.recordRender({
@@ -225,7 +222,7 @@ function createFeedRenderer(parts: {
     const entry: RenderedFeed = { key: `${seq}|${window.from.toISODate()}`, body, hash, lastModified };
     rendered.set(feed.name, entry);
     logger.info(
-      { feed: feed.name, events: eventCount, bytes: body.length, parsed, rendered: renderedEvents, ms: Math.round(performance.now() - started) },
+      { feed: feed.name, events: eventCount, bytes: body.length, stored, parsed, rendered: renderedEvents, ms: Math.round(performance.now() - started) },
       'feed rendered',
     );
     if (oversize) {
