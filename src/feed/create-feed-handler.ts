@@ -72,6 +72,9 @@ export function createFeedHandler(options: FeedHandlerOptions): FeedHandler {
 
   async function serveFeed(req: IncomingMessage, res: ServerResponse, feed: FeedConfig): Promise<void> {
     const entry = readRenderedFeed(feed);
+    // What the render learnt (event rows, the body) is written once the answer is out: writing 2 MB
+    // earlier would hold up sending the rest of a body the socket did not take at once.
+    if (readRenderedFeed.hasLearnt()) res.once('close', () => setImmediate(readRenderedFeed.writeLearnt));
     const useGzip = acceptsGzip(req.headers['accept-encoding']);
     const etag = useGzip ? `"${entry.hash}-gzip"` : `"${entry.hash}"`;
     const headers: Record<string, string | number> = {
@@ -171,7 +174,7 @@ function createServedCounter(stats: FeedStatsRepository, now: () => Date): { cou
 /**
  * A feed's body for the current state and window day: from memory while neither changed, else the body
  * the sync prepared (feed_bodies) or one built from the event cache (createFeedBodyBuilder), recorded in
- * feed_stats. The rows a build learnt are written after the answer is sent (setImmediate), so the first
+ * feed_stats. The rows a build learnt are written once its answer is sent (writeLearnt), so the first
  * request after a change does not wait for them.
  */
 function createFeedRenderer(parts: {
@@ -180,23 +183,27 @@ function createFeedRenderer(parts: {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly stats: FeedStatsRepository;
-}): (feed: FeedConfig) => RenderedFeed {
+}): ((feed: FeedConfig) => RenderedFeed) & { hasLearnt(): boolean; writeLearnt(): void } {
   const { store, config, logger, now, stats } = parts;
   const rendered = new Map<string, RenderedFeed>();
-  const deferWrite = (write: () => void): void => {
-    setImmediate(() => {
+  const learnt: Array<() => void> = [];
+  const writeLearnt = (): void => {
+    for (const write of learnt.splice(0)) {
       try {
         write();
       } catch (error) {
         // Only time is lost: the next read finds the rows missing and renders them again.
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'feed cache rows could not be written');
       }
-    });
+    }
+  };
+  const deferWrite = (write: () => void): void => {
+    learnt.push(write);
   };
   const bodies = createFeedBodyBuilder(store.db, config, { deferWrite });
   let reportedSkipped = 0;
 
-  return (feed) => {
+  const render = (feed: FeedConfig): RenderedFeed => {
     const started = performance.now();
     const window = planFeedWindow(DateTime.fromJSDate(now()), config.timezone, feed);
     // The config is fixed for the handler's life, so the state version and the window day are the key.
@@ -233,6 +240,7 @@ function createFeedRenderer(parts: {
     }
     return entry;
   };
+  return Object.assign(render, { hasLearnt: () => learnt.length > 0, writeLearnt });
 }
 
 /**
