@@ -190,4 +190,20 @@ describe('the prepared feed bodies and event texts', () => {
     expect(prepared.etag).toBe(atRequest.etag);
     expect(prepared.lastModified).toBe(atRequest.lastModified);
   });
+
+  it("moves a running server's window on as the days pass", async () => {
+    const config = createConfig();
+    const token = createFeedTokenRepository(temp.store.db, now).create('team');
+    const server = await startFeedServer({ store: temp.store, config, logger: createCapturedLogger().logger, now, host: '127.0.0.1', port: 0 });
+    const get = async (): Promise<string> => (await fetch(`${server.url}/feeds/team.ics?token=${token}`)).text();
+    try {
+      const ending = plainUpcoming(1);
+      expect(await get()).toContain(uidOf(ending.id as number));
+      const end = DateTime.fromFormat(String(ending.elements.end_dt), 'yyyy-MM-dd HH:mm:ss', { zone: FEED_ZONE });
+      clock = end.plus({ days: 61 }).toJSDate();
+      expect(await get()).not.toContain(uidOf(ending.id as number));
+    } finally {
+      await server.close();
+    }
+  });
 });
