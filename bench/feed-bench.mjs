@@ -1,14 +1,15 @@
-// ICS feed benchmark: the cold render of a 5,000-appointment feed with an empty cache (the first ever)
-// and with a warm cache (a new handler, and a new process), the re-render after one changed appointment,
-// and the cost of a 304 and of a cached 200 over loopback HTTP. The cold renders "in a new process" start
-// a feed server in a child process over the state db and time one GET from this process: the server is
-// cold (nothing compiled, nothing cached in memory), and the time is what a subscriber waits, not the
-// cache rows the server writes after its answer. Imports the compiled code:
+// ICS feed benchmark: the first render of a 5,000-appointment feed by a server with nothing in memory,
+// once with nothing prepared (the request parses and renders everything) and once over what the sync
+// prepares after its poll (warmFeedCache: the events' texts and the feed's whole body, in the state db);
+// the re-render after one changed appointment, and the cost of a 304 and of a cached 200 over loopback
+// HTTP. The renders "in a new process" start a feed server in a child process over the state db and time
+// one GET from this process: the server is cold (nothing compiled, nothing cached in memory), and the time
+// is what a subscriber waits, not the rows the server writes after its answer. Imports the compiled code:
 //   npx tsc -p tsconfig.json --outDir /tmp/oos-dist-feed && DIST_DIR=/tmp/oos-dist-feed node bench/feed-bench.mjs
 // BENCH_REQUESTS (default 300) sets how many requests each median is taken over.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,6 +38,7 @@ const { hashAppointmentRecord } = await importDist('domain/hash-appointment-reco
 const { parseConfig } = await importDist('config/load-config.js');
 const { createFeedTokenRepository } = await importDist('feed/feed-token-repository.js');
 const { startFeedServer } = await importDist('feed/start-feed-server.js');
+const { warmFeedCache } = await importDist('feed/warm-feed-cache.js');
 const { createLogger, createSilentLogger } = await importDist('log/create-logger.js');
 
 const zone = 'Europe/Berlin';
@@ -158,11 +160,16 @@ for (let round = 0; round < 5; round++) {
 }
 row(`parseAppointment, ${records.length} records, median of 5`, median(parseTimes), undefined, `${((median(parseTimes) * 1000) / records.length).toFixed(1)} µs per record`);
 
-// Cold, empty cache, in a new process: the first render ever over this db parses and renders all 5,000.
+const clearFeedTables = () =>
+  store.db.exec('DELETE FROM feed_cache_state; DELETE FROM feed_appointments; DELETE FROM feed_events; DELETE FROM feed_bodies');
+const describeStored = (line) => (line?.stored ? 'the stored body' : describeRender(line));
+
+// Nothing prepared, in a new process: the first request over this db parses and renders all 5,000 (the
+// answer fills the event rows and the stored body after it is sent). No goal: the sync prepares this.
 store.db.pragma('wal_checkpoint(TRUNCATE)');
 const empty = await getFromNewProcess(dbPath, token);
 if (empty.status !== 200) throw new Error(`the new process answered ${empty.status}`);
-row('first render, empty cache, new process', empty.ms, GOALS.coldMs, `${empty.bytes} bytes; ${describeRender(empty.render)}`);
+row('first render, nothing prepared (request-time fill), new process', empty.ms, undefined, `${empty.bytes} bytes; ${describeRender(empty.render)}`);
 
 /** A GET from a new handler in this process. */
 async function coldGet() {
@@ -173,27 +180,43 @@ async function coldGet() {
   return { ...answer, render: log.lines[0] };
 }
 
-// Cold, warm cache: a new handler in this process, then a new process, over the cache the first render filled.
+// What the sync does after its poll: warmFeedCache renders the changed appointments' events and builds
+// each feed's body from the event rows, all stored in the state db. Timed here over empty feed tables
+// (the first sync after a backfill: all 5,000); a later sync renders only what changed.
+clearFeedTables();
+const warmStarted = performance.now();
+const warmth = warmFeedCache(store, config, now);
+row('warmFeedCache at sync time, empty feed tables', performance.now() - warmStarted, undefined, `parsed ${warmth.parsed}, rendered ${warmth.rendered}, body built and stored`);
+
+// The goal's case: a new process, nothing in memory, over the state the sync prepared (event rows and body).
+store.db.pragma('wal_checkpoint(TRUNCATE)');
+const prepared = await getFromNewProcess(dbPath, token);
+if (prepared.headers.etag !== empty.headers.etag) throw new Error('the prepared body differs from the one built at request time');
+row('first render, prepared at sync time (warmFeedCache: event rows + body), new process', prepared.ms, GOALS.coldMs, describeStored(prepared.render));
+
 const warmColds = [];
 for (let round = 0; round < 5; round++) warmColds.push(await coldGet());
-if (warmColds.some((answer) => answer.headers.etag !== empty.headers.etag)) throw new Error('a warm-cache render served another body');
-const warmRenders = warmColds.map((answer) => answer.render);
+if (warmColds.some((answer) => answer.headers.etag !== empty.headers.etag)) throw new Error('a new handler served another body');
 row(
-  'cold render, warm cache, new handler, median of 5',
+  'first render, prepared at sync time, new handler, median of 5',
   median(warmColds.map((answer) => answer.ms)),
   GOALS.coldMs,
-  `parsed ${Math.max(...warmRenders.map((line) => line.parsed))}, rendered ${Math.max(...warmRenders.map((line) => line.rendered))}; ${median(warmRenders.map((line) => line.ms))} ms of it in the handler`,
+  `${describeStored(warmColds[0].render)}; ${median(warmColds.map((answer) => answer.render.ms))} ms of it in the handler`,
 );
-const child = await getFromNewProcess(dbPath, token);
-if (child.headers.etag !== empty.headers.etag) throw new Error('the new process served another body');
-row('cold render, warm cache, new process', child.ms, GOALS.coldMs, describeRender(child.render));
 
-// The same empty-cache render in this process, compiled and warmed by everything above: what is left
-// when nothing is cold but the cache.
-store.db.exec('DELETE FROM feed_cache_state; DELETE FROM feed_appointments; DELETE FROM feed_events');
+// Without the stored body: the request selects the window's rows and concatenates the stored event texts.
+store.db.exec('DELETE FROM feed_bodies');
+store.db.pragma('wal_checkpoint(TRUNCATE)');
+const rowsOnly = await getFromNewProcess(dbPath, token);
+if (rowsOnly.headers.etag !== empty.headers.etag) throw new Error('a body from the event rows differs');
+row('first render, event rows only (no stored body), new process', rowsOnly.ms, undefined, describeRender(rowsOnly.render));
+
+// The same nothing-prepared render in this process, compiled and warmed by everything above: what is
+// left when nothing is cold but the cache.
+clearFeedTables();
 const emptyHere = await coldGet();
 if (emptyHere.headers.etag !== empty.headers.etag) throw new Error('an empty-cache render in this process served another body');
-row('render, empty cache, this (warmed) process', emptyHere.ms, undefined, describeRender(emptyHere.render));
+row('render, nothing prepared, this (warmed) process', emptyHere.ms, undefined, describeRender(emptyHere.render));
 
 const log = createRenderLog();
 const server = await startFeedServer({ store, config, logger: log.logger, now, host: '127.0.0.1', port: 0, rateLimit: unlimited });
@@ -210,6 +233,18 @@ row(`304 (If-None-Match), median of ${requests}`, await measureRepeated(server.u
 row(`304 (If-Modified-Since), median of ${requests}`, await measureRepeated(server.url, { 'If-Modified-Since': rerender.headers['last-modified'] }, 304), GOALS.notModifiedMs);
 row(`cached 200 gzip, median of ${requests}`, await measureRepeated(server.url, { 'Accept-Encoding': 'gzip' }, 200), GOALS.cachedMs);
 row(`cached 200 identity (${warm.bytes} bytes), median of ${requests}`, await measureRepeated(server.url, {}, 200), GOALS.cachedMs);
+// The floor under that row: as many bytes as one prebuilt Buffer from a bare node:http server, same client.
+const warmBody = Buffer.alloc(warm.bytes, 'A');
+const bare = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Length': warmBody.length }).end(warmBody));
+await new Promise((resolvePromise) => bare.listen(0, '127.0.0.1', resolvePromise));
+row(
+  `bare node:http, same ${warmBody.length} bytes, median of ${requests}`,
+  await measureRepeated(`http://127.0.0.1:${bare.address().port}`, {}, 200),
+  undefined,
+  'reference: transport only',
+);
+bare.closeAllConnections();
+bare.close();
 
 await server.close();
 agent.destroy();

@@ -23,7 +23,7 @@ export interface FeedCacheRead {
   readonly seq: number;
   /** Active or cancelled appointments that no longer parse (the configured zone changed since they were stored). */
   readonly skipped: number;
-  /** The feed's events in body order; empty when read without bodies. */
+  /** The feed's events in body order. */
   readonly events: readonly FeedEventText[];
   readonly eventCount: number;
   /** The newest `modified` among the shown appointments; null for an empty feed. */
@@ -34,11 +34,10 @@ export interface FeedCacheRead {
 }
 
 export interface FeedCache {
-  /**
-   * Brings the cache up to date with the store, then answers what the feed shows. `bodies: false`
-   * only makes sure every event is stored (warmFeedCache), without loading the stored ones.
-   */
-  read(feed: FeedFilter, window: FeedWindow, options?: { readonly bodies?: boolean }): FeedCacheRead;
+  /** Brings the cache up to date with the store, then answers what the feed shows. */
+  read(feed: FeedFilter, window: FeedWindow): FeedCacheRead;
+  /** What the events were rendered with besides the appointment (options, renderer, parser): part of a stored body's key. */
+  readonly renderKey: string;
 }
 
 /** An appointment that no longer parses, as remembered in feed_appointments. */
@@ -116,10 +115,10 @@ export function createFeedCache(db: Database, config: FeedRenderConfig, options:
   };
   const deferWrite = options.deferWrite ?? ((write: () => void) => write());
   return {
-    read(feed, window, readOptions = {}) {
-      const withBodies = readOptions.bodies ?? true;
+    renderKey: context.renderKey,
+    read(feed, window) {
       const counts = { parsed: 0, rendered: 0 };
-      const snapshot = db.transaction(() => readSnapshot(context, feed, window, withBodies, counts));
+      const snapshot = db.transaction(() => readSnapshot(context, feed, window, counts));
       let answer: Snapshot;
       try {
         answer = snapshot();
@@ -132,7 +131,7 @@ export function createFeedCache(db: Database, config: FeedRenderConfig, options:
         answer = snapshot();
       }
       if (answer.changes.size > 0 || answer.fresh.length > 0) deferWrite(() => writeLearnt(context, answer));
-      return summariseRead(answer, withBodies, counts);
+      return summariseRead(answer, counts);
     },
   };
 }
@@ -142,7 +141,7 @@ const windowKeyOf = (context: CacheContext, window: FeedWindow): string => `${co
 const keyMatchOf = (context: CacheContext, candidate: FeedCandidate): 1 | 2 => (context.expands && candidate.series ? 2 : 1);
 
 /** In one read transaction: the changes since the cache's state, the feed's selection and its events. */
-function readSnapshot(context: CacheContext, feed: FeedFilter, window: FeedWindow, withBodies: boolean, counts: { parsed: number; rendered: number }): Snapshot {
+function readSnapshot(context: CacheContext, feed: FeedFilter, window: FeedWindow, counts: { parsed: number; rendered: number }): Snapshot {
   const { repository } = context;
   const seq = context.index.maxChangeSeq();
   const state = repository.readState();
@@ -162,7 +161,7 @@ function readSnapshot(context: CacheContext, feed: FeedFilter, window: FeedWindo
     else if (change !== null) skipped++;
   }
   const selection = selectFeedAppointments(candidates, feed, window);
-  const { events, fresh } = readEvents(context, selection, window, withBodies, parsed, counts);
+  const { events, fresh } = readEvents(context, selection, window, parsed, counts);
   return { seq, rebuilt, changes, selection, events, fresh, skipped };
 }
 
@@ -201,7 +200,6 @@ function readEvents(
   context: CacheContext,
   selection: readonly FeedSelection[],
   window: FeedWindow,
-  withBodies: boolean,
   parsed: Map<number, Parsed>,
   counts: { parsed: number; rendered: number },
 ): { events: EventsByVisibility; fresh: StoredEventRow[] } {
@@ -210,7 +208,7 @@ function readEvents(
   const missing: FeedSelection[] = [];
   for (const visibility of ['full', 'busy'] as const) {
     const wanted = selection.filter((item) => item.visibility === visibility);
-    const stored = new Map(context.repository.listEvents(visibility, wanted.map((item) => item.candidate.id), keys, withBodies).map((row) => [row.id, row]));
+    const stored = new Map(context.repository.listEvents(visibility, wanted.map((item) => item.candidate.id), keys).map((row) => [row.id, row]));
     for (const item of wanted) {
       const event = stored.get(item.candidate.id);
       if (event?.changeSeq === item.candidate.changeSeq && event.keyMatch === keyMatchOf(context, item.candidate)) events[visibility].set(event.id, event);
@@ -282,13 +280,13 @@ function writeLearnt(context: CacheContext, { seq, rebuilt, changes, fresh }: Sn
 }
 
 /** The feed's events in selection order, and what the answer needs of them. */
-function summariseRead(answer: Snapshot, withBodies: boolean, counts: { parsed: number; rendered: number }): FeedCacheRead {
+function summariseRead(answer: Snapshot, counts: { parsed: number; rendered: number }): FeedCacheRead {
   const bodies: FeedEventText[] = [];
   let eventCount = 0;
   let newest = 0;
   for (const { candidate, visibility } of answer.selection) {
     const event = answer.events[visibility].get(candidate.id)!;
-    if (withBodies) bodies.push({ body: event.body!, count: event.eventCount, usesZone: event.usesZone });
+    bodies.push({ body: event.body, count: event.eventCount, usesZone: event.usesZone });
     eventCount += event.eventCount;
     newest = Math.max(newest, candidate.modifiedMs);
   }

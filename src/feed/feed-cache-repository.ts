@@ -18,11 +18,10 @@ export interface FeedCacheRepository {
   /** The current rows of these appointments (any status). */
   listRecords(ids: readonly number[]): RecordRow[];
   /**
-   * Stored events of these appointments in one visibility; without their bytes when `withBody` is false.
-   * `keyMatch` tells which of the two render keys the row was rendered with (1, 2; 0 neither), so
+   * Stored events of these appointments in one visibility, with their bytes. `keyMatch` tells which of the two render keys the row was rendered with (1, 2; 0 neither), so
    * 5,000 keys are compared in SQLite rather than copied out.
    */
-  listEvents(visibility: FeedVisibility, ids: readonly number[], keys: readonly [string, string], withBody: boolean): ListedEventRow[];
+  listEvents(visibility: FeedVisibility, ids: readonly number[], keys: readonly [string, string]): ListedEventRow[];
   putCandidate(candidate: FeedCandidate): void;
   putUnparsable(id: number, changeSeq: number, reason: string): void;
   /** Drops the candidate and every event of the appointment. */
@@ -65,7 +64,7 @@ export interface ListedEventRow {
   readonly id: number;
   readonly changeSeq: number;
   readonly keyMatch: 0 | 1 | 2;
-  readonly body?: Buffer;
+  readonly body: Buffer;
   readonly eventCount: number;
   readonly usesZone: boolean;
 }
@@ -74,7 +73,7 @@ export interface ListedEventRow {
 type CandidateRow = [number, number, number, number, number, number, string | null, string | null, string | null];
 
 /** id, change_seq, key match, event_count * 2 + uses_zone, body. */
-type EventRow = [number, number, 0 | 1 | 2, number, Buffer?];
+type EventRow = [number, number, 0 | 1 | 2, number, Buffer];
 
 interface EventParameters {
   visibility: FeedVisibility;
@@ -129,15 +128,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
       )
       .raw(),
     unparsable: db.prepare<[], number>('SELECT id FROM feed_appointments WHERE parse_error IS NOT NULL').pluck(),
-    eventsWithBody: db
+    events: db
       .prepare<EventParameters, EventRow>(
         `SELECT id, change_seq, CASE render_key WHEN @key1 THEN 1 WHEN @key2 THEN 2 ELSE 0 END, event_count * 2 + uses_zone, body
-         FROM feed_events WHERE visibility = @visibility AND id IN (SELECT value FROM json_each(@ids))`,
-      )
-      .raw(),
-    eventKeys: db
-      .prepare<EventParameters, EventRow>(
-        `SELECT id, change_seq, CASE render_key WHEN @key1 THEN 1 WHEN @key2 THEN 2 ELSE 0 END, event_count * 2 + uses_zone
          FROM feed_events WHERE visibility = @visibility AND id IN (SELECT value FROM json_each(@ids))`,
       )
       .raw(),
@@ -170,7 +163,7 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     keyMatch,
     eventCount: counts >> 1,
     usesZone: (counts & 1) === 1,
-    ...(body === undefined ? {} : { body }),
+    body,
   });
 
   return {
@@ -197,10 +190,9 @@ export function createFeedCacheRepository(db: Database): FeedCacheRepository {
     listRecords(ids) {
       return ids.length === 0 ? [] : statements.records.all(JSON.stringify(ids));
     },
-    listEvents(visibility, ids, [key1, key2], withBody) {
+    listEvents(visibility, ids, [key1, key2]) {
       if (ids.length === 0) return [];
-      const statement = withBody ? statements.eventsWithBody : statements.eventKeys;
-      return statement.all({ visibility, ids: JSON.stringify(ids), key1, key2 }).map(toEvent);
+      return statements.events.all({ visibility, ids: JSON.stringify(ids), key1, key2 }).map(toEvent);
     },
     putCandidate(candidate) {
       statements.putCandidate.run({
