@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config/config-schema.js';
 import { FeedNotFoundError } from '../feed/feed-errors.js';
+import { createFeedBodyRepository } from '../store/feed-body-repository.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
 import { createFeedTokenRepository } from '../feed/feed-token-repository.js';
 import { planFeedBaseUrl, planFeedUrls } from '../feed/plan-feed-urls.js';
@@ -89,6 +90,7 @@ export async function rotateFeedToken(context: FeedCommandContext, name: string,
 export function removeFeedToken(context: FeedCommandContext, name: string): string {
   const removed = createFeedTokenRepository(context.store.db).remove(name);
   createFeedStatsRepository(context.store.db).remove(name);
+  createFeedBodyRepository(context.store.db).remove(name);
   return removed
     ? `Feed ${name}: token removed; its URLs no longer work. ${context.config.feeds.some((f) => f.name === name) ? `It is still in the configuration: "onoffice-sync feed add ${name}" makes a new token.` : ''}\n`
     : `Feed ${name} had no token; nothing removed.\n`;

@@ -19,6 +19,8 @@ export interface FeedBodyRepository {
   readCurrent(feedName: string, bodyKey: string, changeSeq: number): StoredFeedBody | undefined;
   /** Stores the body unless one of a newer change_seq with the same key is already there. */
   write(body: StoredFeedBody): void;
+  /** Forgets the feed's body (`feed remove`). */
+  remove(feedName: string): void;
 }
 
 interface FeedBodyRow {
@@ -44,6 +46,7 @@ export function createFeedBodyRepository(db: Database): FeedBodyRepository {
          skipped = excluded.skipped
        WHERE excluded.body_key <> feed_bodies.body_key OR excluded.change_seq >= feed_bodies.change_seq`,
     ),
+    remove: db.prepare<[string]>('DELETE FROM feed_bodies WHERE feed_name = ?'),
   };
   return {
     readCurrent(feedName, bodyKey, changeSeq) {
@@ -62,6 +65,9 @@ export function createFeedBodyRepository(db: Database): FeedBodyRepository {
     },
     write(body) {
       statements.write.run(body);
+    },
+    remove(feedName) {
+      statements.remove.run(feedName);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import QRCode from 'qrcode';
+import { createFeedBodyRepository } from '../../src/store/feed-body-repository.js';
 import { addFeedToken, listFeeds, parseGraceDays, removeFeedToken, rotateFeedToken, type FeedCommandContext } from '../../src/cli/feed-command.js';
 import { FeedNotFoundError, FeedTokenExistsError } from '../../src/feed/feed-errors.js';
 import { createFeedTokenRepository } from '../../src/feed/feed-token-repository.js';
@@ -101,10 +102,13 @@ describe('feed commands', () => {
 
   it('removes a token so the URL stops working, and reports a leftover token of an unconfigured feed', async () => {
     const token = tokenIn(await addFeedToken(context, 'team'));
+    const bodies = createFeedBodyRepository(temp.store.db);
+    bodies.write({ feedName: 'team', bodyKey: 'k', changeSeq: 1, body: Buffer.from('BEGIN:VCALENDAR'), bodySha256: 'h', eventCount: 0, newestModifiedMs: null, skipped: 0 });
     createFeedTokenRepository(temp.store.db).create('old');
     expect(listFeeds(context)).toContain('old: has a token but is not in the configuration');
     expect(removeFeedToken(context, 'team')).toContain('token removed');
     expect(createFeedTokenRepository(temp.store.db).verify('team', token)).toBe(false);
+    expect(bodies.readCurrent('team', 'k', 1)).toBeUndefined();
     expect(removeFeedToken(context, 'team')).toContain('had no token');
     expect(removeFeedToken(context, 'old')).toContain('token removed');
   });
