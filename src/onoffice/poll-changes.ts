@@ -9,7 +9,7 @@ import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 import type { ReadCalendarParams } from './onoffice-client.js';
 import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
-import { readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
+import { isCapped, readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
 import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
   EARLIEST_WALL,
@@ -62,6 +62,10 @@ import {
  *   applies what changed (a burst appointment outside the horizon is then not recovered). Undated
  *   records (start 0000-00-00) of a capped second are recovered by neither. The seconds are reported in
  *   PollResult.overflowSeconds.
+ * - A backfill reports records no date period returns (start_dt 0000-00-00) by one `modified` read over
+ *   the horizon's days with a start_dt filter below 1900 (a zero date lies below it as a date and as
+ *   text); a refusal, a dated record in its answer or a capped answer sends it to reading those
+ *   `modified` windows whole.
  * - Sweep windows can be one second of start_dt wide; should even that hold 500 appointments the run
  *   fails with PollCapExceededError and the cursor stays.
  */
@@ -314,20 +318,37 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
 
   /**
    * A record no date period returns (both dates 0000-00-00) is never seen by a sweep, so a backfill
-   * alone would not report it. `modified` windows over the horizon's days return it: of what they
-   * bring, only records the sweep did not see and that cannot be read are stored (quarantined). The
-   * cursor stays where the sweep put it, so the next run still reads what changed meanwhile.
+   * alone would not report it. Of what `modified` windows over the horizon's days bring, only records
+   * the sweep did not see and that cannot be read are stored (quarantined). The cursor stays where the
+   * sweep put it, so the next run still reads what changed meanwhile.
+   *
+   * First one action asks for only those records: a start_dt filter below EARLIEST_WALL (where every
+   * sweep starts; '0000-00-00 …' lies below it as a date and as text) beside the modified window. Should
+   * onOffice refuse it, ignore it (a record starting inside the sweep's span comes back) or cap it, the
+   * window is read whole instead, every record of it a second time.
    */
   async function reportUndated(seen: ReadonlySet<RecordKey>): Promise<void> {
-    const range: PendingRange = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: true, fixed: false, limit: null };
+    const from = horizonDays().fromDay * 86_400;
+    const to = nowSeconds() - poll.lagSeconds;
+    if (to < from) return;
+    const unseenBad = (records: readonly AppointmentRecord[]): AppointmentRecord[] =>
+      records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
+    const filtered = await readUndatedOnly(from, to);
+    if (filtered !== null) {
+      const bad = unseenBad(filtered);
+      tally.records += bad.length;
+      store.transaction(() => applyRecords(bad));
+      return;
+    }
+    const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
     // `records` counts appointments read, not the sweep's records read a second time here.
     const recordsBefore = tally.records;
     let undated = 0;
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records) {
-        const unseenBad = records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
-        undated += unseenBad.length;
-        applyRecords(unseenBad);
+        const bad = unseenBad(records);
+        undated += bad.length;
+        applyRecords(bad);
       },
       unsplittable(window, cntabsolute) {
         log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: undated records in it are not reported');
@@ -335,6 +356,24 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       },
     });
     tally.records = recordsBefore + undated;
+  }
+
+  /** The records of modified from..to that start before EARLIEST_WALL, in one action; null: read it whole. */
+  async function readUndatedOnly(from: number, to: number): Promise<readonly AppointmentRecord[] | null> {
+    const earliest = formatSeconds(EARLIEST_WALL);
+    const [page] = await client.readCalendarBatch([
+      { ...toParams({ kind: 'modified', from, to, measured: false }), filter: { start_dt: [{ op: '<', val: earliest }] } },
+    ]);
+    tally.requests += 1;
+    tally.actions += 1;
+    const fallBack = (why: string): null => {
+      log.warn({ filter: why }, "undated records could not be read by a start_dt filter: reading the horizon's modified windows whole");
+      return null;
+    };
+    if (page === undefined || page instanceof OnOfficeActionError) return fallBack(`refused${page ? ` (${page.code})` : ''}`);
+    if (isCapped(page)) return fallBack('capped');
+    if (page.records.some((record) => String(record.elements?.start_dt ?? '').trim() >= earliest)) return fallBack('ignored');
+    return page.records;
   }
 
   try {

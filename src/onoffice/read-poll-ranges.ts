@@ -153,7 +153,8 @@ function holdsOnly(records: readonly AppointmentRecord[], window: ReadWindow): b
   });
 }
 
-const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
+/** An answer that reached the cap (500 records, or cntabsolute saying so): never trusted as complete. */
+export const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
 
 /**
  * Reads every range, one batch of actions per HTTP request, cutting capped windows, and commits each
