@@ -9,7 +9,7 @@ import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 import type { ReadCalendarParams } from './onoffice-client.js';
 import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
-import { isCapped, readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
+import { isCapped, readPollRanges, type PollAlongside, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
 import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
   EARLIEST_WALL,
@@ -221,7 +221,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
    * for what began before the horizon and still overlaps it (long series, multi-day appointments).
    * Sized by the start times the store already knows, else probed.
    */
-  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<RecordKey>): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
+  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<RecordKey>, alongside?: PollAlongside): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
     const days = horizonDays();
     const startedAt = nowSeconds();
     tally.sweeps += 1;
@@ -242,6 +242,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       unsplittable(window, cntabsolute) {
         throw new PollCapExceededError(describeWindow(window), cntabsolute);
       },
+      ...(alongside ? { alongside } : {}),
     });
     return { ...days, startedAt };
   }
@@ -322,25 +323,43 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
    * the sweep did not see and that cannot be read are stored (quarantined). The cursor stays where the
    * sweep put it, so the next run still reads what changed meanwhile.
    *
-   * First one action asks for only those records: a start_dt filter below EARLIEST_WALL (where every
-   * sweep starts; '0000-00-00 …' lies below it as a date and as text) beside the modified window. Should
-   * onOffice refuse it, ignore it (a record starting inside the sweep's span comes back) or cap it, the
-   * window is read whole instead, every record of it a second time.
+   * One action asks for only those records, in the sweep's first request: a start_dt filter below
+   * EARLIEST_WALL (where every sweep starts; '0000-00-00 …' lies below it as a date and as text) beside
+   * the modified window up to the sweep's start. Should onOffice refuse it, ignore it (a record starting
+   * inside the sweep's span comes back) or cap it, the window is read whole after the sweep instead,
+   * every record of it a second time.
    */
-  async function reportUndated(seen: ReadonlySet<RecordKey>): Promise<void> {
-    const from = horizonDays().fromDay * 86_400;
-    const to = nowSeconds() - poll.lagSeconds;
-    if (to < from) return;
+  function askUndated(): { alongside: PollAlongside; answer: () => readonly AppointmentRecord[] | null } {
+    const earliest = formatSeconds(EARLIEST_WALL);
+    const window: ReadWindow = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: false };
+    let answer: readonly AppointmentRecord[] | null = null;
+    const fallBack = (why: string): null => {
+      log.warn({ filter: why }, "undated records could not be read by a start_dt filter: reading the horizon's modified windows whole");
+      return null;
+    };
+    const alongside: PollAlongside = {
+      params: window.to < window.from ? [] : [{ ...toParams(window), filter: { start_dt: [{ op: '<', val: earliest }] } }],
+      receive([page]) {
+        if (page === undefined || page instanceof OnOfficeActionError) answer = fallBack(`refused${page ? ` (${page.code})` : ''}`);
+        else if (isCapped(page)) answer = fallBack('capped');
+        else if (page.records.some((record) => String(record.elements?.start_dt ?? '').trim() >= earliest)) answer = fallBack('ignored');
+        else answer = page.records;
+      },
+    };
+    return { alongside, answer: () => answer };
+  }
+
+  async function reportUndated(seen: ReadonlySet<RecordKey>, answered: readonly AppointmentRecord[] | null): Promise<void> {
     const unseenBad = (records: readonly AppointmentRecord[]): AppointmentRecord[] =>
       records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
-    const filtered = await readUndatedOnly(from, to);
-    if (filtered !== null) {
-      const bad = unseenBad(filtered);
+    if (answered !== null) {
+      const bad = unseenBad(answered);
       tally.records += bad.length;
       store.transaction(() => applyRecords(bad));
       return;
     }
-    const range: PendingRange = { kind: 'modified', from, to, measured: true, fixed: false, limit: null };
+    const range: PendingRange = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: true, fixed: false, limit: null };
+    if (range.to < range.from) return;
     // `records` counts appointments read, not the sweep's records read a second time here.
     const recordsBefore = tally.records;
     let undated = 0;
@@ -358,29 +377,12 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
     tally.records = recordsBefore + undated;
   }
 
-  /** The records of modified from..to that start before EARLIEST_WALL, in one action; null: read it whole. */
-  async function readUndatedOnly(from: number, to: number): Promise<readonly AppointmentRecord[] | null> {
-    const earliest = formatSeconds(EARLIEST_WALL);
-    const [page] = await client.readCalendarBatch([
-      { ...toParams({ kind: 'modified', from, to, measured: false }), filter: { start_dt: [{ op: '<', val: earliest }] } },
-    ]);
-    tally.requests += 1;
-    tally.actions += 1;
-    const fallBack = (why: string): null => {
-      log.warn({ filter: why }, "undated records could not be read by a start_dt filter: reading the horizon's modified windows whole");
-      return null;
-    };
-    if (page === undefined || page instanceof OnOfficeActionError) return fallBack(`refused${page ? ` (${page.code})` : ''}`);
-    if (isCapped(page)) return fallBack('capped');
-    if (page.records.some((record) => String(record.elements?.start_dt ?? '').trim() >= earliest)) return fallBack('ignored');
-    return page.records;
-  }
-
   try {
     const seen = new Set<RecordKey>();
     let swept: { fromDay: number; toDay: number } | null = null;
+    const undated = mode === 'backfill' ? askUndated() : null;
     if (mode !== 'incremental') {
-      const sweep = await sweepHorizon('sweep', seen);
+      const sweep = await sweepHorizon('sweep', seen, undated?.alongside);
       swept = sweep;
       lastSweepStart = sweep.startedAt;
       if (cursor === null) store.transaction(() => saveCursor(sweep.startedAt - poll.lagSeconds, null));
@@ -389,7 +391,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       // After a sweep, this reads what changed while it ran (cursor was set before it began).
       await readModified(cursor! - poll.overlapSeconds, nowSeconds(), seen);
     }
-    if (mode === 'backfill') await reportUndated(seen);
+    if (undated) await reportUndated(seen, undated.answer());
     if (options.full && swept) tally.deleted = markVanished(swept, seen);
     const result: PollResult = { mode, cursor: cursor === null ? null : formatSeconds(cursor), overflowSeconds, ...tally };
     if (runId !== null) store.runs.finish(runId, { counts: { ...result } });

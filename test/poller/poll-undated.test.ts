@@ -14,10 +14,10 @@ afterEach(async () => {
 const isUndatedRead = (p: ReadCalendarParams): boolean => p.modifiedstart !== undefined && p.filter !== undefined;
 
 /** The harness's client, recording every action, with onOffice answering the undated read as `answer` says. */
-function withUndatedFilter(h: PollHarness, answer: 'honoured' | 'refused' | 'ignored', sent: ReadCalendarParams[]): PollClient {
+function withUndatedFilter(h: PollHarness, answer: 'honoured' | 'refused' | 'ignored', sent: ReadCalendarParams[][]): PollClient {
   return {
     readCalendarBatch: (params) => {
-      sent.push(...params);
+      sent.push(params);
       if (answer === 'ignored') return h.client.readCalendarBatch(params.map((p) => (isUndatedRead(p) ? { ...p, filter: undefined } : p)));
       if (answer === 'honoured') return h.client.readCalendarBatch(params);
       return h.client.readCalendarBatch(params).then((pages) =>
@@ -39,7 +39,7 @@ describe('backfill and records no date period returns', () => {
           { modified: formatUtcTimestamp(harness!.clock - 60_000 - Math.floor((i / 30) * 89 * day)) },
         ),
       );
-      const sent: ReadCalendarParams[] = [];
+      const sent: ReadCalendarParams[][] = [];
       const result = await harness.poll({ client: withUndatedFilter(harness, answer, sent) });
       expect(result.mode).toBe('backfill');
       expect(harness.store.appointments.listQuarantine().map((q) => Number(q.recordId)).sort((a, b) => a - b)).toEqual(undated);
@@ -50,10 +50,12 @@ describe('backfill and records no date period returns', () => {
       expect(result.records).toBe(expected.length + undated.length);
       // The cursor stays where the sweep put it.
       expect(harness.store.cursors.get('onoffice:modified')?.value).toBe('2026-11-01 11:59:50');
-      const modifiedReads = sent.filter((p) => p.modifiedstart !== undefined);
+      const modifiedReads = sent.flat().filter((p) => p.modifiedstart !== undefined);
       if (answer === 'honoured') {
-        // One action asks for the undated records alone; the sweep's records are not read a second time.
+        // One action asks for the undated records alone, in the sweep's first request: no request of its
+        // own, and the sweep's records are not read a second time.
         expect(modifiedReads).toHaveLength(1);
+        expect(sent[0]!.filter(isUndatedRead)).toEqual(modifiedReads);
         expect(modifiedReads[0]!.filter).toEqual({ start_dt: [{ op: '<', val: '1900-01-01 00:00:00' }] });
       } else {
         // The filter did not hold: the horizon's modified windows are read whole, as without it.
