@@ -9,7 +9,7 @@ import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
 import type { ReadCalendarParams } from './onoffice-client.js';
 import { FILTER_WITHOUT_PERIOD_ERROR_CODE, OnOfficeActionError } from './onoffice-errors.js';
 import { parseAppointment } from './parse-appointment.js';
-import { readPollRanges, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
+import { isCapped, readPollRanges, type PollAlongside, type PollClient, type PollProgress, type PollReader, type PollSink } from './read-poll-ranges.js';
 import { MassDeleteGuardError, PollBurstSplitError, PollCapExceededError } from './poll-errors.js';
 import {
   EARLIEST_WALL,
@@ -62,6 +62,10 @@ import {
  *   applies what changed (a burst appointment outside the horizon is then not recovered). Undated
  *   records (start 0000-00-00) of a capped second are recovered by neither. The seconds are reported in
  *   PollResult.overflowSeconds.
+ * - A backfill reports records no date period returns (start_dt 0000-00-00) by one `modified` read over
+ *   the horizon's days with a start_dt filter below 1900 (a zero date lies below it as a date and as
+ *   text); a refusal, a dated record in its answer or a capped answer sends it to reading those
+ *   `modified` windows whole.
  * - Sweep windows can be one second of start_dt wide; should even that hold 500 appointments the run
  *   fails with PollCapExceededError and the cursor stays.
  */
@@ -217,7 +221,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
    * for what began before the horizon and still overlaps it (long series, multi-day appointments).
    * Sized by the start times the store already knows, else probed.
    */
-  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<RecordKey>): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
+  async function sweepHorizon(phase: 'sweep' | 'recovery', seen: Set<RecordKey>, alongside?: PollAlongside): Promise<{ fromDay: number; toDay: number; startedAt: number }> {
     const days = horizonDays();
     const startedAt = nowSeconds();
     tally.sweeps += 1;
@@ -238,6 +242,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       unsplittable(window, cntabsolute) {
         throw new PollCapExceededError(describeWindow(window), cntabsolute);
       },
+      ...(alongside ? { alongside } : {}),
     });
     return { ...days, startedAt };
   }
@@ -314,20 +319,55 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
 
   /**
    * A record no date period returns (both dates 0000-00-00) is never seen by a sweep, so a backfill
-   * alone would not report it. `modified` windows over the horizon's days return it: of what they
-   * bring, only records the sweep did not see and that cannot be read are stored (quarantined). The
-   * cursor stays where the sweep put it, so the next run still reads what changed meanwhile.
+   * alone would not report it. Of what `modified` windows over the horizon's days bring, only records
+   * the sweep did not see and that cannot be read are stored (quarantined). The cursor stays where the
+   * sweep put it, so the next run still reads what changed meanwhile.
+   *
+   * One action asks for only those records, in the sweep's first request: a start_dt filter below
+   * EARLIEST_WALL (where every sweep starts; '0000-00-00 …' lies below it as a date and as text) beside
+   * the modified window up to the sweep's start. Should onOffice refuse it, ignore it (a record starting
+   * inside the sweep's span comes back) or cap it, the window is read whole after the sweep instead,
+   * every record of it a second time.
    */
-  async function reportUndated(seen: ReadonlySet<RecordKey>): Promise<void> {
+  function askUndated(): { alongside: PollAlongside; answer: () => readonly AppointmentRecord[] | null } {
+    const earliest = formatSeconds(EARLIEST_WALL);
+    const window: ReadWindow = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: false };
+    let answer: readonly AppointmentRecord[] | null = null;
+    const fallBack = (why: string): null => {
+      log.warn({ filter: why }, "undated records could not be read by a start_dt filter: reading the horizon's modified windows whole");
+      return null;
+    };
+    const alongside: PollAlongside = {
+      params: window.to < window.from ? [] : [{ ...toParams(window), filter: { start_dt: [{ op: '<', val: earliest }] } }],
+      receive([page]) {
+        if (page === undefined || page instanceof OnOfficeActionError) answer = fallBack(`refused${page ? ` (${page.code})` : ''}`);
+        else if (isCapped(page)) answer = fallBack('capped');
+        else if (page.records.some((record) => String(record.elements?.start_dt ?? '').trim() >= earliest)) answer = fallBack('ignored');
+        else answer = page.records;
+      },
+    };
+    return { alongside, answer: () => answer };
+  }
+
+  async function reportUndated(seen: ReadonlySet<RecordKey>, answered: readonly AppointmentRecord[] | null): Promise<void> {
+    const unseenBad = (records: readonly AppointmentRecord[]): AppointmentRecord[] =>
+      records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
+    if (answered !== null) {
+      const bad = unseenBad(answered);
+      tally.records += bad.length;
+      store.transaction(() => applyRecords(bad));
+      return;
+    }
     const range: PendingRange = { kind: 'modified', from: horizonDays().fromDay * 86_400, to: nowSeconds() - poll.lagSeconds, measured: true, fixed: false, limit: null };
+    if (range.to < range.from) return;
     // `records` counts appointments read, not the sweep's records read a second time here.
     const recordsBefore = tally.records;
     let undated = 0;
     await readRanges('modified', [range], startCursor?.density ?? null, {
       commit(records) {
-        const unseenBad = records.filter((record) => !seen.has(keyOf(record)) && !parseAppointment(record, config.timezone).ok);
-        undated += unseenBad.length;
-        applyRecords(unseenBad);
+        const bad = unseenBad(records);
+        undated += bad.length;
+        applyRecords(bad);
       },
       unsplittable(window, cntabsolute) {
         log.warn({ second: describeWindow(window), cntabsolute }, 'over 500 appointments share one modified second: undated records in it are not reported');
@@ -340,8 +380,9 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
   try {
     const seen = new Set<RecordKey>();
     let swept: { fromDay: number; toDay: number } | null = null;
+    const undated = mode === 'backfill' ? askUndated() : null;
     if (mode !== 'incremental') {
-      const sweep = await sweepHorizon('sweep', seen);
+      const sweep = await sweepHorizon('sweep', seen, undated?.alongside);
       swept = sweep;
       lastSweepStart = sweep.startedAt;
       if (cursor === null) store.transaction(() => saveCursor(sweep.startedAt - poll.lagSeconds, null));
@@ -350,7 +391,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
       // After a sweep, this reads what changed while it ran (cursor was set before it began).
       await readModified(cursor! - poll.overlapSeconds, nowSeconds(), seen);
     }
-    if (mode === 'backfill') await reportUndated(seen);
+    if (undated) await reportUndated(seen, undated.answer());
     if (options.full && swept) tally.deleted = markVanished(swept, seen);
     const result: PollResult = { mode, cursor: cursor === null ? null : formatSeconds(cursor), overflowSeconds, ...tally };
     if (runId !== null) store.runs.finish(runId, { counts: { ...result } });

@@ -64,11 +64,19 @@ export interface PollReader {
   readonly onProgress?: (progress: PollProgress) => void;
 }
 
+/** Actions of another read of the run, sent in the first request beside its windows: a request saved. */
+export interface PollAlongside {
+  readonly params: readonly ReadCalendarParams[];
+  /** Their answers, in order; not called when no request is sent. */
+  readonly receive: (pages: ReadonlyArray<ReadCalendarPage | OnOfficeActionError | undefined>) => void;
+}
+
 export interface PollSink {
   /** Runs inside the batch's transaction. `firstPending` is the earliest window not yet done. */
   readonly commit: (records: AppointmentRecord[], firstPending: ReadWindow | undefined) => void;
   /** A capped window that cannot be cut: defer it (returns true) or throw. `starts`: its answer's start times. */
   readonly unsplittable: (window: ReadWindow, cntabsolute: number | null, starts: readonly number[]) => boolean;
+  readonly alongside?: PollAlongside;
 }
 
 /**
@@ -153,7 +161,8 @@ function holdsOnly(records: readonly AppointmentRecord[], window: ReadWindow): b
   });
 }
 
-const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
+/** An answer that reached the cap (500 records, or cntabsolute saying so): never trusted as complete. */
+export const isCapped = (page: ReadCalendarPage): boolean => page.records.length >= READ_CAP || (page.cntabsolute ?? 0) >= READ_CAP;
 
 /**
  * Reads every range, one batch of actions per HTTP request, cutting capped windows, and commits each
@@ -171,16 +180,22 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
   const squares: number[] = [];
   const measured = initial.filter((range) => range.measured);
   const span = measured.length > 0 ? { from: Math.min(...measured.map((r) => r.from)), to: Math.max(...measured.map((r) => r.to)) } : null;
+  let alongside = sink.alongside;
   while (queue.length > 0) {
     const target = planTarget(readDispersion(squares));
-    const { windows, rest } = planBatch(queue, density, reader.batchSize, { profile, target, maxRecords: REQUEST_RECORDS });
+    const extra = alongside?.params ?? [];
+    const { windows, rest } = planBatch(queue, density, Math.max(1, reader.batchSize - extra.length), { profile, target, maxRecords: REQUEST_RECORDS });
     const fixed = new Set(queue.slice(0, windows.length).filter((range) => range.fixed).map((range) => range.from));
     const planned = windows.map((window) =>
       density === null || !window.measured || fixed.has(window.from) ? null : density * weighWindow(window, profile),
     );
-    const pages = await reader.client.readCalendarBatch(windows.map(reader.toParams));
+    const pages = await reader.client.readCalendarBatch([...windows.map(reader.toParams), ...extra]);
     tally.requests += 1;
-    tally.actions += windows.length;
+    tally.actions += windows.length + extra.length;
+    if (alongside) {
+      alongside.receive(pages.slice(windows.length, windows.length + extra.length));
+      alongside = undefined;
+    }
     const back: PendingRange[] = [];
     const complete: Array<{ window: ReadWindow; records: number }> = [];
     const capped: CappedWindow[] = [];
