@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import type { SummaryCounts, SyncSummary } from '../app/run-sync.js';
 import type { PullAction, PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
+import { loadCommander } from './load-commander.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -22,6 +23,8 @@ async function loadSyncMachinery() {
   ]);
   return { openStateStore, createSyncRuntime, runSync, summaryCounts };
 }
+
+const { Command } = loadCommander();
 
 type PlannedAction = Pick<SyncPlan['actions'][number], 'kind' | 'calendarKey' | 'uid' | 'appointmentId' | 'reason'>;
 
@@ -117,7 +120,7 @@ interface SyncCommandOptions {
   json?: boolean;
 }
 
-export function createSyncCommand(): Command {
+export function createSyncCommand(): CommandType {
   return addConfigOption(new Command('sync'))
     .description('poll onOffice into the state store and push the changes to every CalDAV target, once')
     .option('--full', 'also run the reconciliation sweep (finds appointments deleted in onOffice) and re-check every object')
