@@ -300,6 +300,35 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     return { changed: await listObjects(calendar), deleted: [], syncToken: null, complete: true };
   }
 
+  /** Reads started by prefetchChanges, by calendar URL, each taken up once. */
+  const confirmedAhead = new Map<string, Promise<boolean>>();
+  const changesAhead = new Map<string, { syncToken: string | null; changes: Promise<CalendarChanges | null> }>();
+
+  function prefetchChanges(url: string, syncToken: string | null): void {
+    // The REPORT after the confirmation: that PROPFIND also tells whether the calendar has sync-collection.
+    const confirmed = confirmCalendar(url);
+    const changes = confirmed.then((exists) => (exists ? fetchChanges({ url, displayName: '' }, syncToken) : null));
+    // A failure is seen by the call that takes the answer up, as if it had asked itself; one never taken
+    // up is dropped here rather than becoming an unhandled rejection.
+    for (const read of [confirmed, changes]) read.catch(() => undefined);
+    confirmedAhead.set(url, confirmed);
+    changesAhead.set(url, { syncToken, changes });
+  }
+
+  function takeConfirmation(url: string): Promise<boolean> {
+    const early = confirmedAhead.get(url);
+    confirmedAhead.delete(url);
+    return early ?? confirmCalendar(url);
+  }
+
+  /** The changes read ahead from the same token; read now when there are none (or the calendar was missing then). */
+  async function takeChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+    const entry = changesAhead.get(calendar.url);
+    changesAhead.delete(calendar.url);
+    const early = entry && entry.syncToken === syncToken ? await entry.changes : null;
+    return early ?? fetchChanges(calendar, syncToken);
+  }
+
   async function fetchEtag(href: string): Promise<string | null> {
     const props = await fetchProps(href, ['d:getetag']);
     return props ? readText(props.getetag) : null;
@@ -359,12 +388,13 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   return {
-    confirmCalendar,
+    confirmCalendar: takeConfirmation,
     findCalendar,
     ensureCalendar,
     listObjects,
     fetchObjects,
-    fetchChanges,
+    fetchChanges: takeChanges,
+    prefetchChanges,
     createObject: (calendar, filename, ics) => gated(() => createObject(calendar, filename, ics)),
     updateObject: (calendar, href, ics, etag) => gated(() => updateObject(calendar, href, ics, etag)),
     deleteObject: (calendar, href, etag) => gated(() => deleteObject(calendar, href, etag)),

@@ -16,12 +16,12 @@ import { runAction } from './run-action.js';
  * start) loads none of them.
  */
 async function loadSyncMachinery() {
-  const [{ openStateStore }, { createSyncRuntime }, { runSync, summaryCounts }] = await Promise.all([
+  const [{ openStateStore }, { createSyncRuntime, prefetchKnownCalendars }, { runSync, summaryCounts }] = await Promise.all([
     import('../store/open-state-store.js'),
     import('../app/create-sync-runtime.js'),
     import('../app/run-sync.js'),
   ]);
-  return { openStateStore, createSyncRuntime, runSync, summaryCounts };
+  return { openStateStore, createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts };
 }
 
 const { Command } = loadCommander();
@@ -147,9 +147,11 @@ export async function runSyncCommand(
   progress: ProgressReporter = createProgressReporter(),
 ): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
-  const { createSyncRuntime, runSync, summaryCounts } = await loadSyncMachinery();
+  const { createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts } = await loadSyncMachinery();
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
+    // An incremental run reads the calendars while it polls; a full one polls for long, and reads them after.
+    if (!options.full) prefetchKnownCalendars(runtime);
     const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });
     progress.finish();
     printSummary(summary, summaryCounts(summary), options.json === true, out);
