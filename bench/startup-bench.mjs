@@ -111,8 +111,8 @@ try {
     `< ${GOALS.noChangeSyncMs} ms`,
     noChange.wallMs < GOALS.noChangeSyncMs,
   );
-  row('startup', `no-change sync: process start to its first request (onOffice), median of ${PROCESS_RUNS}`, `${fmt(noChange.firstRequestMs, 0)} ms`);
-  row('startup', `no-change sync: its last answer (the headers of the CalDAV REPORT) to exit, median of ${PROCESS_RUNS}`, `${fmt(noChange.tailMs, 0)} ms`);
+  row('startup', `no-change sync: process start to its first request, median of ${PROCESS_RUNS}`, `${fmt(noChange.firstRequestMs, 0)} ms`);
+  row('startup', `no-change sync: its last answer (headers) to exit, median of ${PROCESS_RUNS}`, `${fmt(noChange.tailMs, 0)} ms`);
   if (process.env.BENCH_CPU_PROF_DIR) {
     // One more no-change run under the V8 profiler, to see what it spends before its first request.
     const profiled = await runNode(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF_DIR), cliMain, 'sync', '--config', configFile]);
