@@ -1,7 +1,9 @@
 // Start-up benchmark: what a person waits for before a command does its work. `--help` as CPU time
 // (user + sys, from process.resourceUsage() written by a preloaded hook) against `node -e 0` under the
 // same hook; `status` over a state db of BENCH_N appointments; the no-change `onoffice-sync sync` as a
-// process against a real Radicale after a backfill of BENCH_N from the emulator. Imports the compiled
+// process against a real Radicale after a backfill of BENCH_N from the emulator, and of that sync the
+// time from process start to its first request and from its last answer to exit (its own clock, so what
+// the servers take is apart). Imports the compiled
 // code: `npm run build && node bench/startup-bench.mjs`. BENCH_N (default 2000), BENCH_RUNS (default
 // 10 for the CPU rows, at least 5 for the process rows). BENCH_CPU_PROF_DIR: also write a CPU profile of
 // one no-change sync there (`node --cpu-prof`).
@@ -21,10 +23,14 @@ const PROCESS_RUNS = Math.max(5, Math.round(RUNS / 2));
 const GOALS = { helpCpuRatio: 2, noChangeSyncMs: 300 };
 const work = mkdtempSync(join(tmpdir(), 'oos-startup-bench-'));
 const cpuFile = join(work, 'cpu.json');
-// Written on exit by every measured process: its own CPU time, so neither spawning nor the pipes count.
+// Written on exit by every measured process: its own CPU time, so neither spawning nor the pipes count;
+// and, from its own clock (ms since the process started), when it sent its first request and read its
+// last answer: the start-up and the wind-down apart from what the servers take.
 const CPU_HOOK = `data:text/javascript,${encodeURIComponent(
-  `import { writeFileSync } from 'node:fs'; process.on('exit', () => { const usage = process.resourceUsage(); ` +
-    `writeFileSync(process.env.BENCH_CPU_FILE, JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })); });`,
+  `import { writeFileSync } from 'node:fs'; const send = globalThis.fetch; let first = null; let last = null; ` +
+    `globalThis.fetch = async (...args) => { first ??= performance.now(); try { return await send(...args); } finally { last = performance.now(); } }; ` +
+    `process.on('exit', () => { const usage = process.resourceUsage(); ` +
+    `writeFileSync(process.env.BENCH_CPU_FILE, JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, firstRequestMs: first, lastAnswerMs: last, exitMs: performance.now() })); });`,
 )}`;
 
 const { rows, row, log } = createBenchTable('startup-bench');
@@ -47,8 +53,8 @@ function runNode(args, env = {}) {
     child.once('error', reject);
     child.once('close', (code) => {
       const wallMs = performance.now() - started;
-      const { cpuMs } = JSON.parse(readFileSync(cpuFile, 'utf8'));
-      resolvePromise({ code, stdout, stderr, wallMs, cpuMs });
+      const { cpuMs, firstRequestMs, lastAnswerMs, exitMs } = JSON.parse(readFileSync(cpuFile, 'utf8'));
+      resolvePromise({ code, stdout, stderr, wallMs, cpuMs, firstRequestMs, tailMs: lastAnswerMs === null ? null : exitMs - lastAnswerMs });
     });
   });
 }
@@ -60,7 +66,8 @@ async function measure(args, env, runs, expectedCode = 0) {
     if (result.code !== expectedCode) throw new Error(`node ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     results.push(result);
   }
-  return { wallMs: median(results.map((result) => result.wallMs)), cpuMs: median(results.map((result) => result.cpuMs)) };
+  const medianOf = (key) => median(results.map((result) => result[key]));
+  return { wallMs: medianOf('wallMs'), cpuMs: medianOf('cpuMs'), firstRequestMs: medianOf('firstRequestMs'), tailMs: medianOf('tailMs') };
 }
 
 const emulator = await startEmulator({ port: 0, seed: 3 });
@@ -104,6 +111,8 @@ try {
     `< ${GOALS.noChangeSyncMs} ms`,
     noChange.wallMs < GOALS.noChangeSyncMs,
   );
+  row('startup', `no-change sync: process start to its first request, median of ${PROCESS_RUNS}`, `${fmt(noChange.firstRequestMs, 0)} ms`);
+  row('startup', `no-change sync: its last answer (headers) to exit, median of ${PROCESS_RUNS}`, `${fmt(noChange.tailMs, 0)} ms`);
   if (process.env.BENCH_CPU_PROF_DIR) {
     // One more no-change run under the V8 profiler, to see what it spends before its first request.
     const profiled = await runNode(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF_DIR), cliMain, 'sync', '--config', configFile]);

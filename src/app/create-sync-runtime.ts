@@ -4,6 +4,8 @@ import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
+import { planCalendarRoutes } from '../push/plan-desired-objects.js';
+import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
 import type { SyncRuntime } from './run-sync.js';
@@ -34,6 +36,24 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
   // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and rendering.
   const afterPush = [{ name: 'feed cache', run: () => warmFeedCache(store, config, now) }];
   return { config, logger, store, client, targets, now, afterPush };
+}
+
+/**
+ * Starts reading the changes of every calendar a previous run resolved for the configured routes, on the
+ * same server, before the run polls onOffice: a one-shot `sync` then waits for onOffice and the CalDAV
+ * server at the same time instead of one after the other. The run takes the answers up as if it had asked
+ * (caldav-target.ts); a calendar it resolves elsewhere, or whose token moved meanwhile, it reads again. A
+ * change in the calendar after these reads is seen by the next run, from the token they returned.
+ */
+export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'targets'>): void {
+  const repository = createCaldavStateRepository(runtime.store.db);
+  for (const { config, target } of runtime.targets) {
+    if (!target.prefetchChanges) continue;
+    for (const route of planCalendarRoutes(config)) {
+      const known = repository.readCalendar(route.calendarKey);
+      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken);
+    }
+  }
 }
 
 /** The onOffice client for the configured account; `retries` may lower the configured number. */

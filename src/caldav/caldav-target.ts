@@ -285,19 +285,54 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   async function fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
-    if (await supportsSyncCollection(calendar.url)) {
-      if (syncToken !== null) {
-        try {
-          return await fetchSyncCollection(calendar, syncToken, { davFetch, tokenFetch });
-        } catch (error) {
-          const rejected = error instanceof CaldavSyncTokenError || (error instanceof CaldavServerError && error.status === 500);
-          if (!rejected) throw error;
-          logger?.info({ url: calendar.url, error: error.name }, 'sync token refused, listing the calendar again');
-        }
-      }
-      return fetchSyncCollection(calendar, null, { davFetch, tokenFetch });
-    }
+    if (await supportsSyncCollection(calendar.url)) return fetchSyncChanges(calendar, syncToken);
     return { changed: await listObjects(calendar), deleted: [], syncToken: null, complete: true };
+  }
+
+  /** sync-collection from the token, from the start again when the server refuses it. */
+  async function fetchSyncChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+    if (syncToken !== null) {
+      try {
+        return await fetchSyncCollection(calendar, syncToken, { davFetch, tokenFetch });
+      } catch (error) {
+        const rejected = error instanceof CaldavSyncTokenError || (error instanceof CaldavServerError && error.status === 500);
+        if (!rejected) throw error;
+        logger?.info({ url: calendar.url, error: error.name }, 'sync token refused, listing the calendar again');
+      }
+    }
+    return fetchSyncCollection(calendar, null, { davFetch, tokenFetch });
+  }
+
+  /** Reads started by prefetchChanges, by calendar URL, each taken up once. */
+  const confirmedAhead = new Map<string, Promise<boolean>>();
+  const changesAhead = new Map<string, { syncToken: string | null; changes: Promise<CalendarChanges | null> }>();
+
+  function prefetchChanges(url: string, syncToken: string | null): void {
+    const confirmed = confirmCalendar(url);
+    // A stored token came from a sync-collection REPORT, so the REPORT goes out beside the PROPFIND
+    // (its answer counts only if the calendar is confirmed there); without one, after the PROPFIND, which
+    // tells whether the calendar has sync-collection.
+    const report = syncToken !== null ? fetchSyncChanges({ url, displayName: '' }, syncToken) : confirmed.then((exists) => (exists ? fetchChanges({ url, displayName: '' }, syncToken) : null));
+    const changes = confirmed.then((exists) => (exists ? report : null));
+    // Nothing read ahead is ever an unhandled rejection; a failed early read is simply done again when
+    // the run asks (takeConfirmation, takeChanges).
+    for (const read of [confirmed, report, changes]) read.catch(() => undefined);
+    confirmedAhead.set(url, confirmed);
+    changesAhead.set(url, { syncToken, changes });
+  }
+
+  function takeConfirmation(url: string): Promise<boolean> {
+    const early = confirmedAhead.get(url);
+    confirmedAhead.delete(url);
+    return early ? early.catch(() => confirmCalendar(url)) : confirmCalendar(url);
+  }
+
+  /** The changes read ahead from the same token; read now when there are none, or the early read failed or found no calendar. */
+  async function takeChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
+    const entry = changesAhead.get(calendar.url);
+    changesAhead.delete(calendar.url);
+    const early = entry && entry.syncToken === syncToken ? await entry.changes.catch(() => null) : null;
+    return early ?? fetchChanges(calendar, syncToken);
   }
 
   async function fetchEtag(href: string): Promise<string | null> {
@@ -359,12 +394,13 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   return {
-    confirmCalendar,
+    confirmCalendar: takeConfirmation,
     findCalendar,
     ensureCalendar,
     listObjects,
     fetchObjects,
-    fetchChanges,
+    fetchChanges: takeChanges,
+    prefetchChanges,
     createObject,
     updateObject,
     deleteObject,

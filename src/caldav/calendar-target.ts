@@ -55,6 +55,12 @@ export interface CalendarTarget {
   /** Objects with data; hrefs that no longer exist are left out of the answer. */
   fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]>;
   fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges>;
+  /**
+   * Starts confirmCalendar(url) and, if the calendar is there, fetchChanges from syncToken now, for the
+   * next such calls to take up (each answer once; fetchChanges only with the same token): a one-shot sync
+   * asks while it polls onOffice, so the two servers answer at the same time. Optional.
+   */
+  prefetchChanges?(url: string, syncToken: string | null): void;
   /** Fails with CaldavPreconditionError when the href is taken. */
   createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }>;
   /** With an etag: only if unchanged (CaldavPreconditionError), and CaldavNotFoundError when gone. */

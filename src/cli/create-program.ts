@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import { COMMAND_CATALOG, type CommandEntry } from './command-catalog.js';
+import { loadCommander } from './load-commander.js';
 import { renderTopLevelHelp } from './render-top-level-help.js';
 
-// commander is CommonJS: required directly it skips the ESM wrapper's export scan, a tenth of what
-// `--help` costs beyond Node's own start. The classes are the ones `import 'commander'` gives.
-const { Command, Help } = createRequire(import.meta.url)('commander') as typeof import('commander');
+const { Command, Help } = loadCommander();
 
 /**
  * The program for one command line: the command it names is loaded (its module imported), every other

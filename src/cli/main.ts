@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
 import { createProgram } from './create-program.js';
 import { EXIT_OK, EXIT_SETUP } from './exit-code-for.js';
+import { loadCommander } from './load-commander.js';
 
-// As create-program.ts requires commander: the same class the commands throw.
-const { CommanderError } = createRequire(import.meta.url)('commander') as typeof import('commander');
+// The same class the commands throw (see load-commander.ts).
+const { CommanderError } = loadCommander();
 
 try {
   await (await createProgram(process.argv)).parseAsync(process.argv);

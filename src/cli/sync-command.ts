@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import type { SummaryCounts, SyncSummary } from '../app/run-sync.js';
 import type { PullAction, PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import { createProgressLogDestination, createProgressReporter, labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
+import { loadCommander } from './load-commander.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -15,13 +16,15 @@ import { runAction } from './run-action.js';
  * start) loads none of them.
  */
 async function loadSyncMachinery() {
-  const [{ openStateStore }, { createSyncRuntime }, { runSync, summaryCounts }] = await Promise.all([
+  const [{ openStateStore }, { createSyncRuntime, prefetchKnownCalendars }, { runSync, summaryCounts }] = await Promise.all([
     import('../store/open-state-store.js'),
     import('../app/create-sync-runtime.js'),
     import('../app/run-sync.js'),
   ]);
-  return { openStateStore, createSyncRuntime, runSync, summaryCounts };
+  return { openStateStore, createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts };
 }
+
+const { Command } = loadCommander();
 
 type PlannedAction = Pick<SyncPlan['actions'][number], 'kind' | 'calendarKey' | 'uid' | 'appointmentId' | 'reason'>;
 
@@ -117,7 +120,7 @@ interface SyncCommandOptions {
   json?: boolean;
 }
 
-export function createSyncCommand(): Command {
+export function createSyncCommand(): CommandType {
   return addConfigOption(new Command('sync'))
     .description('poll onOffice into the state store and push the changes to every CalDAV target, once')
     .option('--full', 'also run the reconciliation sweep (finds appointments deleted in onOffice) and re-check every object')
@@ -144,9 +147,11 @@ export async function runSyncCommand(
   progress: ProgressReporter = createProgressReporter(),
 ): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
-  const { createSyncRuntime, runSync, summaryCounts } = await loadSyncMachinery();
+  const { createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts } = await loadSyncMachinery();
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
+    // An incremental run reads the calendars while it polls; a full one polls for long, and reads them after.
+    if (!options.full) prefetchKnownCalendars(runtime);
     const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });
     progress.finish();
     printSummary(summary, summaryCounts(summary), options.json === true, out);

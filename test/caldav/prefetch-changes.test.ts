@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CalendarRef } from '../../src/caldav/calendar-target.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
+import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
+import { renderTestEvent } from './render-test-event.js';
+
+/** A fetch that notes each request's method and lets a test wait for the n-th answer, read whole. */
+function createCountingFetch() {
+  const methods: string[] = [];
+  const waiting: Array<{ count: number; resolve: () => void }> = [];
+  let answered = 0;
+  const countingFetch: typeof fetch = async (input, init) => {
+    methods.push(init?.method ?? 'GET');
+    const response = await fetch(input, init);
+    const body = await response.arrayBuffer();
+    answered += 1;
+    for (const waiter of waiting.filter((entry) => entry.count <= answered)) waiter.resolve();
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  /** Resolves once `count` answers are in; fails after 20 s so a missing request cannot hang the test. */
+  const answers = (count: number): Promise<void> =>
+    answered >= count
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          const guard = setTimeout(() => reject(new Error(`only ${answered} of ${count} answers came`)), 20_000);
+          waiting.push({ count, resolve: () => (clearTimeout(guard), resolve()) });
+        });
+  return { countingFetch, methods, answers };
+}
+
+describe('reading a calendar ahead (prefetchChanges) against Radicale', () => {
+  let server: RunningAuthServer;
+  let calendar: CalendarRef;
+  let token: string | null;
+  const writer = () => createCaldavTarget({ url: server.url, username: server.username, password: server.password });
+
+  beforeAll(async () => {
+    server = await startRadicale();
+    calendar = await writer().ensureCalendar({ path: 'ahead', displayName: 'Ahead' });
+    await writer().createObject(calendar, 'first.ics', renderTestEvent('first@test'));
+    token = (await writer().fetchChanges(calendar, null)).syncToken;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers the confirmation and the changes from the early reads (one PROPFIND, one REPORT), and a change after them is seen from the token they returned', async () => {
+    const { countingFetch, methods, answers } = createCountingFetch();
+    const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
+    target.prefetchChanges!(calendar.url, token);
+    await answers(2);
+    await writer().createObject(calendar, 'later.ics', renderTestEvent('later@test'));
+
+    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
+    const early = await target.fetchChanges(calendar, token);
+    expect(early.changed).toEqual([]);
+    // With a stored token the two go out together.
+    expect([...methods].sort()).toEqual(['PROPFIND', 'REPORT']);
+
+    const next = await target.fetchChanges(calendar, early.syncToken);
+    expect(next.changed.map((object) => object.href)).toEqual([`${calendar.url}later.ics`]);
+    expect(methods.slice(2)).toEqual(['REPORT']);
+    token = next.syncToken;
+  });
+
+  it('reads again when the run asks from another token, and takes each early answer only once', async () => {
+    const { countingFetch, methods, answers } = createCountingFetch();
+    const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
+    target.prefetchChanges!(calendar.url, token);
+    await answers(2);
+    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
+    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
+    const full = await target.fetchChanges(calendar, null);
+    expect(full.complete).toBe(true);
+    expect(full.changed.map((object) => object.href).sort()).toEqual([`${calendar.url}first.ics`, `${calendar.url}later.ics`]);
+    expect([...methods.slice(0, 2)].sort()).toEqual(['PROPFIND', 'REPORT']);
+    expect(methods.slice(2)).toEqual(['PROPFIND', 'REPORT']);
+  });
+
+  it('answers a calendar that is not there as missing: without a token no REPORT goes out, with one its 404 is dropped', async () => {
+    const { countingFetch, methods, answers } = createCountingFetch();
+    const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
+    const gone = `${server.calendarHomeUrl}never-made/`;
+    target.prefetchChanges!(gone, null);
+    await answers(1);
+    expect(await target.confirmCalendar!(gone)).toBe(false);
+    expect(methods).toEqual(['PROPFIND']);
+
+    const alsoGone = `${server.calendarHomeUrl}also-never-made/`;
+    target.prefetchChanges!(alsoGone, token);
+    await answers(3);
+    expect(await target.confirmCalendar!(alsoGone)).toBe(false);
+    expect([...methods.slice(1)].sort()).toEqual(['PROPFIND', 'REPORT']);
+  });
+});
