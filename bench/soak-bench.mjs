@@ -7,6 +7,8 @@
 // BENCH_SOAK_CYCLES (default 1000) shortens it; the RSS baseline is taken at cycle 100 (at half of a
 // shorter run), when the caches, the JIT and SQLite's page cache have settled: RSS climbs by some 15 MB
 // over the first 100 runs and then levels off. BENCH_SOAK_VERBOSE=1 prints every sample.
+// BENCH_SOAK_SNAPSHOT_AT=100,300 signals the daemon for a heap snapshot at those cycles (multiples of 10), with
+// BENCH_DAEMON_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/x" (a diagnosis, not a figure).
 //
 // Goals: RSS at most 10 MB above the baseline, at its highest and at the end (the issue's goal). The
 // event loop's p99 delay below 50 ms in every sample: a run here writes a handful of objects, and a
@@ -19,6 +21,7 @@ import { benchRow, percentile, readMetrics, startDaemonBench } from './daemon-be
 
 const cycles = Number(process.env.BENCH_SOAK_CYCLES ?? 1000);
 const settleAt = Math.max(10, Math.min(100, Math.round(cycles / 20) * 10));
+const snapshotAt = new Set((process.env.BENCH_SOAK_SNAPSHOT_AT ?? '').split(',').filter(Boolean).map(Number));
 const GOALS = { rssGrowthMb: 10, lagP99Ms: 50 };
 const MB = 1024 * 1024;
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
@@ -48,6 +51,8 @@ try {
         external: metrics.get('nodejs_external_memory_bytes'),
         ...readProcessMemory(bench.pid),
       });
+      // A heap snapshot (a diagnosis: the daemon must run with BENCH_DAEMON_NODE_ARGS=--heapsnapshot-signal=SIGUSR2).
+      if (snapshotAt.has(cycle)) process.kill(bench.pid, 'SIGUSR2');
       if (cycle % 100 === 0 || process.env.BENCH_SOAK_VERBOSE) {
         const { rss, heap, heapTotal, external, anon, file } = samples.at(-1);
         console.log(`cycle ${cycle}: RSS ${mb(rss)} (anonymous ${mb(anon)}, files ${mb(file)}), heap ${mb(heap)} of ${mb(heapTotal)}, external ${mb(external)}`);
