@@ -3,7 +3,7 @@
 // CLI, followed through its JSON log lines and its /metrics.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,7 +58,12 @@ export async function startDaemonBench({ name, appointments, daemon: daemonSetti
     { mode: 0o600 },
   );
 
-  const child = spawn(process.execPath, [join(distDir, 'cli', 'main.js'), 'daemon', '--config', configFile], {
+  // BENCH_DAEMON_NODE_ARGS: Node.js flags for the daemon, for a diagnosis only (--expose-gc,
+  // --heapsnapshot-signal=SIGUSR2, --diagnostic-dir=…); the figures the bench prints are without them.
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_DAEMON_OUTPUT: a file that gets every line the daemon writes (with --trace-gc, its GC lines).
+  const outputFile = process.env.BENCH_DAEMON_OUTPUT;
+  const child = spawn(process.execPath, [...nodeArgs, join(distDir, 'cli', 'main.js'), 'daemon', '--config', configFile], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,6 +77,7 @@ export async function startDaemonBench({ name, appointments, daemon: daemonSetti
       partial = lines.pop();
       for (const line of lines) {
         tail = `${tail}${line}\n`.slice(-4000);
+        if (outputFile) appendFileSync(outputFile, `${line}\n`);
         log.push(line);
       }
     });

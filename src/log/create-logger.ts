@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Logger, DestinationStream, LoggerOptions as PinoOptions } from 'pino';
+import { REDACTED, redactSecrets } from './redact-secrets.js';
 import { redactUrl } from './redact-url.js';
 
 export type { Logger } from 'pino';
@@ -17,7 +18,17 @@ export const REDACTED_KEYS = [
   'adminToken',
 ];
 
-const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+const REDACTED_KEY_SET: ReadonlySet<string> = new Set(REDACTED_KEYS);
+
+/**
+ * A line's fields go through redactSecrets (top level and two levels down). pino's `redact` keeps the
+ * top-level keys only, for a child's bindings (pino gives those to no formatter; ours are flat strings):
+ * a wildcard path there (`*.token`) runs pino's redaction over every field of every line.
+ */
+const REDACTION: Pick<PinoOptions, 'redact' | 'formatters'> = {
+  redact: { paths: [...REDACTED_KEYS], censor: REDACTED },
+  formatters: { log: (fields) => redactSecrets(fields, REDACTED_KEY_SET) },
+};
 
 export interface LoggerOptions {
   readonly level?: string;
@@ -37,7 +48,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const { pino } = loadPino();
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
-  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...URL_REDACTION };
+  const base = { level: options.level ?? 'info', ...REDACTION, ...URL_REDACTION };
   if (pretty) return pino(base, createPrettyStream(destination, options.destination === undefined));
   return pino(
     {
@@ -45,7 +56,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // pid and hostname are in every journald record already; a log line need not repeat them.
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { ...REDACTION.formatters, level: (label) => ({ level: label }) },
     },
     destination,
   );
