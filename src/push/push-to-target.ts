@@ -12,7 +12,7 @@ import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
-import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncPlan } from './plan-sync.js';
+import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncAction, type SyncPlan } from './plan-sync.js';
 import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
 import { planPushChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
@@ -58,8 +58,16 @@ export interface PushOptions {
 /** The URL a dry run gives a calendar that the real run would create. */
 const NEW_CALENDAR = 'about:new-calendar/';
 
-/** Appointments rendered, planned and written at a time. */
+/** Appointments planned and written at a time (the unit of the write batches and the progress). */
 const PUSH_CHUNK = 500;
+
+/**
+ * Appointments rendered and compared at a time, within a chunk. A reconciliation renders every object
+ * to find it unchanged: what a whole chunk's renderings held lived long enough to be promoted to the
+ * old generation, ~2 KB per appointment, and that promotion rate let V8 grow the heap to ~4× its live
+ * size (bench/scale-bench.mjs at 100,000). A group's renderings die young; only its actions are kept.
+ */
+const PLAN_GROUP = 25;
 
 /** Everything that changes what a target should hold without any appointment changing. */
 function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
@@ -224,15 +232,26 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
   const progress = createPushProgress(`push ${targetConfig.name}`, session.chunks.total, options.onProgress);
   let offset = 0;
   let planned = false;
+  /** One group's plan: rendered, prepared and compared together, its renderings dropped afterwards. */
+  const planGroup = (group: readonly number[]): SyncPlan => {
+    const scope = new Set(group);
+    const rendered = group.flatMap((id) => planDesiredObjects(source.getAppointment(id), targetConfig, routes, { ...render, sequence: source.getRevision(id) }));
+    const groupKnown = [...repository.listKnownFor(targetConfig.name, group), ...session.uncertain.filter((object) => scope.has(object.appointmentId))];
+    const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: groupKnown, drift, scope }) : { desired: rendered, known: groupKnown };
+    if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, group, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
+    return planSync({ desired, known, scope, drift });
+  };
   for (const chunk of session.chunks.chunks) {
     if (options.shouldStop?.()) return true;
-    const scope = new Set(chunk);
-    const rendered = chunk.flatMap((id) => planDesiredObjects(source.getAppointment(id), targetConfig, routes, { ...render, sequence: source.getRevision(id) }));
-    const chunkKnown = [...repository.listKnownFor(targetConfig.name, chunk), ...session.uncertain.filter((object) => scope.has(object.appointmentId))];
-    const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: chunkKnown, drift, scope }) : { desired: rendered, known: chunkKnown };
-    const plan = planSync({ desired, known, scope, drift });
+    const actions: SyncAction[] = [];
+    let unchanged = 0;
+    for (let start = 0; start < chunk.length; start += PLAN_GROUP) {
+      const groupPlan = planGroup(chunk.slice(start, start + PLAN_GROUP));
+      actions.push(...groupPlan.actions);
+      unchanged += groupPlan.unchanged;
+    }
+    const plan: SyncPlan = { actions, unchanged };
     planned = true;
-    if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, chunk, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     options.onPlan?.(plan, calendars);
     const counts = countActions(plan);
     for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
