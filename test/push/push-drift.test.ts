@@ -1,35 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { runSync, type SyncRuntime } from '../../src/app/run-sync.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { createSilentLogger } from '../../src/log/create-logger.js';
-import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
+import { runSync } from '../../src/app/run-sync.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
-import { openStateStore } from '../../src/store/open-state-store.js';
-import { createTempDir, startEmulator } from '../support/sync-fixture.js';
+import { startMemorySync } from '../support/sync-fixture.js';
 
 /** Drift means a new ETag and a new text (vdirsyncer's is_changed), not a new ETag alone. */
 describe('drift detection', () => {
   it('rewrites an object whose text changed, and only records the new ETag of one merely touched', async () => {
-    const emulator = await startEmulator({ port: 0, appointments: 12, seed: 5 });
-    const temp = createTempDir('oos-push-drift-');
-    const store = openStateStore(`${temp.dir}/state.db`);
+    const { emulator, store, config, target, runtime, close } = await startMemorySync({ appointments: 12, seed: 5, prefix: 'oos-push-drift-' });
     try {
-      const config = parseConfig({
-        stateDb: `${temp.dir}/state.db`,
-        onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
-        poll: { lagSeconds: 0, horizonPastDays: 365 },
-        caldav: [{ name: 'office', url: 'http://calendar.memory.invalid/' }],
-      });
-      const target = createMemoryCalendarTarget();
-      const runtime: SyncRuntime = {
-        config,
-        logger: createSilentLogger(),
-        store,
-        client: createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret }),
-        targets: [{ config: config.caldav[0]!, target }],
-        now: () => new Date(),
-      };
       const first = await runSync(runtime);
       expect(first.targets[0]!.created).toBeGreaterThan(2);
 
@@ -55,9 +33,7 @@ describe('drift detection', () => {
       expect(third.targets[0]).toMatchObject({ updated: 0, driftRepaired: 0 });
       expect(target.requestCounts.fetchObjects).toBe(fetchesBefore);
     } finally {
-      store.close();
-      temp.remove();
-      await emulator.close();
+      await close();
     }
   });
 });

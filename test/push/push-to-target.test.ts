@@ -1,34 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runSync, type SyncRuntime } from '../../src/app/run-sync.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { createSilentLogger } from '../../src/log/create-logger.js';
-import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
-import { openStateStore } from '../../src/store/open-state-store.js';
-import { createTempDir, startEmulator } from '../support/sync-fixture.js';
+import { runSync } from '../../src/app/run-sync.js';
+import { startMemorySync } from '../support/sync-fixture.js';
 
 /** A chunk is rendered and compared a few appointments at a time: the result must be the chunk's as a whole. */
 describe('pushToTarget over several plan groups', () => {
   it('a reconciliation finds the edits and the deletion wherever they fall in a chunk, and leaves the rest alone', async () => {
-    const emulator = await startEmulator({ port: 0, appointments: 70, seed: 11 });
-    const temp = createTempDir('oos-push-groups-');
-    const store = openStateStore(`${temp.dir}/state.db`);
+    const { emulator, store, config, target, runtime, close } = await startMemorySync({ appointments: 70, seed: 11, prefix: 'oos-push-groups-' });
     try {
-      const config = parseConfig({
-        stateDb: `${temp.dir}/state.db`,
-        onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
-        poll: { lagSeconds: 0, horizonPastDays: 365 },
-        caldav: [{ name: 'office', url: 'http://calendar.memory.invalid/' }],
-      });
-      const target = createMemoryCalendarTarget();
-      const runtime: SyncRuntime = {
-        config,
-        logger: createSilentLogger(),
-        store,
-        client: createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret }),
-        targets: [{ config: config.caldav[0]!, target }],
-        now: () => new Date(),
-      };
       const first = await runSync(runtime);
       const written = first.targets[0]!.created;
       expect(written).toBeGreaterThan(60);
@@ -52,9 +30,7 @@ describe('pushToTarget over several plan groups', () => {
       for (const id of edited) expect(objects.filter((object) => object.data!.includes(`Edited #${id}.`))).toHaveLength(1);
       expect(objects.some((object) => object.data!.includes(`X-ONOFFICE-ID:${ids[47]!}\r\n`))).toBe(false);
     } finally {
-      store.close();
-      temp.remove();
-      await emulator.close();
+      await close();
     }
   });
 });

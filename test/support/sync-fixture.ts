@@ -13,7 +13,10 @@ import { createSilentLogger } from '../../src/log/create-logger.js';
 import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
-import { runSync, type SyncOptions, type SyncSummary } from '../../src/app/run-sync.js';
+import { runSync, type SyncOptions, type SyncRuntime, type SyncSummary } from '../../src/app/run-sync.js';
+import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
+import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
+import { openStateStore } from '../../src/store/open-state-store.js';
 
 export const ZONE = 'Europe/Berlin';
 
@@ -83,3 +86,34 @@ export function compareEvent(event: VEventLike, appointment: Appointment): strin
 }
 
 export { startEmulator };
+
+/**
+ * The emulator with `appointments` generated ones, a state store in a temp dir and one in-memory CalDAV
+ * target ('office'), wired into a SyncRuntime for runSync; `close` stops and removes all of it.
+ */
+export async function startMemorySync(options: { appointments: number; seed: number; prefix: string }) {
+  const emulator = await startEmulator({ port: 0, appointments: options.appointments, seed: options.seed });
+  const temp = createTempDir(options.prefix);
+  const store = openStateStore(`${temp.dir}/state.db`);
+  const config = parseConfig({
+    stateDb: `${temp.dir}/state.db`,
+    onoffice: { url: emulator.url, token: emulator.token, secret: emulator.secret },
+    poll: { lagSeconds: 0, horizonPastDays: 365 },
+    caldav: [{ name: 'office', url: 'http://calendar.memory.invalid/' }],
+  });
+  const target = createMemoryCalendarTarget();
+  const runtime: SyncRuntime = {
+    config,
+    logger: createSilentLogger(),
+    store,
+    client: createOnOfficeClient({ url: emulator.url, token: emulator.token, secret: emulator.secret }),
+    targets: [{ config: config.caldav[0]!, target }],
+    now: () => new Date(),
+  };
+  const close = async (): Promise<void> => {
+    store.close();
+    temp.remove();
+    await emulator.close();
+  };
+  return { emulator, store, config, target, runtime, close };
+}
