@@ -20,8 +20,8 @@ import { renderPropfindBody, sendDavRequest } from './send-dav-request.js';
 
 /**
  * tsdav (with its XML library, the largest module a run loads) is imported on the first request that
- * still goes through it: writes, calendar-multiget, supported-report-set. A run that changes nothing
- * (PROPFIND of the calendar, sync-collection REPORT) never loads it.
+ * still goes through it: calendar-multiget, supported-report-set, MKCALENDAR. A run that changes nothing
+ * (PROPFIND of the calendar, sync-collection REPORT) or only writes objects never loads it.
  */
 const loadTsdav = () => import('tsdav');
 
@@ -70,9 +70,10 @@ function isMissing(error: unknown): boolean {
  * - listing is a Depth 1 PROPFIND (getetag only) rather than fetchCalendarObjects, which always downloads
  *   calendar data.
  * - extended MKCOL (RFC 5689) is sent with davRequest: tsdav's makeCollection is not exported.
- * - PUT/DELETE use tsdav's createObject/updateObject/deleteObject with our headers (If-None-Match: *,
- *   Content-Type); tsdav hands back the raw Response, so the ETag is read from its headers here, with a
- *   PROPFIND when the server sends none.
+ * - PUT/DELETE are sent straight through the project's fetch with the headers tsdav's
+ *   createObject/updateObject/deleteObject would send (If-None-Match: * or If-Match, Content-Type): those
+ *   are one-line wrappers, and loading tsdav for them cost a writing run its XML library. The ETag is read
+ *   from the answer's headers, with a PROPFIND when the server sends none.
  */
 // Long on purpose: a factory whose body is a list of small methods of the CalendarTarget port over one server connection.
 export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget {
@@ -356,15 +357,14 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     throw error;
   }
 
+  /** A write through the project's fetch: what tsdav's createObject/updateObject/deleteObject send, without loading tsdav. */
+  function write(url: string, method: 'PUT' | 'DELETE', headers: Record<string, string>, body?: string): Promise<Response> {
+    return davFetch(url, { method, headers, body });
+  }
+
   async function createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }> {
     const url = resolveObjectUrl(calendar.url, filename);
-    const { createObject: davCreateObject } = await loadTsdav();
-    const response = await davCreateObject({
-      url,
-      data: ics,
-      headers: { 'Content-Type': ICS_CONTENT_TYPE, 'If-None-Match': '*' },
-      fetch: davFetch,
-    });
+    const response = await write(url, 'PUT', { 'Content-Type': ICS_CONTENT_TYPE, 'If-None-Match': '*' }, ics);
     // A server may store the object elsewhere and say so in Location; that is where it lives from now on.
     const movedTo = response.headers.get('location');
     const href = movedTo ? normaliseHref(movedTo, url) : url;
@@ -373,10 +373,9 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   async function updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }> {
     const url = normaliseHref(href, calendar.url);
-    const { updateObject: davUpdateObject } = await loadTsdav();
     let response: Response;
     try {
-      response = await davUpdateObject({ url, data: ics, etag: etag ?? undefined, headers: { 'Content-Type': ICS_CONTENT_TYPE }, fetch: davFetch });
+      response = await write(url, 'PUT', { ...(etag ? { 'If-Match': etag } : {}), 'Content-Type': ICS_CONTENT_TYPE }, ics);
     } catch (error) {
       return explainPreconditionFailure(error, 'PUT', url);
     }
@@ -385,9 +384,8 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   async function deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void> {
     const url = normaliseHref(href, calendar.url);
-    const { deleteObject: davDeleteObject } = await loadTsdav();
     try {
-      await davDeleteObject({ url, etag: etag ?? undefined, fetch: davFetch });
+      await write(url, 'DELETE', etag ? { 'If-Match': etag } : {});
     } catch (error) {
       await explainPreconditionFailure(error, 'DELETE', url);
     }
