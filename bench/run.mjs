@@ -219,15 +219,22 @@ async function measureNoOpSync(config) {
 
 async function benchNoChange(config, file) {
   log('no-change incremental sync');
+  // A second apart, as the daemon's fastest schedule runs them: after a change (here the backfill's own
+  // writes) the first runs read the changes until the getctag has settled (src/domain/trust-ctag.ts);
+  // the median is taken over the runs after those, the daemon's steady state.
   const runs = [];
-  for (let i = 0; i < 7; i++) runs.push(await measureNoOpSync(config));
-  const measured = runs.slice(2);
+  for (let i = 0; i < 8; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    runs.push(await measureNoOpSync(config));
+  }
+  const measured = runs.slice(3);
+  row('b. no-change sync (Radicale)', 'the first run after a change (getctag not settled: PROPFIND + sync REPORT), in-process', `${fmt(runs[0].ms)} ms: ${runs[0].byMethod}`);
   const median = [...measured].sort((a, b) => a.ms - b.ms)[Math.floor(measured.length / 2)];
   const onoffice = Math.max(...measured.map((run) => run.onoffice));
   const writes = Math.max(...measured.map((run) => run.writes));
   row('b. no-change sync (Radicale)', `wall time, in-process, median of ${measured.length}`, `${fmt(median.ms)} ms`, '< 150 ms', median.ms < 150);
   row('b. no-change sync (Radicale)', 'onOffice HTTP requests', onoffice, '1', onoffice === 1);
-  row('b. no-change sync (Radicale)', 'CalDAV requests (of which writes)', `${median.caldav} (${writes})`, '0 writes', writes === 0);
+  row('b. no-change sync (Radicale)', 'CalDAV requests (of which writes)', `${median.caldav} (${writes}): ${median.byMethod}`, '0 writes', writes === 0);
   // As a process: node's start, the module graph and the state store's opening are part of what a user waits for.
   const cliRuns = [];
   for (let i = 0; i < CLI_RUNS; i++) {

@@ -4,6 +4,7 @@ import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
+import { trustedCtag } from '../domain/trust-ctag.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -45,13 +46,13 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
  * (caldav-target.ts); a calendar it resolves elsewhere, or whose token moved meanwhile, it reads again. A
  * change in the calendar after these reads is seen by the next run, from the token they returned.
  */
-export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'targets'>): void {
+export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'targets' | 'now'>): void {
   const repository = createCaldavStateRepository(runtime.store.db);
   for (const { config, target } of runtime.targets) {
     if (!target.prefetchChanges) continue;
     for (const route of planCalendarRoutes(config)) {
       const known = repository.readCalendar(route.calendarKey);
-      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken);
+      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken, known.syncToken === null ? null : trustedCtag(known.ctag, runtime.now().getTime()));
     }
   }
 }

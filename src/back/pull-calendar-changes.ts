@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
+import { readCalendarChanges } from '../caldav/read-calendar-changes.js';
 import type { Appointment } from '../domain/appointment.js';
 import type { KnownObject } from '../domain/known-object.js';
 import type { Logger } from '../log/create-logger.js';
@@ -94,7 +95,7 @@ async function pullCalendar(
 ): Promise<CalendarChanges> {
   const { caldav, twoWay, target, config, targetConfig } = context;
   const known = caldav.listKnown(targetConfig.name).filter((object) => object.calendarKey === calendarKey);
-  const changes = await target.fetchChanges(calendar, calendar.syncToken ?? null);
+  const changes = await readCalendarChanges(target, calendar);
   const found = listCandidates(context, calendarKey, calendar, known, changes);
   const gone = [...found.values()].filter((candidate) => candidate.gone && candidate.known).length;
   planMassDeleteGuard(calendarKey, gone, known.length, config.poll.massDeleteThreshold, context.forceDelete);

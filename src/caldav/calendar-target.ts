@@ -14,6 +14,13 @@ export interface CalendarRef {
   syncToken?: string | null;
   /** The CalendarServer getctag, when the server reports one. */
   ctag?: string | null;
+  /** When `ctag` was read (ms since the epoch): its answer had arrived, no change read had begun. */
+  ctagReadAt?: number;
+  /**
+   * The run found the getctag equal to a settled one (domain/trust-ctag.ts): nothing changed since
+   * `syncToken` was read, and readCalendarChanges answers without asking the server.
+   */
+  unchanged?: boolean;
   color?: string | null;
 }
 
@@ -43,11 +50,12 @@ export interface CalendarTarget {
   /** The URL the spec resolves to and the calendar there, or null when it does not exist yet. Creates nothing. */
   findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }>;
   /**
-   * Whether a calendar still is at this URL (a calendar resolved before), asking for its resource type
-   * only: servers such as Radicale compute DAV:sync-token and getctag over every object, so the
-   * PROPFIND of findCalendar costs as much as the sync REPORT. Optional; without it, findCalendar.
+   * Whether a calendar still is at this URL (a calendar resolved before), and its getctag (null when the
+   * server has none), with the time its answer arrived; null when it is gone. It does not ask for
+   * DAV:sync-token, which servers such as Radicale compute over every object like the sync REPORT.
+   * Optional; without it, findCalendar.
    */
-  confirmCalendar?(url: string): Promise<boolean>;
+  confirmCalendar?(url: string): Promise<{ ctag: string | null; readAt: number } | null>;
   /** Finds the calendar, creating it (display name + colour) when missing. An existing one is left as it is. */
   ensureCalendar(spec: CalendarSpec): Promise<CalendarRef>;
   /** Every object's href and ETag, whatever its URL looks like; no data. */
@@ -56,11 +64,12 @@ export interface CalendarTarget {
   fetchObjects(calendar: CalendarRef, hrefs: string[]): Promise<RemoteObject[]>;
   fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges>;
   /**
-   * Starts confirmCalendar(url) and, if the calendar is there, fetchChanges from syncToken now, for the
-   * next such calls to take up (each answer once; fetchChanges only with the same token): a one-shot sync
-   * asks while it polls onOffice, so the two servers answer at the same time. Optional.
+   * Starts confirmCalendar(url) and, if the calendar is there and its getctag is not `trustedCtag`,
+   * fetchChanges from syncToken after it, for the next such calls to take up (each answer once;
+   * fetchChanges only with the same token): a one-shot sync asks while it polls onOffice, so the two
+   * servers answer at the same time. Optional.
    */
-  prefetchChanges?(url: string, syncToken: string | null): void;
+  prefetchChanges?(url: string, syncToken: string | null, trustedCtag?: string | null): void;
   /** Fails with CaldavPreconditionError when the href is taken. */
   createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }>;
   /** With an etag: only if unchanged (CaldavPreconditionError), and CaldavNotFoundError when gone. */

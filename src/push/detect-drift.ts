@@ -1,6 +1,7 @@
 import type { KnownObject } from '../domain/known-object.js';
 import type { CalendarChanges, CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
+import { readCalendarChanges } from '../caldav/read-calendar-changes.js';
 import { hashIcs } from './plan-desired-objects.js';
 import type { Drift } from './plan-sync.js';
 
@@ -42,7 +43,7 @@ export async function detectDrift(
 ): Promise<DetectedDrift> {
   const result: DetectedDrift = { drift: new Map(), tokens: new Map(), affected: new Set(), touched: [] };
   for (const [calendarKey, calendar] of calendars) {
-    const changes = pulled?.get(calendarKey) ?? (await target.fetchChanges(calendar, calendar.syncToken ?? null));
+    const changes = pulled?.get(calendarKey) ?? (await readCalendarChanges(target, calendar));
     const drift = await readCalendarDrift(calendarKey, calendar, changes, known, target, result);
     result.drift.set(calendarKey, drift);
     result.tokens.set(calendarKey, changes.syncToken);

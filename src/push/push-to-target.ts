@@ -4,6 +4,7 @@ import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { AppointmentSource } from '../domain/appointment-source.js';
 import type { FailedItem } from '../domain/failed-item.js';
 import type { KnownObject } from '../domain/known-object.js';
+import { nextCtagState, trustedCtag, type CtagState } from '../domain/trust-ctag.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
 import { normaliseHref } from '../caldav/normalise-href.js';
@@ -94,35 +95,54 @@ async function resolveCalendars(
   routes: readonly CalendarRoute[],
   target: CalendarTarget,
   repository: CaldavStateRepository,
-  dryRun: boolean,
-): Promise<Map<string, CalendarRef>> {
+  options: { dryRun: boolean; full: boolean; now: () => number },
+): Promise<ResolvedCalendars> {
   const calendars = new Map<string, CalendarRef>();
+  const ctags = new Map<string, CtagState | null>();
   for (const route of routes) {
     const known = repository.readCalendar(route.calendarKey);
-    if (known && dryRun) {
+    if (known && options.dryRun) {
       calendars.set(route.calendarKey, { url: known.url, displayName: known.displayName, syncToken: known.syncToken });
       continue;
     }
-    if (dryRun) {
+    if (options.dryRun) {
       calendars.set(route.calendarKey, { url: `${NEW_CALENDAR}${route.path}/`, displayName: route.displayName, syncToken: null });
       continue;
     }
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
     // gone (deleted on the server), it is found or created again from the route.
     const sameServer = known !== null && new URL(known.url).origin === new URL(serverUrl).origin;
-    const cached = sameServer ? await confirmKnownCalendar(target, known, route) : null;
-    const ref = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
+    const cached = sameServer ? await confirmKnownCalendar(target, known, route, options.now) : null;
+    const found = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
+    const ref: CalendarRef = { ctagReadAt: options.now(), ...found };
     if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
     // A calendar that had to be found or created again starts over with a full listing.
-    calendars.set(route.calendarKey, { ...ref, syncToken: cached ? known!.syncToken : null });
+    const syncToken = cached ? known!.syncToken : null;
+    const stored = cached ? known!.ctag : null;
+    const current = ref.ctag ?? null;
+    // The nightly reconciliation reads the changes whatever the getctag says.
+    const unchanged = !options.full && syncToken !== null && current !== null && current === trustedCtag(stored, options.now());
+    calendars.set(route.calendarKey, { ...ref, syncToken, unchanged });
+    // Stored with the token once the run went through; an unchanged calendar keeps what it had.
+    if (!unchanged) ctags.set(route.calendarKey, nextCtagState(stored, current, ref.ctagReadAt!));
   }
-  return calendars;
+  return { calendars, ctags };
 }
 
-/** The calendar resolved before, if it is still there: by its resource type alone where the target can. */
-async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute): Promise<CalendarRef | null> {
-  if (!target.confirmCalendar) return (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar;
-  return (await target.confirmCalendar(known.url)) ? { url: known.url, displayName: known.displayName, syncToken: known.syncToken } : null;
+/** The calendars of a run, and the getctag each one's read of the changes is to store with its token. */
+interface ResolvedCalendars {
+  readonly calendars: Map<string, CalendarRef>;
+  readonly ctags: ReadonlyMap<string, CtagState | null>;
+}
+
+/** The calendar resolved before, if it is still there: by its resource type (and getctag) alone where the target can. */
+async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute, now: () => number): Promise<CalendarRef | null> {
+  if (!target.confirmCalendar) {
+    const { calendar } = await target.findCalendar({ path: known.url, displayName: route.displayName });
+    return calendar && { ...calendar, ctagReadAt: now() };
+  }
+  const confirmed = await target.confirmCalendar(known.url);
+  return confirmed && { url: known.url, displayName: known.displayName, ctag: confirmed.ctag, ctagReadAt: confirmed.readAt };
 }
 
 /**
@@ -157,6 +177,7 @@ function createKnownLookup(repository: CaldavStateRepository, uncertain: readonl
 interface PushSession {
   readonly routes: readonly CalendarRoute[];
   readonly calendars: Map<string, CalendarRef>;
+  readonly ctags: ReadonlyMap<string, CtagState | null>;
   readonly configHash: string;
   readonly seqAtStart: number;
   readonly full: boolean;
@@ -169,11 +190,12 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
   const { config, targetConfig, target, repository, source } = options;
   const dryRun = options.dryRun ?? false;
   const routes = planCalendarRoutes(targetConfig);
-  const calendars = await resolveCalendars(targetConfig.url, routes, target, repository, dryRun);
   const configHash = hashTargetConfig(config, targetConfig);
   const pushState = repository.readPushState(targetConfig.name);
-  const seqAtStart = source.maxChangeSeq();
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
+  const now = () => options.now().getTime();
+  const { calendars, ctags } = await resolveCalendars(targetConfig.url, routes, target, repository, { dryRun, full: options.full === true, now });
+  const seqAtStart = source.maxChangeSeq();
 
   // A dry run plans the pull too, over the calendars that exist already (a new one holds no changes).
   const pullable = dryRun ? new Map([...calendars].filter(([, calendar]) => !calendar.url.startsWith(NEW_CALENDAR))) : calendars;
@@ -187,7 +209,7 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
   const extra = new Set<number>([...pending.map((entry) => entry.appointmentId), ...drift.affected]);
   if (!full) for (const failure of repository.listFailures(targetConfig.name)) extra.add(failure.appointmentId);
   const chunks = planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK });
-  return { routes, calendars, configHash, seqAtStart, full, chunks, uncertain, drift };
+  return { routes, calendars, ctags, configHash, seqAtStart, full, chunks, uncertain, drift };
 }
 
 /** One target: resolve calendars, detect drift, plan and apply a chunk at a time, and move the target's cursor. */
@@ -212,7 +234,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
   // The cursor moves only when every chunk was planned and applied: what failed is in caldav_failures
   // (retried), what was not reached is still after the old cursor.
   if (!stopped && !dryRun) {
-    for (const [calendarKey, token] of session.drift.tokens) repository.saveSyncToken(calendarKey, token);
+    for (const [calendarKey, token] of session.drift.tokens) repository.saveSyncToken(calendarKey, token, session.ctags.get(calendarKey));
     repository.savePushState(targetConfig.name, session.seqAtStart, session.configHash);
   }
   return result;

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { KnownObject } from '../domain/known-object.js';
+import type { CtagState } from '../domain/trust-ctag.js';
 
 export interface OutboxEntry {
   readonly id: number;
@@ -26,6 +27,8 @@ export interface CalendarRow {
   readonly url: string;
   readonly displayName: string;
   readonly syncToken: string | null;
+  /** The getctag the last complete read of the changes left (domain/trust-ctag.ts), if the server has one. */
+  readonly ctag: CtagState | null;
 }
 
 interface KnownRow {
@@ -95,14 +98,21 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     finishOutbox: db.prepare('DELETE FROM caldav_outbox WHERE id = ?'),
     pendingOutbox: db.prepare<[{ lo: string; hi: string }], Record<string, unknown>>(`SELECT * FROM caldav_outbox WHERE ${IN_TARGET} ORDER BY id`),
     clearOutboxFor: db.prepare('DELETE FROM caldav_outbox WHERE calendar_key = ? AND uid = ?'),
-    calendar: db.prepare<[string], { calendar_key: string; url: string; display_name: string; sync_token: string | null }>(
+    calendar: db.prepare<
+      [string],
+      { calendar_key: string; url: string; display_name: string; sync_token: string | null; ctag: string | null; ctag_seen_at: number | null; ctag_read_at: number | null }
+    >(
       'SELECT * FROM caldav_calendars WHERE calendar_key = ?',
     ),
     saveCalendar: db.prepare(
       `INSERT INTO caldav_calendars (calendar_key, url, display_name, sync_token) VALUES (?, ?, ?, NULL)
-       ON CONFLICT (calendar_key) DO UPDATE SET url = excluded.url, display_name = excluded.display_name`,
+       ON CONFLICT (calendar_key) DO UPDATE SET url = excluded.url, display_name = excluded.display_name,
+         ctag = CASE WHEN url = excluded.url THEN ctag END`,
     ),
     setSyncToken: db.prepare('UPDATE caldav_calendars SET sync_token = ? WHERE calendar_key = ?'),
+    setSyncState: db.prepare<[string | null, string | null, number | null, number | null, string]>(
+      'UPDATE caldav_calendars SET sync_token = ?, ctag = ?, ctag_seen_at = ?, ctag_read_at = ? WHERE calendar_key = ?',
+    ),
   };
 
   return {
@@ -224,13 +234,17 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     },
     readCalendar(calendarKey: string): CalendarRow | null {
       const row = statements.calendar.get(calendarKey);
-      return row ? { calendarKey: row.calendar_key, url: row.url, displayName: row.display_name, syncToken: row.sync_token } : null;
+      if (!row) return null;
+      const ctag = row.ctag !== null && row.ctag_seen_at !== null && row.ctag_read_at !== null ? { value: row.ctag, seenAt: row.ctag_seen_at, readAt: row.ctag_read_at } : null;
+      return { calendarKey: row.calendar_key, url: row.url, displayName: row.display_name, syncToken: row.sync_token, ctag };
     },
     saveCalendar(calendarKey: string, url: string, displayName: string): void {
       statements.saveCalendar.run(calendarKey, url, displayName);
     },
-    saveSyncToken(calendarKey: string, syncToken: string | null): void {
-      statements.setSyncToken.run(syncToken, calendarKey);
+    /** The token a read of the changes returned; with `ctag`, the getctag read before it as well (null clears it). */
+    saveSyncToken(calendarKey: string, syncToken: string | null, ctag?: CtagState | null): void {
+      if (ctag === undefined) statements.setSyncToken.run(syncToken, calendarKey);
+      else statements.setSyncState.run(syncToken, ctag?.value ?? null, ctag?.seenAt ?? null, ctag?.readAt ?? null, calendarKey);
     },
   };
 }

@@ -52,11 +52,11 @@ describe('reading a calendar ahead (prefetchChanges) against Radicale', () => {
     await answers(2);
     await writer().createObject(calendar, 'later.ics', renderTestEvent('later@test'));
 
-    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
+    expect(await target.confirmCalendar!(calendar.url)).toMatchObject({ ctag: expect.any(String) });
     const early = await target.fetchChanges(calendar, token);
     expect(early.changed).toEqual([]);
-    // With a stored token the two go out together.
-    expect([...methods].sort()).toEqual(['PROPFIND', 'REPORT']);
+    // The REPORT follows the PROPFIND's answer: a getctag stored with the token was read before the changes.
+    expect(methods).toEqual(['PROPFIND', 'REPORT']);
 
     const next = await target.fetchChanges(calendar, early.syncToken);
     expect(next.changed.map((object) => object.href)).toEqual([`${calendar.url}later.ics`]);
@@ -69,8 +69,8 @@ describe('reading a calendar ahead (prefetchChanges) against Radicale', () => {
     const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
     target.prefetchChanges!(calendar.url, token);
     await answers(2);
-    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
-    expect(await target.confirmCalendar!(calendar.url)).toBe(true);
+    expect(await target.confirmCalendar!(calendar.url)).not.toBeNull();
+    expect(await target.confirmCalendar!(calendar.url)).not.toBeNull();
     const full = await target.fetchChanges(calendar, null);
     expect(full.complete).toBe(true);
     expect(full.changed.map((object) => object.href).sort()).toEqual([`${calendar.url}first.ics`, `${calendar.url}later.ics`]);
@@ -78,19 +78,42 @@ describe('reading a calendar ahead (prefetchChanges) against Radicale', () => {
     expect(methods.slice(2)).toEqual(['PROPFIND', 'REPORT']);
   });
 
-  it('answers a calendar that is not there as missing: without a token no REPORT goes out, with one its 404 is dropped', async () => {
+  it('answers a calendar that is not there as missing, and sends no REPORT to it with a token or without', async () => {
     const { countingFetch, methods, answers } = createCountingFetch();
     const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
     const gone = `${server.calendarHomeUrl}never-made/`;
     target.prefetchChanges!(gone, null);
     await answers(1);
-    expect(await target.confirmCalendar!(gone)).toBe(false);
+    expect(await target.confirmCalendar!(gone)).toBeNull();
     expect(methods).toEqual(['PROPFIND']);
 
     const alsoGone = `${server.calendarHomeUrl}also-never-made/`;
     target.prefetchChanges!(alsoGone, token);
-    await answers(3);
-    expect(await target.confirmCalendar!(alsoGone)).toBe(false);
-    expect([...methods.slice(1)].sort()).toEqual(['PROPFIND', 'REPORT']);
+    await answers(2);
+    expect(await target.confirmCalendar!(alsoGone)).toBeNull();
+    // The early REPORT waits for the PROPFIND, which found nothing: it never goes out.
+    expect(methods.slice(1)).toEqual(['PROPFIND']);
+  });
+
+  it('sends no REPORT when the getctag is the trusted one, and reads the changes when it moved', async () => {
+    const reader = writer();
+    const current = (await reader.confirmCalendar!(calendar.url))!.ctag!;
+    const { countingFetch, methods, answers } = createCountingFetch();
+    const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
+    target.prefetchChanges!(calendar.url, token, current);
+    await answers(1);
+    expect(await target.confirmCalendar!(calendar.url)).toMatchObject({ ctag: current });
+    expect(methods).toEqual(['PROPFIND']);
+
+    await writer().createObject(calendar, 'moved.ics', renderTestEvent('moved@test'));
+    const again = createCountingFetch();
+    const next = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: again.countingFetch });
+    next.prefetchChanges!(calendar.url, token, current);
+    await again.answers(2);
+    const confirmed = await next.confirmCalendar!(calendar.url);
+    expect(confirmed?.ctag).not.toBe(current);
+    const changes = await next.fetchChanges(calendar, token);
+    expect(changes.changed.map((object) => object.href)).toContain(`${calendar.url}moved.ics`);
+    expect(again.methods).toEqual(['PROPFIND', 'REPORT']);
   });
 });
