@@ -242,7 +242,10 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
 
 /**
  * Appointments are rendered, planned and written a chunk at a time, so a full push over 100k
- * appointments holds one chunk's objects in memory, not the whole calendar's. Returns whether it
+ * appointments holds one chunk's objects in memory, not the whole calendar's. The next chunk is planned
+ * while the one before is being written (the planning yields between its groups), and its writes queue
+ * behind that chunk's last ones, so the server is never left idle at a chunk's end: two chunks at most are
+ * alive, and the target's write gate keeps the requests in flight at its concurrency. Returns whether it
  * stopped before the end (shutdown, or a chunk not written to the end).
  */
 async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger): Promise<boolean> {
@@ -263,34 +266,52 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
     if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, group, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     return planSync({ desired, known, scope, drift });
   };
-  for (const chunk of session.chunks.chunks) {
-    if (options.shouldStop?.()) return true;
-    const actions: SyncAction[] = [];
-    let unchanged = 0;
-    for (let start = 0; start < chunk.length; start += PLAN_GROUP) {
-      const groupPlan = planGroup(chunk.slice(start, start + PLAN_GROUP));
-      actions.push(...groupPlan.actions);
-      unchanged += groupPlan.unchanged;
-    }
-    const plan: SyncPlan = { actions, unchanged };
-    planned = true;
-    options.onPlan?.(plan, calendars);
-    const counts = countActions(plan);
-    for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
-    offset += chunk.length;
-    if (dryRun) continue;
-    progress.planned(offset - chunk.length, chunk.length, plan);
-    if (plan.actions.length === 0) {
-      options.twoWay?.finish(plan, []);
-      continue;
-    }
+  /** Writes one chunk's plan; resolves whether it stopped before its end. */
+  const applyChunk = async (plan: SyncPlan): Promise<boolean> => {
     const applied = await applyPlan({ plan, target, calendars, repository, quarantine: options.quarantine, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
     addApplied(result, applied);
     options.twoWay?.finish(plan, [...applied.failed, ...applied.quarantined]);
-    if (applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length) return true;
+    return applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length;
+  };
+  let writing: Promise<boolean> | null = null;
+  try {
+    for (const chunk of session.chunks.chunks) {
+      if (options.shouldStop?.()) return true;
+      const actions: SyncAction[] = [];
+      let unchanged = 0;
+      for (let start = 0; start < chunk.length; start += PLAN_GROUP) {
+        // The chunk before is being written: let its answers in and its next writes out between groups.
+        if (writing) await new Promise((resolve) => setImmediate(resolve));
+        const groupPlan = planGroup(chunk.slice(start, start + PLAN_GROUP));
+        actions.push(...groupPlan.actions);
+        unchanged += groupPlan.unchanged;
+      }
+      const plan: SyncPlan = { actions, unchanged };
+      planned = true;
+      options.onPlan?.(plan, calendars);
+      const counts = countActions(plan);
+      for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
+      offset += chunk.length;
+      if (dryRun) continue;
+      progress.planned(offset - chunk.length, chunk.length, plan);
+      if (plan.actions.length === 0) {
+        options.twoWay?.finish(plan, []);
+        continue;
+      }
+      const previous = writing;
+      writing = applyChunk(plan);
+      // Awaited below or in `finally`; until then its failure must not count as unhandled.
+      writing.catch(() => undefined);
+      // Settled (or failed) before this chunk's planning is read: a chunk that stopped ends the push.
+      if (previous && (await previous)) return true;
+    }
+    if (!planned) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
+    return writing ? await writing : false;
+  } finally {
+    // Never leave with writes in flight (the caller releases the lock and closes the store afterwards);
+    // an error of the chunk still running is not lost: the first error is what the caller sees.
+    if (writing) await writing.catch(() => undefined);
   }
-  if (!planned) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
-  return false;
 }
 
 function addApplied(result: PushResult, applied: ApplyResult): void {
