@@ -72,7 +72,8 @@ export interface PullPolicy {
   readonly now: string;
   readonly confirm: boolean;
   /** UIDs already mapped in this calendar: an unknown href with one of them is the same event elsewhere. */
-  readonly knownUids: ReadonlySet<string>;
+  /** Whether a UID is one we recorded in this calendar (a Set does). */
+  readonly knownUids: { has(uid: string): boolean };
   /** The art every event gets whatever its CATEGORIES ('' none: onOffice's default); an import's art. */
   readonly fixedArt?: string;
   /**

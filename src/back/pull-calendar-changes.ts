@@ -94,11 +94,15 @@ async function pullCalendar(
   excluded: Set<number>,
 ): Promise<CalendarChanges> {
   const { caldav, twoWay, target, config, targetConfig } = context;
-  const known = caldav.listKnown(targetConfig.name).filter((object) => object.calendarKey === calendarKey);
   const changes = await readCalendarChanges(target, calendar);
+  // What we recorded, looked up one object at a time: a run with few changes reads few rows.
+  const known: KnownInCalendar = {
+    byHref: (href) => caldav.findKnownByHref(calendarKey, href),
+    all: () => caldav.iterateKnownInCalendar(calendarKey),
+  };
   const found = listCandidates(context, calendarKey, calendar, known, changes);
   const gone = [...found.values()].filter((candidate) => candidate.gone && candidate.known).length;
-  planMassDeleteGuard(calendarKey, gone, known.length, config.poll.massDeleteThreshold, context.forceDelete);
+  planMassDeleteGuard(calendarKey, gone, gone > 0 ? caldav.countKnownInCalendar(calendarKey) : 0, config.poll.massDeleteThreshold, context.forceDelete);
 
   const toFetch = [...found.values()].filter((candidate) => !candidate.gone).map((candidate) => candidate.href);
   const fetched = new Map<string, RemoteObject>();
@@ -131,7 +135,7 @@ async function pullCalendar(
     horizon: DateTime.fromJSDate(now, { zone: config.timezone }).startOf('day').minus({ days: config.poll.horizonPastDays }).toUTC().toISO()!,
     now: now.toISOString(),
     confirm: targetConfig.confirm,
-    knownUids: new Set(known.map((object) => object.uid)),
+    knownUids: { has: (uid) => caldav.findKnown(calendarKey, uid) !== undefined },
   };
   const steps = planPull(candidates, policy);
   context.onPlan?.(calendarKey, steps);
@@ -149,11 +153,10 @@ function listCandidates(
   context: PullContext,
   calendarKey: string,
   calendar: CalendarRef,
-  known: readonly KnownObject[],
+  known: KnownInCalendar,
   changes: CalendarChanges,
 ): Map<string, Pick<PullCandidate, 'href' | 'known' | 'gone'>> {
   const { twoWay } = context;
-  const byHref = new Map(known.map((object) => [normaliseHref(object.href, calendar.url), object]));
   const candidates = new Map<string, Pick<PullCandidate, 'href' | 'known' | 'gone'>>();
   const add = (href: string, mine: KnownObject | undefined, gone: boolean): void => {
     candidates.set(href, { href, ...(mine ? { known: mine } : {}), gone });
@@ -162,7 +165,7 @@ function listCandidates(
   for (const object of changes.changed) {
     const href = normaliseHref(object.href, calendar.url);
     seen.add(href);
-    const mine = byHref.get(href);
+    const mine = known.byHref(href);
     if (mine) {
       if (mine.etag !== null && object.etag !== null && mine.etag !== object.etag) add(href, mine, false);
       continue;
@@ -171,19 +174,33 @@ function listCandidates(
     if (remembered?.state === 'ignored' && remembered.etag === object.etag) continue;
     add(href, undefined, false);
   }
-  const goneHrefs = new Set(changes.deleted.map((raw) => normaliseHref(raw, calendar.url)));
-  if (changes.complete) for (const href of byHref.keys()) if (!seen.has(href)) goneHrefs.add(href);
-  for (const href of goneHrefs) add(href, byHref.get(href), true);
+  for (const raw of changes.deleted) {
+    const href = normaliseHref(raw, calendar.url);
+    add(href, known.byHref(href), true);
+  }
+  // A full listing names everything there: what we recorded and it did not name is gone.
+  if (changes.complete) {
+    for (const mine of known.all()) {
+      const href = normaliseHref(mine.href, calendar.url);
+      if (!seen.has(href)) add(href, mine, true);
+    }
+  }
   for (const raw of twoWay.listRetries(calendarKey)) {
     const href = normaliseHref(raw, calendar.url);
-    if (!candidates.has(href)) add(href, byHref.get(href), false);
+    if (!candidates.has(href)) add(href, known.byHref(href), false);
   }
   for (const creation of twoWay.listPendingCreations(calendarKey)) {
     if (creation.href === null) continue;
     const href = normaliseHref(creation.href, calendar.url);
-    if (!candidates.has(href)) add(href, byHref.get(href), false);
+    if (!candidates.has(href)) add(href, known.byHref(href), false);
   }
   return candidates;
+}
+
+/** What we recorded in one calendar: by href, and all of it (a page at a time) for a full listing. */
+interface KnownInCalendar {
+  byHref(href: string): KnownObject | undefined;
+  all(): Iterable<KnownObject>;
 }
 
 /** What onOffice holds for a known object: read from the store and rendered as the push would. */

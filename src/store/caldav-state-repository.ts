@@ -78,6 +78,7 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
       `SELECT count(*) FROM (SELECT id FROM appointments WHERE status IN ('active', 'cancelled')
        UNION SELECT appointment_id FROM caldav_objects WHERE ${IN_TARGET})`,
     ).pluck(),
+    countInCalendar: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM caldav_objects WHERE calendar_key = ?'),
     countObjects: db.prepare<[{ lo: string; hi: string }], { n: number }>(`SELECT count(*) AS n FROM caldav_objects WHERE ${IN_TARGET}`),
     pushedSeq: db.prepare<[string], { pushed_seq: number; config_hash: string }>('SELECT pushed_seq, config_hash FROM caldav_targets WHERE target = ?'),
     setPushedSeq: db.prepare(
@@ -151,6 +152,9 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     /** How many appointments a full push covers: the live ones and those with an object in the target. */
     countPushScope(target: string): number {
       return statements.countPushScope.get(range(target)) ?? 0;
+    },
+    countKnownInCalendar(calendarKey: string): number {
+      return statements.countInCalendar.get(calendarKey)?.n ?? 0;
     },
     countKnown(target: string): number {
       return statements.countObjects.get(range(target))?.n ?? 0;
