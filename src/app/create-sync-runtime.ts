@@ -52,7 +52,7 @@ export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'tar
     if (!target.prefetchChanges) continue;
     for (const route of planCalendarRoutes(config)) {
       const known = repository.readCalendar(route.calendarKey);
-      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken, known.syncToken === null ? null : trustedCtag(known.ctag, runtime.now().getTime()));
+      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken, trustedCtag(known.ctag, runtime.now().getTime()));
     }
   }
 }

@@ -18,7 +18,8 @@ export interface CalendarRef {
   ctagReadAt?: number;
   /**
    * The run found the getctag equal to a settled one (domain/trust-ctag.ts): nothing changed since
-   * `syncToken` was read, and readCalendarChanges answers without asking the server.
+   * `syncToken` was read (or the calendar last listed, without sync-collection), and
+   * readCalendarChanges answers without asking the server.
    */
   unchanged?: boolean;
   color?: string | null;

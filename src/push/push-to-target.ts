@@ -121,7 +121,7 @@ async function resolveCalendars(
     const stored = cached ? known!.ctag : null;
     const current = ref.ctag ?? null;
     // The nightly reconciliation reads the changes whatever the getctag says.
-    const unchanged = !options.full && syncToken !== null && current !== null && current === trustedCtag(stored, options.now());
+    const unchanged = !options.full && cached !== null && current !== null && current === trustedCtag(stored, options.now());
     calendars.set(route.calendarKey, { ...ref, syncToken, unchanged });
     // Stored with the token once the run went through; an unchanged calendar keeps what it had.
     if (!unchanged) ctags.set(route.calendarKey, nextCtagState(stored, current, ref.ctagReadAt!));

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import { runDoctor } from '../../src/cli/doctor-command.js';
 import { runSyncCommand } from '../../src/cli/sync-command.js';
 import type { Config } from '../../src/config/config-schema.js';
@@ -15,6 +16,7 @@ import {
   createTestConfig,
   readCalendarEvents,
   readEmulatorAppointments,
+  settleStoredCtag,
   startEmulator,
   syncOnce,
 } from '../support/sync-fixture.js';
@@ -127,6 +129,25 @@ export function describeSyncEndToEnd(name: string, start: () => Promise<RunningS
       const { summary, caldavRequests } = await syncOnce(config);
       expect(summary.poll.records).toBeGreaterThanOrEqual(APPOINTMENTS);
       expect(caldavRequests.filter((request) => WRITE_METHODS.has(request.method))).toEqual([]);
+    }, 120_000);
+
+    it('once the getctag has settled an idle sync sends one PROPFIND, and an edit by someone else moves it and is repaired', async () => {
+      settleStoredCtag(config);
+      const idle = await syncOnce(config);
+      // One PROPFIND (a Digest-only server answers a new process's first request with its challenge: two).
+      const methods = idle.caldavRequests.map((request) => request.method);
+      expect(methods.filter((method) => method !== 'PROPFIND')).toEqual([]);
+      expect(methods.length).toBeLessThanOrEqual(2);
+
+      const writer = createCaldavTarget({ url: server.url, username: server.username, password: server.password });
+      const calendar = await writer.ensureCalendar({ path: config.caldav[0]!.calendar, displayName: config.caldav[0]!.displayName });
+      const [object] = await writer.fetchObjects(calendar, [(await writer.listObjects(calendar))[0]!.href]);
+      await writer.updateObject(calendar, object!.href, object!.data!.replace(/^SUMMARY:.*$/m, 'SUMMARY:Edited by someone else'), object!.etag);
+      const moved = await syncOnce(config);
+      expect(moved.caldavRequests.length).toBeGreaterThan(1);
+      expect(moved.summary.targets[0]).toMatchObject({ driftRepaired: 1, updated: 1 });
+      const events = await readCalendarEvents(config);
+      expect(events.filter(({ ics }) => ics.includes('Edited by someone else'))).toEqual([]);
     }, 120_000);
 
     it('doctor passes after the first sync', async () => {
