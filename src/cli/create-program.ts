@@ -2,13 +2,15 @@ import type { Command as CommandType } from 'commander';
 import { COMMAND_CATALOG, type CommandEntry } from './command-catalog.js';
 import { loadCommander } from './load-commander.js';
 import { renderTopLevelHelp } from './render-top-level-help.js';
+import { skipWasmTierUp } from './skip-wasm-tier-up.js';
 
 const { Command, Help } = loadCommander();
 
 /**
  * The program for one command line: the command it names is loaded (its module imported), every other
  * command is a placeholder from the catalog that only the top-level help and commander's "did you
- * mean" read. `--help` alone loads no command module.
+ * mean" read. `--help` alone loads no command module. A command that runs once and exits keeps
+ * WebAssembly unoptimised (skip-wasm-tier-up.ts).
  */
 export async function createProgram(argv: readonly string[] = process.argv): Promise<CommandType> {
   const named = findCommandName(argv.slice(2));
@@ -19,6 +21,7 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     .addHelpText('after', renderTopLevelHelp())
     .configureHelp({ subcommandTerm: (command) => COMMAND_CATALOG.find((entry) => entry.name === command.name())?.term ?? new Help().subcommandTerm(command) });
   for (const entry of COMMAND_CATALOG) program.addCommand(entry.name === named ? (await entry.load())() : createPlaceholder(entry));
+  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.runsOnce) skipWasmTierUp();
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);
   return program;

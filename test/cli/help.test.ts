@@ -69,4 +69,8 @@ describe('the command catalog (what --help lists without loading a command)', ()
     const files = readdirSync(new URL('../../src/cli/', import.meta.url)).filter((name) => name.endsWith('-command.ts'));
     expect(files.map((name) => name.replace('-command.ts', '')).sort()).toEqual(COMMAND_CATALOG.map((entry) => entry.name).sort());
   });
+
+  it('lets only the commands that keep running (services, servers, demo --serve) optimise WebAssembly', () => {
+    expect(COMMAND_CATALOG.filter((entry) => !entry.runsOnce).map((entry) => entry.name)).toEqual(['daemon', 'demo', 'emulator', 'serve']);
+  });
 });
