@@ -48,6 +48,14 @@ describe('what the sync command loads before its work', () => {
   });
 });
 
+describe('what every command loads for its help', () => {
+  it.each(['daemon', 'demo', 'doctor', 'emulator', 'export', 'feed', 'migrate', 'serve', 'status'])('%s takes commander as CommonJS, never through its ESM wrapper', async (name) => {
+    const loaded = await loadedBy([name, '--help'], `${name}-help`);
+    expect(loaded).toContain(`dist/cli/${name}-command.js`);
+    expect(loaded.filter((url) => url.includes('node_modules/commander/'))).toEqual([]);
+  });
+});
+
 describe('what a one-way sync without feeds or imports loads', () => {
   it('loads none of the way back (two-way, ICS imports) nor the feed cache: neither on the first run nor on a no-change one', async () => {
     const radicale = await startRadicale();
