@@ -2,7 +2,6 @@ import type { Command as CommandType } from 'commander';
 import { COMMAND_CATALOG, type CommandEntry } from './command-catalog.js';
 import { loadCommander } from './load-commander.js';
 import { renderTopLevelHelp } from './render-top-level-help.js';
-import { skipWasmTierUp } from './skip-wasm-tier-up.js';
 
 const { Command, Help } = loadCommander();
 
@@ -21,7 +20,8 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     .addHelpText('after', renderTopLevelHelp())
     .configureHelp({ subcommandTerm: (command) => COMMAND_CATALOG.find((entry) => entry.name === command.name())?.term ?? new Help().subcommandTerm(command) });
   for (const entry of COMMAND_CATALOG) program.addCommand(entry.name === named ? (await entry.load())() : createPlaceholder(entry));
-  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.runsOnce) skipWasmTierUp();
+  // Imported only then, so `--help` alone loads neither it nor node:v8.
+  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.runsOnce) (await import('./skip-wasm-tier-up.js')).skipWasmTierUp();
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);
   return program;
