@@ -8,7 +8,7 @@ const { Command, Help } = loadCommander();
 /**
  * The program for one command line: the command it names is loaded (its module imported), every other
  * command is a placeholder from the catalog that only the top-level help and commander's "did you
- * mean" read. `--help` alone loads no command module. A command that runs once and exits keeps
+ * mean" read. `--help` alone loads no command module. A command that fetches and exits keeps
  * WebAssembly unoptimised (skip-wasm-tier-up.ts).
  */
 export async function createProgram(argv: readonly string[] = process.argv): Promise<CommandType> {
@@ -21,7 +21,7 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     .configureHelp({ subcommandTerm: (command) => COMMAND_CATALOG.find((entry) => entry.name === command.name())?.term ?? new Help().subcommandTerm(command) });
   for (const entry of COMMAND_CATALOG) program.addCommand(entry.name === named ? (await entry.load())() : createPlaceholder(entry));
   // Imported only then, so `--help` alone loads neither it nor node:v8.
-  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.runsOnce) (await import('./skip-wasm-tier-up.js')).skipWasmTierUp();
+  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.fetchesThenExits) (await import('./skip-wasm-tier-up.js')).skipWasmTierUp();
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);
   return program;
