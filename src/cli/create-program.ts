@@ -20,8 +20,8 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     .addHelpText('after', renderTopLevelHelp())
     .configureHelp({ subcommandTerm: (command) => COMMAND_CATALOG.find((entry) => entry.name === command.name())?.term ?? new Help().subcommandTerm(command) });
   for (const entry of COMMAND_CATALOG) program.addCommand(entry.name === named ? (await entry.load())() : createPlaceholder(entry));
-  // Imported only then, so `--help` alone loads neither it nor node:v8.
-  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.fetchesThenExits) (await import('./skip-wasm-tier-up.js')).skipWasmTierUp();
+  // When the command's action starts (not for its --help), and imported only then.
+  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.fetchesThenExits) program.hook('preAction', async () => (await import('./skip-wasm-tier-up.js')).skipWasmTierUp());
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);
   return program;

@@ -42,6 +42,8 @@ describe('what the sync command loads before its work', () => {
     const loaded = await loadedBy(['sync', '--help'], 'sync-help');
     expect(loaded).toContain('dist/cli/sync-command.js');
     expect(loaded.filter((url) => url.includes('node_modules/commander/'))).toEqual([]);
+    // Its help sets no V8 flag (and so loads no undici for it): only the run does.
+    expect(loaded).not.toContain('dist/cli/skip-wasm-tier-up.js');
     for (const heavy of ['better-sqlite3', 'tsdav', 'xml-js', 'ical-generator', 'pino']) {
       expect(loaded.filter((url) => url.includes(`node_modules/${heavy}/`))).toEqual([]);
     }
@@ -69,6 +71,7 @@ describe('what a one-way sync without feeds or imports loads', () => {
       const noChange = await loadedBy(['sync', '--config', file], 'one-way-no-change');
       for (const loaded of [first, noChange]) {
         expect(loaded).toContain('dist/app/run-sync.js');
+        expect(loaded).toContain('dist/cli/skip-wasm-tier-up.js');
         expect(loaded.filter((url) => url.startsWith('dist/back/') || url.startsWith('dist/feed/'))).toEqual([]);
       }
     } finally {
