@@ -2,7 +2,6 @@ import type { CaldavTargetConfig, Config, OnOfficeConfig } from '../config/confi
 import type { Logger } from '../log/create-logger.js';
 import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
-import { warmFeedCache } from '../feed/warm-feed-cache.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { trustedCtag } from '../domain/trust-ctag.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
@@ -35,7 +34,8 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
     target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ target: targetConfig.name }) }),
   }));
   // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and rendering.
-  const afterPush = [{ name: 'feed cache', run: () => warmFeedCache(store, config, now) }];
+  // The feed modules (the cache, the feed renderer) load only for a configuration with feeds.
+  const afterPush = config.feeds.length === 0 ? [] : [{ name: 'feed cache', run: async () => (await import('../feed/warm-feed-cache.js')).warmFeedCache(store, config, now) }];
   return { config, logger, store, client, targets, now, afterPush };
 }
 

@@ -12,9 +12,7 @@ import { createTwoWayRepository } from '../store/two-way-repository.js';
 import { describeError } from '../domain/classify-error.js';
 import type { FailedItem } from '../domain/failed-item.js';
 import { createAppointmentSource } from './create-appointment-source.js';
-import { settleInterruptedConfirmations } from '../back/create-two-way-appointment.js';
-import { createTwoWayHooks } from '../back/create-two-way-hooks.js';
-import { importIcsFeeds, type ImportResult } from '../back/import-ics-feeds.js';
+import type { ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/apply-pull.js';
 import type { PullStep } from '../back/plan-pull.js';
 import type { SyncPlan } from '../push/plan-sync.js';
@@ -40,6 +38,7 @@ export interface SyncRuntime {
 export interface SyncStage {
   /** For the log line when it fails. */
   readonly name: string;
+  /** May be async (a stage may import what it needs only when it has something to do). */
   run(): unknown;
 }
 
@@ -110,15 +109,16 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
-    if (writesBack) settleInterruptedConfirmations(twoWayRepository, backLogger);
+    // The way back's modules load only for a configuration that has one: a one-way run never needs them.
+    if (writesBack) (await import('../back/create-two-way-appointment.js')).settleInterruptedConfirmations(twoWayRepository, backLogger);
     // A dry run reads the feeds and plans (onPullPlan gets each feed's plan) but applies nothing.
     const imports =
       config.imports.length > 0
-        ? await importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
+        ? await (await import('../back/import-ics-feeds.js')).importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
         : [];
     const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
     const { targets, twoWay } = await pushTargets(runtime, options, { full, quarantine, twoWayRepository });
-    if (!options.dryRun) runAfterPush(runtime.afterPush ?? [], logger);
+    if (!options.dryRun) await runAfterPush(runtime.afterPush ?? [], logger);
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     // Counts of the small quarantine tables and one cursor row: the bookkeeping reads no appointment.
     const cursor = store.cursors.get(MODIFIED_CURSOR);
@@ -173,7 +173,7 @@ async function pushTargets(
     const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
     const hooks =
       targetConfig.twoWay
-        ? createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
+        ? (await import('../back/create-two-way-hooks.js')).createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
         : undefined;
     targets.push(
       await pushToTarget({
@@ -202,10 +202,10 @@ async function pushTargets(
  * A stage after the push only prepares later work (the feed server repairs its own cache): a problem
  * there must not fail a sync whose writes are done.
  */
-function runAfterPush(stages: readonly SyncStage[], logger: Logger): void {
+async function runAfterPush(stages: readonly SyncStage[], logger: Logger): Promise<void> {
   for (const stage of stages) {
     try {
-      stage.run();
+      await stage.run();
     } catch (error) {
       logger.warn({ stage: stage.name, err: describeError(error) }, `could not update the ${stage.name}`);
     }

@@ -1,9 +1,12 @@
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { addConfigOption, createCommandContext, type CommandContext } from './command-context.js';
 import type { DaemonCommandOptions, DaemonSignal } from './run-daemon.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
 
-export function createDaemonCommand(): Command {
+const { Command } = loadCommander();
+
+export function createDaemonCommand(): CommandType {
   return addConfigOption(
     new Command('daemon').description(
       'run as a service: sync on the schedule (daemon.schedule, seconds allowed), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds; POST /sync (with daemon.adminToken) or SIGUSR1 syncs now, SIGHUP reloads the configuration, SIGTERM stops',

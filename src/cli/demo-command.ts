@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config, FeedConfig } from '../config/config-schema.js';
 import type { Appointment } from '../domain/appointment.js';
@@ -19,6 +19,9 @@ import { runSync, summaryCounts } from '../app/run-sync.js';
 import { writeExport } from './export-command.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command } = loadCommander();
 
 interface DemoOptions {
   appointments: string;
@@ -34,7 +37,7 @@ interface DemoOptions {
  * state database, the local .ics export and the ICS feed — then a real HTTP GET of the feed to prove it.
  * Nothing leaves this machine.
  */
-export function createDemoCommand(): Command {
+export function createDemoCommand(): CommandType {
   return new Command('demo')
     .description('try it without onOffice: sync the built-in emulator’s sample appointments into a local ICS feed and .ics file')
     .option('--appointments <n>', 'sample appointments to generate', '500')

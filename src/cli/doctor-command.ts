@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { describeError } from '../domain/classify-error.js';
 import { createClientFromConfig } from '../app/create-sync-runtime.js';
@@ -9,6 +9,9 @@ import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from './doctor-che
 import { EXIT_FAILED, EXIT_OK, EXIT_SETUP, exitCodeFor } from './exit-code-for.js';
 import { runAction } from './run-action.js';
 import { redactUrl } from '../log/redact-url.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command } = loadCommander();
 
 export interface DoctorOutput {
   write(text: string): unknown;
@@ -19,7 +22,7 @@ const ALLOWED_SKEW_SECONDS = 120;
 /** Beyond this the clock still works but is drifting towards the limit. */
 const DRIFT_WARNING_SECONDS = 30;
 
-export function createDoctorCommand(): Command {
+export function createDoctorCommand(): CommandType {
   const command = new Command('doctor').description(
     'Check the configuration, onOffice (signing, credentials, clock), the state database and each CalDAV calendar (discovery, write permission); prints what to fix',
   );

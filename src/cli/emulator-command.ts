@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import { startEmulator } from '../emulator/start-emulator.js';
 import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command, InvalidArgumentError, Option } = loadCommander();
 
 export interface EmulatorCommandOptions {
   host: string;
@@ -28,7 +31,7 @@ function parseWholeNumber(name: string, max: number): (value: string) => number 
   };
 }
 
-export function createEmulatorCommand(): Command {
+export function createEmulatorCommand(): CommandType {
   return new Command('emulator')
     .description('Run the local onOffice API emulator with seeded appointments (for demos and trying the sync without onOffice)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { createPrivateFile } from '../store/create-private-file.js';
 import { OutputFileError } from './output-file-error.js';
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
 import type { Appointment } from '../domain/appointment.js';
@@ -14,6 +14,9 @@ import { createRenderOptions } from '../push/push-to-target.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { EXIT_OK } from './exit-code-for.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command } = loadCommander();
 
 export interface ExportOptions {
   /** A file, or '-' for stdout. */
@@ -59,7 +62,7 @@ function readDate(text: string, zone: string, option: string): DateTime {
   return date.startOf('day');
 }
 
-export function createExportCommand(): Command {
+export function createExportCommand(): CommandType {
   return addConfigOption(new Command('export'))
     .description('write the appointments in the state database as one .ics file')
     .requiredOption('-o, --out <file>', 'the .ics file to write, or - for stdout')

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command as CommandType } from 'commander';
 import type { Config } from '../config/config-schema.js';
 import { FeedNotFoundError } from '../feed/feed-errors.js';
 import { createFeedBodyRepository } from '../store/feed-body-repository.js';
@@ -8,6 +8,9 @@ import { planFeedBaseUrl, planFeedUrls } from '../feed/plan-feed-urls.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command, InvalidArgumentError } = loadCommander();
 
 /** What the feed subcommands work on; the text they return is printed as it is. */
 export interface FeedCommandContext {
@@ -17,7 +20,7 @@ export interface FeedCommandContext {
   readonly now?: () => Date;
 }
 
-export function createFeedCommand(): Command {
+export function createFeedCommand(): CommandType {
   const feed = new Command('feed')
     .description('Manage the secret URLs of the ICS feeds configured under "feeds:"')
     .addHelpText('after', '\nExample:\n  onoffice-sync feed add office --config /etc/onoffice-sync/config.yaml\n  onoffice-sync feed rotate office --grace 14');

@@ -1,9 +1,12 @@
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { openStateStore } from '../store/open-state-store.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
 
-export function createMigrateCommand(): Command {
+const { Command } = loadCommander();
+
+export function createMigrateCommand(): CommandType {
   return addConfigOption(new Command('migrate'))
     .description('Create or upgrade the state database (STATE_DB) and print its schema version')
     .addHelpText('after', '\nExample:\n  STATE_DB=/var/lib/onoffice-sync/state.db onoffice-sync migrate')

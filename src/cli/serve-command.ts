@@ -1,12 +1,15 @@
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { createStatusPageHandler } from './create-status-page-handler.js';
 import { startFeedServer } from '../feed/start-feed-server.js';
 import { openStateStore } from '../store/open-state-store.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command } = loadCommander();
 
 /** Serves the configured ICS feeds from the state db, without syncing; stops on SIGINT/SIGTERM. */
-export function createServeCommand(): Command {
+export function createServeCommand(): CommandType {
   return addConfigOption(
     new Command('serve').description('serve the ICS feeds and the status page (/) from the state database on daemon.host:daemon.port (no syncing)'),
   ).addHelpText('after', '\nExample:\n  onoffice-sync serve --config /etc/onoffice-sync/config.yaml   # feeds at http://127.0.0.1:8787/feeds/NAME.ics?token=…').action(

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config } from '../config/config-schema.js';
 import { createFeedStatsRepository, FEED_SIZE_LIMIT_BYTES, type FeedStats } from '../feed/feed-stats-repository.js';
@@ -15,6 +15,9 @@ import type { LockHolder } from '../store/lock-held-error.js';
 import { addConfigOption, createCommandContext } from './command-context.js';
 import { runAction } from './run-action.js';
 import { redactUrl } from '../log/redact-url.js';
+import { loadCommander } from './load-commander.js';
+
+const { Command } = loadCommander();
 
 /**
  * What `status` shows, and what the daemon's status page renders: one report, read in one place.
@@ -261,7 +264,7 @@ function describeHolder(holder: LockHolder, time: (iso: string) => string): stri
   return `${holder.owner}${where}${since}${heartbeat}`;
 }
 
-export function createStatusCommand(): Command {
+export function createStatusCommand(): CommandType {
   return addConfigOption(new Command('status'))
     .description('Show the sync state: whether a run is in progress, how far onOffice has been read, appointment counts, quarantined records, each calendar, recent runs in both directions')
     .option('--json', 'print the report as JSON')

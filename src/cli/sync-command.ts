@@ -13,7 +13,7 @@ import { runAction } from './run-action.js';
 
 /**
  * The store, the clients and the run: loaded when a run starts, so `sync --help` (and the program's own
- * start) loads none of them.
+ * start) loads none of them. A run that is no dry run loads them in two steps (runSyncCommand).
  */
 async function loadSyncMachinery() {
   const [{ openStateStore }, { createSyncRuntime, prefetchKnownCalendars }, { runSync, summaryCounts }] = await Promise.all([
@@ -147,11 +147,13 @@ export async function runSyncCommand(
   progress: ProgressReporter = createProgressReporter(),
 ): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
-  const { createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts } = await loadSyncMachinery();
+  const { createSyncRuntime, prefetchKnownCalendars } = await import('../app/create-sync-runtime.js');
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
     // An incremental run reads the calendars while it polls; a full one polls for long, and reads them after.
     if (!options.full) prefetchKnownCalendars(runtime);
+    // The run's own modules (the poll, the push) load while those first answers are on their way.
+    const { runSync, summaryCounts } = await import('../app/run-sync.js');
     const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });
     progress.finish();
     printSummary(summary, summaryCounts(summary), options.json === true, out);
