@@ -1,5 +1,6 @@
 import type { CaldavTargetConfig, Config, OnOfficeConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
+import type { HttpTransport } from '../http/send-http-request.js';
 import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
@@ -11,9 +12,12 @@ import { StateDatabaseError } from '../store/state-database-error.js';
 import type { SyncRuntime } from './run-sync.js';
 
 export interface RuntimeOptions {
-  /** The fetch used towards onOffice and towards CalDAV (the daemon passes counting ones). */
+  /** A fetch used towards onOffice and towards CalDAV instead of the HTTP transport (tests script answers). */
   readonly onofficeFetch?: typeof fetch;
   readonly caldavFetch?: typeof fetch;
+  /** The HTTP transport towards onOffice and towards CalDAV (the daemon passes counting ones). */
+  readonly onofficeTransport?: HttpTransport;
+  readonly caldavTransport?: HttpTransport;
   readonly now?: () => Date;
   /** Use this store instead of opening config.stateDb (dry runs pass a copy). */
   readonly store?: StateStore;
@@ -28,10 +32,10 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
   } catch (error) {
     throw StateDatabaseError.wrap(error, config.stateDb);
   }
-  const client = createClientFromConfig(config.onoffice, { fetch: options.onofficeFetch, logger });
+  const client = createClientFromConfig(config.onoffice, { fetch: options.onofficeFetch, transport: options.onofficeTransport, logger });
   const targets = config.caldav.map((targetConfig) => ({
     config: targetConfig,
-    target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, logger: logger.child({ target: targetConfig.name }) }),
+    target: createTargetFromConfig(targetConfig, { fetch: options.caldavFetch, transport: options.caldavTransport, logger: logger.child({ target: targetConfig.name }) }),
   }));
   // The feeds' next render (in the daemon or a `serve` process) reads rows instead of parsing and rendering.
   // The feed modules (the cache, the feed renderer) load only for a configuration with feeds.
@@ -60,7 +64,7 @@ export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'tar
 /** The onOffice client for the configured account; `retries` may lower the configured number. */
 export function createClientFromConfig(
   onoffice: OnOfficeConfig,
-  options: { fetch?: typeof fetch; now?: () => number; logger: Logger; retries?: number },
+  options: { fetch?: typeof fetch; transport?: HttpTransport; now?: () => number; logger: Logger; retries?: number },
 ): OnOfficeClient {
   return createOnOfficeClient({
     url: onoffice.url,
@@ -69,6 +73,7 @@ export function createClientFromConfig(
     timeoutMs: onoffice.timeoutMs,
     retries: options.retries ?? onoffice.retries,
     fetch: options.fetch,
+    transport: options.transport,
     now: options.now,
     logger: options.logger,
   });
@@ -77,7 +82,7 @@ export function createClientFromConfig(
 /** The CalDAV adapter for a configured target; empty credentials in the config mean none. */
 export function createTargetFromConfig(
   targetConfig: CaldavTargetConfig,
-  options: { fetch?: typeof fetch; logger: Logger; retries?: number },
+  options: { fetch?: typeof fetch; transport?: HttpTransport; logger: Logger; retries?: number },
 ): CalendarTarget {
   return createCaldavTarget({
     url: targetConfig.url,
@@ -87,6 +92,7 @@ export function createTargetFromConfig(
     timeoutMs: targetConfig.timeoutMs,
     retries: options.retries ?? targetConfig.retries,
     fetch: options.fetch,
+    transport: options.transport,
     logger: options.logger,
     writeConcurrency: targetConfig.concurrency,
   });

@@ -1,4 +1,6 @@
 import type { Logger } from '../log/create-logger.js';
+import { sendHttpRequest, type HttpAnswer, type HttpTransport } from '../http/send-http-request.js';
+import { createFetchTransport } from '../http/create-fetch-transport.js';
 import {
   CaldavNetworkError,
   CaldavServerError,
@@ -18,7 +20,10 @@ export interface CaldavFetchOptions {
   retries?: number;
   /** Default 429, 500, 502, 503, 504. */
   retryableStatuses?: ReadonlySet<number>;
+  /** Sends through this fetch instead of the transport (tests script answers with one). */
   fetch?: typeof fetch;
+  /** The HTTP transport under the gate and the retries; default node:http(s) with a keep-alive agent. */
+  transport?: HttpTransport;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
@@ -88,6 +93,13 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
+/** Every body the project and tsdav send is text (XML, iCalendar); any other kind is read as text once. */
+async function readRequestBody(body: RequestInit['body']): Promise<string | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  return new Response(body).text();
+}
+
 function requestUrl(input: string | URL | Request): string {
   if (typeof input === 'string') return input;
   if (input instanceof URL) return input.href;
@@ -112,7 +124,7 @@ type Outcome =
  * like one that never answers instead of hanging tsdav's `response.text()`.
  */
 export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetch {
-  const baseFetch = options.fetch ?? fetch;
+  const transport = options.fetch ? createFetchTransport(options.fetch) : (options.transport ?? sendHttpRequest);
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -137,11 +149,17 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
   const attemptOnce = async (url: string, init: RequestInit, method: string, attempt: number): Promise<Outcome> => {
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(authorizationFor(url, method))) headers.set(name, value);
-    let response: Response;
+    let response: HttpAnswer;
     let body: string;
     try {
-      response = await baseFetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
-      body = await response.text();
+      response = await transport(url, {
+        method,
+        headers: Object.fromEntries(headers),
+        body: await readRequestBody(init.body),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: init.redirect === 'manual' ? 'manual' : 'follow',
+      });
+      body = 'text' in response.body ? response.body.text : '';
     } catch (error) {
       const typed = isTimeout(error)
         ? new CaldavTimeoutError({ method, url, timeoutMs, attempts: attempt })
@@ -156,10 +174,10 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       const failed = inner.find((status) => status < 200 || status >= 300);
       if (failed !== undefined) throw createCaldavHttpError({ method, url, status: failed, body: body.slice(0, MAX_ERROR_BODY) });
     }
-    if (response.ok || (response.status >= 300 && response.status < 400)) {
+    if ((response.status >= 200 && response.status < 300) || (response.status >= 300 && response.status < 400)) {
       options.onLoad?.({ kind: 'ok' });
       const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
-      const buffered = new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      const buffered = new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers.entries() });
       // tsdav reports `response.url` as the href of non-multistatus answers; keep the real one.
       Object.defineProperty(buffered, 'url', { value: response.url || url });
       return { kind: 'response', response: buffered };

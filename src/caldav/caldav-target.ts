@@ -10,6 +10,7 @@ import {
 } from './caldav-errors.js';
 import { createAdaptiveConcurrency, createConcurrencyGate, type LoadSignal } from './adaptive-concurrency.js';
 import { RETRYABLE_STATUSES, createCaldavFetch } from './caldav-fetch.js';
+import type { HttpTransport } from '../http/send-http-request.js';
 import { discoverCalendarHome, type CalendarLocation } from './discover-calendar-home.js';
 import { fetchProps as fetchDavProps } from './fetch-props.js';
 import { fetchSyncCollection } from './fetch-sync-collection.js';
@@ -34,6 +35,8 @@ export interface CaldavTargetOptions {
   timeoutMs?: number;
   retries?: number;
   fetch?: typeof fetch;
+  /** The HTTP transport under the CalDAV fetch (see createCaldavFetch). */
+  transport?: HttpTransport;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   logger?: Logger;
@@ -88,6 +91,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     timeoutMs: options.timeoutMs,
     retries: options.retries,
     fetch: options.fetch,
+    transport: options.transport,
     sleep: options.sleep,
     now: options.now,
     logger,

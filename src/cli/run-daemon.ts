@@ -1,5 +1,6 @@
 import { classifyError } from '../domain/classify-error.js';
-import { createCountingFetch, createMetrics, type Metrics } from '../daemon/create-metrics.js';
+import { createCountingTransport, createMetrics, type Metrics } from '../daemon/create-metrics.js';
+import { sendHttpRequest } from '../http/send-http-request.js';
 import type { Scheduler } from '../daemon/create-cron-scheduler.js';
 import { startDaemon, type Daemon, type DaemonRunResult, type RunKind } from '../daemon/start-daemon.js';
 import { createStatusPageHandler } from './create-status-page-handler.js';
@@ -68,8 +69,8 @@ export async function runDaemon(options: DaemonCommandOptions, deps: DaemonComma
 async function startInstance(context: CommandContext, metrics: Metrics, scheduler: Scheduler, progress?: ProgressReporter): Promise<{ daemon: Daemon; stop(): Promise<void> }> {
   const { config, logger } = context;
   const runtime = createSyncRuntime(config, logger, {
-    onofficeFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'onoffice' })),
-    caldavFetch: createCountingFetch(fetch, () => metrics.requests.inc({ side: 'caldav' })),
+    onofficeTransport: createCountingTransport(sendHttpRequest, () => metrics.requests.inc({ side: 'onoffice' })),
+    caldavTransport: createCountingTransport(sendHttpRequest, () => metrics.requests.inc({ side: 'caldav' })),
   });
   metrics.watchStore(runtime.store);
   const feeds = createFeedHandler({ store: runtime.store, config, logger });

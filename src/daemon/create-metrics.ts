@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SyncSummary } from '../app/run-sync.js';
 import { createFeedStatsRepository } from '../feed/feed-stats-repository.js';
 import { MODIFIED_CURSOR, measureCursorLag } from '../onoffice/poll-changes.js';
+import type { HttpTransport } from '../http/send-http-request.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 
@@ -115,10 +116,10 @@ export function createMetrics(options: { now?: () => Date } = {}) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** A fetch that counts every request it sends, for the per-side request metrics. */
-export function createCountingFetch(inner: typeof fetch, count: () => void): typeof fetch {
-  return (input, init) => {
+/** A transport that counts every request it sends, for the per-side request metrics. */
+export function createCountingTransport(inner: HttpTransport, count: () => void): HttpTransport {
+  return (url, request) => {
     count();
-    return inner(input, init);
+    return inner(url, request);
   };
 }

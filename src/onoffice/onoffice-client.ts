@@ -15,7 +15,16 @@ import {
   OnOfficeServerError,
   OnOfficeTimeoutError,
 } from './onoffice-errors.js';
-import { MAX_ANSWER_BYTES, readLimitedBody, type LimitedBody } from './read-limited-body.js';
+import { sendHttpRequest, type HttpAnswer, type HttpTransport } from '../http/send-http-request.js';
+import { createFetchTransport } from '../http/create-fetch-transport.js';
+
+/**
+ * One onOffice answer is read up to this many bytes. 10 actions of 500 records are about 10 MB; a
+ * 50 MB answer took 412 MB of memory once parsed, so beyond this the run stops with a clear error
+ * instead of risking the process.
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
 
 const ACTION_ID_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
 
@@ -105,7 +114,10 @@ export interface OnOfficeClientOptions {
   timeoutMs?: number;
   /** Attempts after the first one, for network errors, timeouts and 5xx. Default 4. */
   retries?: number;
+  /** Sends through this fetch instead of the transport (tests script answers with one). */
   fetch?: typeof fetch;
+  /** The HTTP transport; default node:http(s) with a keep-alive agent (sendHttpRequest). */
+  transport?: HttpTransport;
   /** Milliseconds since the epoch. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -139,7 +151,8 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
   const { url, token, secret } = options;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 4;
-  const fetchImpl = options.fetch ?? fetch;
+  const transport = options.fetch ? createFetchTransport(options.fetch) : (options.transport ?? sendHttpRequest);
+  const maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
@@ -187,16 +200,15 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
       },
     });
     const startedAt = now();
-    let response: Response;
-    let answer: LimitedBody;
+    let response: HttpAnswer;
     try {
-      response = await fetchImpl(url, {
+      response = await transport(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body,
         signal: AbortSignal.timeout(timeoutMs),
+        maxBodyBytes: maxAnswerBytes,
       });
-      answer = await readLimitedBody(response, options.maxAnswerBytes);
     } catch (error) {
       log.debug({ actions: label, count: actions.length, attempt, durationMs: now() - startedAt }, 'onOffice request failed');
       throw toTransportError(error, label, url, timeoutMs);
@@ -207,9 +219,9 @@ export function createOnOfficeClient(options: OnOfficeClientOptions): OnOfficeCl
     );
     const offset = measureClockOffset(response.headers.get('date'), now());
     if (offset !== null) clockOffsetSeconds = offset;
-    if (!response.ok) throw new OnOfficeServerError(label, url, response.status);
-    if ('tooLarge' in answer) throw new OnOfficeProtocolError(label, url, `the answer is larger than ${options.maxAnswerBytes ?? MAX_ANSWER_BYTES} bytes; lower poll.batchSize so that fewer actions share one request`);
-    return parseResponse(answer.text, actions, identifiers, label, offset);
+    if (response.status < 200 || response.status > 299) throw new OnOfficeServerError(label, url, response.status);
+    if ('tooLarge' in response.body) throw new OnOfficeProtocolError(label, url, `the answer is larger than ${maxAnswerBytes} bytes; lower poll.batchSize so that fewer actions share one request`);
+    return parseResponse(response.body.text, actions, identifiers, label, offset);
   }
 
   function parseResponse(

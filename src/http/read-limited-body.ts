@@ -1,18 +1,11 @@
-/**
- * One onOffice answer is read up to this many bytes. 10 actions of 500 records are about 10 MB; a
- * 50 MB answer took 412 MB of memory once parsed, so beyond this the run stops with a clear error
- * instead of risking the process.
- */
-export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-
 export type LimitedBody = { readonly text: string } | { readonly tooLarge: true; readonly bytes: number };
 
 /**
- * The body as text, read chunk by chunk and given up (the stream cancelled) as soon as it passes
+ * A fetch Response's body as text, read chunk by chunk and given up (the stream cancelled) as soon as it passes
  * maxBytes, so an oversized answer is never held whole. A Content-Length over the limit stops before
  * reading anything.
  */
-export async function readLimitedBody(response: Response, maxBytes: number = MAX_ANSWER_BYTES): Promise<LimitedBody> {
+export async function readLimitedBody(response: Response, maxBytes: number): Promise<LimitedBody> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
