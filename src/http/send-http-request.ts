@@ -105,7 +105,31 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
 }
 
-function sendOnce(url: string, request: HttpRequest): Promise<HttpAnswer> {
+/** Methods a client may send again when a kept-alive connection broke under them (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PROPFIND', 'REPORT']);
+/** A pool holds a few idle sockets: each may turn out closed by the server, then a new one is made. */
+const MAX_STALE_SOCKETS = 8;
+
+/**
+ * One request, sent again on another connection when an idle kept-alive one turned out closed: a server
+ * that closes connections after each answer without saying so (SOGo) does it as the next request goes out,
+ * and the request fails before any answer (ECONNRESET, "socket hang up"). Node's docs name
+ * `request.reusedSocket` for exactly this retry; browsers do the same. Only for idempotent methods: a POST
+ * may have reached the server, and its own caller decides.
+ */
+async function sendOnce(url: string, request: HttpRequest): Promise<HttpAnswer> {
+  for (let stale = 0; ; stale += 1) {
+    try {
+      return await sendOnSocket(url, request);
+    } catch (error) {
+      const reused = (error as { reusedSocket?: boolean }).reusedSocket === true;
+      const code = (error as { code?: unknown }).code;
+      if (!reused || code !== 'ECONNRESET' || stale >= MAX_STALE_SOCKETS || !IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.signal?.aborted) throw error;
+    }
+  }
+}
+
+function sendOnSocket(url: string, request: HttpRequest): Promise<HttpAnswer> {
   const { signal } = request;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const target = new URL(url);
@@ -127,8 +151,14 @@ function sendOnce(url: string, request: HttpRequest): Promise<HttpAnswer> {
       req.destroy();
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (error) => finish(() => reject(error)));
+    let answered = false;
+    req.on('error', (error) => {
+      // Failed before any answer on a socket used before: sendOnce may send it again.
+      if (!answered && req.reusedSocket) Object.assign(error, { reusedSocket: true });
+      finish(() => reject(error));
+    });
     req.on('response', (response) => {
+      answered = true;
       readAnswer(response, request.maxBodyBytes ?? Infinity).then(
         (body) => {
           if (body && 'tooLarge' in body) req.destroy();

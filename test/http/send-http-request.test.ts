@@ -201,4 +201,28 @@ describe('the clients send through node:http, not fetch', () => {
     const reset = await rejection(davFetch(`${server.url}reset`, { method: 'GET' }));
     expect(reset).toBeInstanceOf(CaldavNetworkError);
   });
+
+  it('sends an idempotent request again on a new connection when the kept-alive one turns out closed, and leaves a POST to its caller', async () => {
+    // Closes a connection when a second request comes in on it, without answering, as SOGo (which closes
+    // after each answer without saying so) looks from the client when the request races the close.
+    const perSocket = new WeakMap<object, number>();
+    const server = await startServer((request, _body, response) => {
+      const served = (perSocket.get(request.socket) ?? 0) + 1;
+      perSocket.set(request.socket, served);
+      if (served > 1) {
+        request.socket.destroy();
+        return;
+      }
+      response.end('ok');
+    });
+    const first = await sendHttpRequest(server.url, { method: 'PUT', body: 'one' });
+    expect(first.status).toBe(200);
+    const second = await sendHttpRequest(server.url, { method: 'PUT', body: 'two' });
+    expect(second.status).toBe(200);
+    expect(server.connections()).toBe(2);
+
+    const error = await rejection(sendHttpRequest(server.url, { method: 'POST', body: 'three' }));
+    expect((error as { code?: string }).code).toBe('ECONNRESET');
+    expect(server.connections()).toBe(2);
+  });
 });
