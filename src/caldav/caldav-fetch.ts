@@ -1,6 +1,7 @@
 import type { Logger } from '../log/create-logger.js';
 import { sendHttpRequest, type HttpAnswer, type HttpTransport } from '../http/send-http-request.js';
 import { createFetchTransport } from '../http/create-fetch-transport.js';
+import { BufferedResponse } from '../http/buffered-response.js';
 import {
   CaldavNetworkError,
   CaldavServerError,
@@ -100,6 +101,19 @@ async function readRequestBody(body: RequestInit['body']): Promise<string | unde
   return new Response(body).text();
 }
 
+/** Request headers as one record, lower-case names (a plain object, pairs, or a Headers instance by its entries). */
+function toHeaderRecord(headers: RequestInit['headers']): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (!headers) return record;
+  const pairs: Iterable<[string, string]> = Array.isArray(headers)
+    ? (headers as Array<[string, string]>)
+    : typeof (headers as { entries?: unknown }).entries === 'function'
+      ? (headers as Headers).entries()
+      : Object.entries(headers as Record<string, string>);
+  for (const [name, value] of pairs) record[name.toLowerCase()] = value;
+  return record;
+}
+
 function requestUrl(input: string | URL | Request): string {
   if (typeof input === 'string') return input;
   if (input instanceof URL) return input.href;
@@ -147,14 +161,14 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
   };
 
   const attemptOnce = async (url: string, init: RequestInit, method: string, attempt: number): Promise<Outcome> => {
-    const headers = new Headers(init.headers);
-    for (const [name, value] of Object.entries(authorizationFor(url, method))) headers.set(name, value);
+    const headers = toHeaderRecord(init.headers);
+    for (const [name, value] of Object.entries(authorizationFor(url, method))) headers[name.toLowerCase()] = value;
     let response: HttpAnswer;
     let body: string;
     try {
       response = await transport(url, {
         method,
-        headers: Object.fromEntries(headers),
+        headers,
         body: await readRequestBody(init.body),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: init.redirect === 'manual' ? 'manual' : 'follow',
@@ -176,11 +190,8 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
     }
     if ((response.status >= 200 && response.status < 300) || (response.status >= 300 && response.status < 400)) {
       options.onLoad?.({ kind: 'ok' });
-      const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
-      const buffered = new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers.entries() });
-      // tsdav reports `response.url` as the href of non-multistatus answers; keep the real one.
-      Object.defineProperty(buffered, 'url', { value: response.url || url });
-      return { kind: 'response', response: buffered };
+      // tsdav reports `response.url` as the href of non-multistatus answers: the one that answered.
+      return { kind: 'response', response: new BufferedResponse(body, response.status, response.statusText, response.url || url, response.headers).asResponse() };
     }
     if (retryable.has(response.status) || (response.status >= 500 && response.status !== 501)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());

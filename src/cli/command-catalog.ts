@@ -12,12 +12,6 @@ export interface CommandEntry {
   readonly term: string;
   readonly description: string;
   readonly load: () => Promise<() => Command>;
-  /**
-   * The command sends its requests with fetch and exits when done (it is no service): its process need
-   * not optimise fetch's WebAssembly HTTP parser (skip-wasm-tier-up.ts). A command that sends none
-   * leaves V8's flags alone.
-   */
-  readonly fetchesThenExits: boolean;
 }
 
 export const COMMAND_CATALOG: readonly CommandEntry[] = [
@@ -27,14 +21,12 @@ export const COMMAND_CATALOG: readonly CommandEntry[] = [
     description:
       'run as a service: sync on the schedule (daemon.schedule, seconds allowed), reconcile nightly (daemon.reconcileSchedule), serve /healthz /readyz /metrics and the ICS feeds; POST /sync (with daemon.adminToken) or SIGUSR1 syncs now, SIGHUP reloads the configuration, SIGTERM stops',
     load: async () => (await import('./daemon-command.js')).createDaemonCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'demo',
     term: 'demo [options]',
     description: 'try it without onOffice: sync the built-in emulator’s sample appointments into a local ICS feed and .ics file',
     load: async () => (await import('./demo-command.js')).createDemoCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'doctor',
@@ -42,42 +34,36 @@ export const COMMAND_CATALOG: readonly CommandEntry[] = [
     description:
       'Check the configuration, onOffice (signing, credentials, clock), the state database and each CalDAV calendar (discovery, write permission); prints what to fix',
     load: async () => (await import('./doctor-command.js')).createDoctorCommand,
-    fetchesThenExits: true,
   },
   {
     name: 'emulator',
     term: 'emulator [options]',
     description: 'Run the local onOffice API emulator with seeded appointments (for demos and trying the sync without onOffice)',
     load: async () => (await import('./emulator-command.js')).createEmulatorCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'export',
     term: 'export [options]',
     description: 'write the appointments in the state database as one .ics file',
     load: async () => (await import('./export-command.js')).createExportCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'feed',
     term: 'feed',
     description: 'Manage the secret URLs of the ICS feeds configured under "feeds:"',
     load: async () => (await import('./feed-command.js')).createFeedCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'migrate',
     term: 'migrate [options]',
     description: 'Create or upgrade the state database (STATE_DB) and print its schema version',
     load: async () => (await import('./migrate-command.js')).createMigrateCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'serve',
     term: 'serve [options]',
     description: 'serve the ICS feeds and the status page (/) from the state database on daemon.host:daemon.port (no syncing)',
     load: async () => (await import('./serve-command.js')).createServeCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'status',
@@ -85,13 +71,11 @@ export const COMMAND_CATALOG: readonly CommandEntry[] = [
     description:
       'Show the sync state: whether a run is in progress, how far onOffice has been read, appointment counts, quarantined records, each calendar, recent runs in both directions',
     load: async () => (await import('./status-command.js')).createStatusCommand,
-    fetchesThenExits: false,
   },
   {
     name: 'sync',
     term: 'sync [options]',
     description: 'poll onOffice into the state store and push the changes to every CalDAV target, once',
     load: async () => (await import('./sync-command.js')).createSyncCommand,
-    fetchesThenExits: true,
   },
 ];

@@ -8,8 +8,7 @@ const { Command, Help } = loadCommander();
 /**
  * The program for one command line: the command it names is loaded (its module imported), every other
  * command is a placeholder from the catalog that only the top-level help and commander's "did you
- * mean" read. `--help` alone loads no command module. A command that fetches and exits keeps
- * WebAssembly unoptimised (skip-wasm-tier-up.ts).
+ * mean" read. `--help` alone loads no command module.
  */
 export async function createProgram(argv: readonly string[] = process.argv): Promise<CommandType> {
   const named = findCommandName(argv.slice(2));
@@ -20,8 +19,6 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     .addHelpText('after', renderTopLevelHelp())
     .configureHelp({ subcommandTerm: (command) => COMMAND_CATALOG.find((entry) => entry.name === command.name())?.term ?? new Help().subcommandTerm(command) });
   for (const entry of COMMAND_CATALOG) program.addCommand(entry.name === named ? (await entry.load())() : createPlaceholder(entry));
-  // When the command's action starts (not for its --help), and imported only then.
-  if (COMMAND_CATALOG.find((entry) => entry.name === named)?.fetchesThenExits) program.hook('preAction', async () => (await import('./skip-wasm-tier-up.js')).skipWasmTierUp());
   // An unknown command or option is a usage error (exit 2, with the usage), not "items failed" (1).
   overrideExit(program);
   return program;

@@ -69,8 +69,4 @@ describe('the command catalog (what --help lists without loading a command)', ()
     const files = readdirSync(new URL('../../src/cli/', import.meta.url)).filter((name) => name.endsWith('-command.ts'));
     expect(files.map((name) => name.replace('-command.ts', '')).sort()).toEqual(COMMAND_CATALOG.map((entry) => entry.name).sort());
   });
-
-  it('keeps WebAssembly unoptimised only in the commands that fetch and exit, not in those that keep running (services, servers, demo --serve)', () => {
-    expect(COMMAND_CATALOG.filter((entry) => entry.fetchesThenExits).map((entry) => entry.name)).toEqual(['doctor', 'sync']);
-  });
 });
