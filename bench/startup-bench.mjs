@@ -27,8 +27,9 @@ const cpuFile = join(work, 'cpu.json');
 // and, from its own clock (ms since the process started), when it sent its first request and read its
 // last answer: the start-up and the wind-down apart from what the servers take.
 const CPU_HOOK = `data:text/javascript,${encodeURIComponent(
-  `import { writeFileSync } from 'node:fs'; const send = globalThis.fetch; let first = null; let last = null; ` +
-    `globalThis.fetch = async (...args) => { first ??= performance.now(); try { return await send(...args); } finally { last = performance.now(); } }; ` +
+  `import { writeFileSync } from 'node:fs'; import { subscribe } from 'node:diagnostics_channel'; let first = null; let last = null; ` +
+    // Requests go out on node:http (src/http/send-http-request.ts): its diagnostics channels mark them.
+    `subscribe('http.client.request.start', () => { first ??= performance.now(); }); subscribe('http.client.response.finish', () => { last = performance.now(); }); ` +
     `process.on('exit', () => { const usage = process.resourceUsage(); ` +
     `writeFileSync(process.env.BENCH_CPU_FILE, JSON.stringify({ cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, firstRequestMs: first, lastAnswerMs: last, exitMs: performance.now() })); });`,
 )}`;
