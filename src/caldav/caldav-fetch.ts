@@ -188,7 +188,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       const failed = inner.find((status) => status < 200 || status >= 300);
       if (failed !== undefined) throw createCaldavHttpError({ method, url, status: failed, body: body.slice(0, MAX_ERROR_BODY) });
     }
-    if ((response.status >= 200 && response.status < 300) || (response.status >= 300 && response.status < 400)) {
+    if (response.status >= 200 && response.status < 400) {
       options.onLoad?.({ kind: 'ok' });
       // tsdav reports `response.url` as the href of non-multistatus answers: the one that answered.
       return { kind: 'response', response: new BufferedResponse(body, response.status, response.statusText, response.url || url, response.headers).asResponse() };

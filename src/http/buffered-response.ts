@@ -2,15 +2,12 @@ import type { HttpHeaderReader } from './send-http-request.js';
 
 /**
  * An answer read whole, with the part of fetch's Response that the project and tsdav read (ok, status,
- * statusText, url, headers.get, text, json, arrayBuffer). It stands in for a Response so that no request
+ * statusText, url, headers.get, text). It stands in for a Response so that no request
  * loads undici (fetch's Response, Headers and web streams: about 40 ms of loading for a process, and a set
  * of objects per answer that outlive a scavenge).
  */
 export class BufferedResponse {
   readonly ok: boolean;
-  readonly redirected = false;
-  readonly type = 'basic';
-  readonly bodyUsed = false;
 
   constructor(
     private readonly bodyText: string,
@@ -24,15 +21,6 @@ export class BufferedResponse {
 
   async text(): Promise<string> {
     return this.bodyText;
-  }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(this.bodyText);
-  }
-
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = Buffer.from(this.bodyText, 'utf8');
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   }
 
   /** As a Response for the code typed against fetch; only the members above exist. */

@@ -25,7 +25,6 @@ import { createFetchTransport } from '../http/create-fetch-transport.js';
  */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
-
 const ACTION_ID_PREFIX = 'urn:onoffice-de-ns:smart:2.5:smartml:action:';
 
 export const ACTION_IDS = {

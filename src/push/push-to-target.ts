@@ -112,8 +112,9 @@ async function resolveCalendars(
     // A calendar resolved before is checked with one PROPFIND at its URL instead of a new discovery;
     // gone (deleted on the server), it is found or created again from the route.
     const sameServer = known !== null && new URL(known.url).origin === new URL(serverUrl).origin;
-    const cached = sameServer ? await confirmKnownCalendar(target, known, route, options.now) : null;
+    const cached = sameServer ? await confirmKnownCalendar(target, known, route) : null;
     const found = cached ?? (await target.ensureCalendar({ path: route.path, displayName: route.displayName, color: route.color }));
+    // When the getctag was read: the adapter's answer time where it tells, else now (no change read has begun).
     const ref: CalendarRef = { ctagReadAt: options.now(), ...found };
     if (!known || known.url !== ref.url) repository.saveCalendar(route.calendarKey, ref.url, ref.displayName);
     // A calendar that had to be found or created again starts over with a full listing.
@@ -136,11 +137,8 @@ interface ResolvedCalendars {
 }
 
 /** The calendar resolved before, if it is still there: by its resource type (and getctag) alone where the target can. */
-async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute, now: () => number): Promise<CalendarRef | null> {
-  if (!target.confirmCalendar) {
-    const { calendar } = await target.findCalendar({ path: known.url, displayName: route.displayName });
-    return calendar && { ...calendar, ctagReadAt: now() };
-  }
+async function confirmKnownCalendar(target: CalendarTarget, known: CalendarRow, route: CalendarRoute): Promise<CalendarRef | null> {
+  if (!target.confirmCalendar) return (await target.findCalendar({ path: known.url, displayName: route.displayName })).calendar;
   const confirmed = await target.confirmCalendar(known.url);
   return confirmed && { url: known.url, displayName: known.displayName, ctag: confirmed.ctag, ctagReadAt: confirmed.readAt };
 }
