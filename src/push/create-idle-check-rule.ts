@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { CaldavTargetConfig, Config } from '../config/config-schema.js';
 import { maySkipCalendarCheck, type TargetWriteFacts } from '../domain/may-skip-calendar-check.js';
+import type { CtagState } from '../domain/trust-ctag.js';
 import type { CaldavStateRepository, CalendarRow } from '../store/caldav-state-repository.js';
+
+/** A calendar a run may leave unasked: resolved before, with a trusted getctag and a recent check. */
+export type RecentlyCheckedCalendar = CalendarRow & { readonly ctag: CtagState; readonly checkedAt: number };
 
 /**
  * Everything that changes what a target should hold without any appointment changing. How often an idle
@@ -38,10 +42,10 @@ export function createIdleCheckRule(context: {
   readonly changeSeq: () => number;
   readonly full: boolean;
   readonly twoWay: boolean;
-}): (known: CalendarRow | null, nowMs: number) => boolean {
+}): (known: CalendarRow | null, nowMs: number) => known is RecentlyCheckedCalendar {
   const { config, targetConfig, repository } = context;
   let writes: TargetWriteFacts | undefined;
-  return (known, nowMs) => {
+  return (known, nowMs): known is RecentlyCheckedCalendar => {
     if (known === null) return false;
     writes ??= readTargetWriteFacts(repository, config, targetConfig, context.changeSeq());
     const facts = {

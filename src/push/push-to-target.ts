@@ -10,7 +10,7 @@ import { normaliseHref } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository, CalendarRow, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
-import { createIdleCheckRule, hashTargetConfig } from './create-idle-check-rule.js';
+import { createIdleCheckRule, hashTargetConfig, type RecentlyCheckedCalendar } from './create-idle-check-rule.js';
 import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncAction, type SyncPlan } from './plan-sync.js';
@@ -90,7 +90,7 @@ async function resolveCalendars(
   routes: readonly CalendarRoute[],
   target: CalendarTarget,
   repository: CaldavStateRepository,
-  options: { dryRun: boolean; full: boolean; now: () => number; maySkipCheck: (known: CalendarRow | null, nowMs: number) => boolean; log: Logger },
+  options: { dryRun: boolean; full: boolean; now: () => number; maySkipCheck: (known: CalendarRow | null, nowMs: number) => known is RecentlyCheckedCalendar; log: Logger },
 ): Promise<ResolvedCalendars> {
   const calendars = new Map<string, CalendarRef>();
   const ctags = new Map<string, CtagState | null>();
@@ -98,8 +98,8 @@ async function resolveCalendars(
     const known = repository.readCalendar(route.calendarKey);
     if (!options.dryRun && options.maySkipCheck(known, options.now())) {
       // Checked a moment ago and nothing to write: taken as the last check left it, nothing is asked.
-      options.log.debug({ calendar: route.calendarKey, checkedAt: new Date(known!.checkedAt!).toISOString() }, 'calendar checked recently: not asked this run');
-      calendars.set(route.calendarKey, { url: known!.url, displayName: known!.displayName, syncToken: known!.syncToken, ctag: known!.ctag!.value, unchanged: true });
+      options.log.debug({ calendar: route.calendarKey, checkedAt: new Date(known.checkedAt).toISOString() }, 'calendar checked recently: not asked this run');
+      calendars.set(route.calendarKey, { url: known.url, displayName: known.displayName, syncToken: known.syncToken, ctag: known.ctag.value, unchanged: true });
       continue;
     }
     if (known && options.dryRun) {
