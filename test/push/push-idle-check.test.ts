@@ -92,8 +92,10 @@ describe('an idle run within idleCheckSeconds', () => {
     const { run, asked, target, checkedAt, close } = await startSettled('oos-idle-always-');
     try {
       let before = asked();
-      await run(checkedAt + 1000, { targetConfig: { idleCheckSeconds: 0 } });
+      const everyRun = await run(checkedAt + 1000, { targetConfig: { idleCheckSeconds: 0 } });
       expect(asked() - before).toBe(1);
+      // The setting shapes no object: changing it is no configuration change that pushes everything again.
+      expect(everyRun.targets[0]!.full).toBe(false);
 
       // The way back needs every run's look at the calendar (its changes are read when the getctag moved).
       const finds = target.requestCounts.findCalendar;
