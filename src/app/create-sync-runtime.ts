@@ -5,6 +5,7 @@ import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { trustedCtag } from '../domain/trust-ctag.js';
+import { createIdleCheckRule } from '../push/create-idle-check-rule.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -50,13 +51,17 @@ export function createSyncRuntime(config: Config, logger: Logger, options: Runti
  * (caldav-target.ts); a calendar it resolves elsewhere, or whose token moved meanwhile, it reads again. A
  * change in the calendar after these reads is seen by the next run, from the token they returned.
  */
-export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'store' | 'targets' | 'now'>): void {
+export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'config' | 'store' | 'targets' | 'now'>): void {
   const repository = createCaldavStateRepository(runtime.store.db);
   for (const { config, target } of runtime.targets) {
     if (!target.prefetchChanges) continue;
+    // What the push will leave unasked, unless the poll brings a change (the push then asks itself).
+    const maySkipCheck = createIdleCheckRule({ config: runtime.config, targetConfig: config, repository, changeSeq: () => runtime.store.appointments.maxChangeSeq(), full: false, twoWay: config.twoWay });
     for (const route of planCalendarRoutes(config)) {
       const known = repository.readCalendar(route.calendarKey);
-      if (known && new URL(known.url).origin === new URL(config.url).origin) target.prefetchChanges(known.url, known.syncToken, trustedCtag(known.ctag, runtime.now().getTime()));
+      const nowMs = runtime.now().getTime();
+      if (!known || new URL(known.url).origin !== new URL(config.url).origin || maySkipCheck(known, nowMs)) continue;
+      target.prefetchChanges(known.url, known.syncToken, trustedCtag(known.ctag, nowMs));
     }
   }
 }

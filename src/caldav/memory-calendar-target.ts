@@ -47,7 +47,7 @@ interface MemoryCalendar {
   changes: Array<{ seq: number; href: string }>;
 }
 
-const OPERATIONS: MemoryOperation[] = ['ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject'];
+const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject'];
 
 function readUid(ics: string): string | null {
   return /^UID[;:](?:[^:\r\n]*:)?(.+?)\r?$/m.exec(ics)?.[1]?.trim() ?? null;
@@ -159,6 +159,7 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     requestCounts,
 
     async findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
+      enter('findCalendar');
       const url = calendarUrlOf(spec);
       const calendar = calendars.get(url);
       return { url, calendar: calendar ? refOf(calendar) : null };

@@ -186,6 +186,11 @@ export const caldavTargetSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(30_000),
   retries: z.number().int().min(0).max(10).default(3),
   twoWay: z.boolean().default(false),
+  /**
+   * One-way: an idle run (nothing to write) asks a calendar checked less than this long ago nothing at
+   * all (domain/may-skip-calendar-check.ts); 0: it asks on every run. Two-way calendars are read every run.
+   */
+  idleCheckSeconds: z.number().int().min(0).default(30),
   /** Two-way: the onOffice user id that events created in this calendar are for; default: the route's user. */
   userId: z.number().int().positive().optional(),
   /** Two-way: `art` of events created here when no CATEGORIES value maps to one ('' : onOffice's default). */

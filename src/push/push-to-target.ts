@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { AppointmentSource } from '../domain/appointment-source.js';
@@ -11,6 +10,7 @@ import { normaliseHref } from '../caldav/normalise-href.js';
 import type { CaldavStateRepository, CalendarRow, OutboxEntry } from '../store/caldav-state-repository.js';
 import type { RenderOptions } from '../ical/render-event-objects.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { createIdleCheckRule, hashTargetConfig, type RecentlyCheckedCalendar } from './create-idle-check-rule.js';
 import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncAction, type SyncPlan } from './plan-sync.js';
@@ -70,11 +70,6 @@ const PUSH_CHUNK = 500;
  */
 const PLAN_GROUP = 25;
 
-/** Everything that changes what a target should hold without any appointment changing. */
-function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
-  return createHash('sha256').update(JSON.stringify({ target, ical: config.ical, zone: config.timezone })).digest('hex');
-}
-
 export function createRenderOptions(config: Config, now: Date): RenderOptions {
   const today = DateTime.fromJSDate(now, { zone: config.timezone }).startOf('day');
   return {
@@ -95,12 +90,18 @@ async function resolveCalendars(
   routes: readonly CalendarRoute[],
   target: CalendarTarget,
   repository: CaldavStateRepository,
-  options: { dryRun: boolean; full: boolean; now: () => number },
+  options: { dryRun: boolean; full: boolean; now: () => number; maySkipCheck: (known: CalendarRow | null, nowMs: number) => known is RecentlyCheckedCalendar; log: Logger },
 ): Promise<ResolvedCalendars> {
   const calendars = new Map<string, CalendarRef>();
   const ctags = new Map<string, CtagState | null>();
   for (const route of routes) {
     const known = repository.readCalendar(route.calendarKey);
+    if (!options.dryRun && options.maySkipCheck(known, options.now())) {
+      // Checked a moment ago and nothing to write: taken as the last check left it, nothing is asked.
+      options.log.debug({ calendar: route.calendarKey, checkedAt: new Date(known.checkedAt).toISOString() }, 'calendar checked recently: not asked this run');
+      calendars.set(route.calendarKey, { url: known.url, displayName: known.displayName, syncToken: known.syncToken, ctag: known.ctag.value, unchanged: true });
+      continue;
+    }
     if (known && options.dryRun) {
       calendars.set(route.calendarKey, { url: known.url, displayName: known.displayName, syncToken: known.syncToken });
       continue;
@@ -124,6 +125,8 @@ async function resolveCalendars(
     // The nightly reconciliation reads the changes whatever the getctag says.
     const unchanged = !options.full && cached !== null && current !== null && current === trustedCtag(stored, options.now());
     calendars.set(route.calendarKey, { ...ref, syncToken, unchanged });
+    // The server confirmed the stored state; a calendar that reads its changes is checked once they are stored.
+    if (unchanged) repository.saveCalendarChecked(route.calendarKey, ref.ctagReadAt!);
     // Stored with the token once the run went through; an unchanged calendar keeps what it had.
     if (!unchanged) ctags.set(route.calendarKey, nextCtagState(stored, current, ref.ctagReadAt!));
   }
@@ -192,7 +195,8 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
   const pushState = repository.readPushState(targetConfig.name);
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
   const now = () => options.now().getTime();
-  const { calendars, ctags } = await resolveCalendars(targetConfig.url, routes, target, repository, { dryRun, full: options.full === true, now });
+  const maySkipCheck = createIdleCheckRule({ config, targetConfig, repository, changeSeq: () => source.maxChangeSeq(), full: options.full === true, twoWay: targetConfig.twoWay || options.twoWay !== undefined });
+  const { calendars, ctags } = await resolveCalendars(targetConfig.url, routes, target, repository, { dryRun, full: options.full === true, now, maySkipCheck, log });
   const seqAtStart = source.maxChangeSeq();
 
   // A dry run plans the pull too, over the calendars that exist already (a new one holds no changes).

@@ -29,6 +29,8 @@ export interface CalendarRow {
   readonly syncToken: string | null;
   /** The getctag the last complete read of the changes left (domain/trust-ctag.ts), if the server has one. */
   readonly ctag: CtagState | null;
+  /** When the server last confirmed the stored state (ms since the epoch; domain/may-skip-calendar-check.ts). */
+  readonly checkedAt: number | null;
 }
 
 interface KnownRow {
@@ -101,19 +103,29 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     clearOutboxFor: db.prepare('DELETE FROM caldav_outbox WHERE calendar_key = ? AND uid = ?'),
     calendar: db.prepare<
       [string],
-      { calendar_key: string; url: string; display_name: string; sync_token: string | null; ctag: string | null; ctag_seen_at: number | null; ctag_read_at: number | null }
+      {
+        calendar_key: string;
+        url: string;
+        display_name: string;
+        sync_token: string | null;
+        ctag: string | null;
+        ctag_seen_at: number | null;
+        ctag_read_at: number | null;
+        checked_at: number | null;
+      }
     >(
       'SELECT * FROM caldav_calendars WHERE calendar_key = ?',
     ),
     saveCalendar: db.prepare(
       `INSERT INTO caldav_calendars (calendar_key, url, display_name, sync_token) VALUES (?, ?, ?, NULL)
        ON CONFLICT (calendar_key) DO UPDATE SET url = excluded.url, display_name = excluded.display_name,
-         ctag = CASE WHEN url = excluded.url THEN ctag END`,
+         ctag = CASE WHEN url = excluded.url THEN ctag END, checked_at = CASE WHEN url = excluded.url THEN checked_at END`,
     ),
     setSyncToken: db.prepare('UPDATE caldav_calendars SET sync_token = ? WHERE calendar_key = ?'),
-    setSyncState: db.prepare<[string | null, string | null, number | null, number | null, string]>(
-      'UPDATE caldav_calendars SET sync_token = ?, ctag = ?, ctag_seen_at = ?, ctag_read_at = ? WHERE calendar_key = ?',
+    setSyncState: db.prepare<[string | null, string | null, number | null, number | null, number | null, string]>(
+      'UPDATE caldav_calendars SET sync_token = ?, ctag = ?, ctag_seen_at = ?, ctag_read_at = ?, checked_at = ? WHERE calendar_key = ?',
     ),
+    setCheckedAt: db.prepare<[number, string]>('UPDATE caldav_calendars SET checked_at = ? WHERE calendar_key = ?'),
   };
 
   return {
@@ -240,15 +252,22 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
       const row = statements.calendar.get(calendarKey);
       if (!row) return null;
       const ctag = row.ctag !== null && row.ctag_seen_at !== null && row.ctag_read_at !== null ? { value: row.ctag, seenAt: row.ctag_seen_at, readAt: row.ctag_read_at } : null;
-      return { calendarKey: row.calendar_key, url: row.url, displayName: row.display_name, syncToken: row.sync_token, ctag };
+      return { calendarKey: row.calendar_key, url: row.url, displayName: row.display_name, syncToken: row.sync_token, ctag, checkedAt: row.checked_at };
     },
     saveCalendar(calendarKey: string, url: string, displayName: string): void {
       statements.saveCalendar.run(calendarKey, url, displayName);
     },
-    /** The token a read of the changes returned; with `ctag`, the getctag read before it as well (null clears it). */
+    /** The server confirmed at `at` that the calendar is as stored (its getctag equals the trusted one). */
+    saveCalendarChecked(calendarKey: string, at: number): void {
+      statements.setCheckedAt.run(at, calendarKey);
+    },
+    /**
+     * The token a read of the changes returned; with `ctag`, the getctag read before it as well (null
+     * clears it), and the calendar counts as checked when that getctag was read.
+     */
     saveSyncToken(calendarKey: string, syncToken: string | null, ctag?: CtagState | null): void {
       if (ctag === undefined) statements.setSyncToken.run(syncToken, calendarKey);
-      else statements.setSyncState.run(syncToken, ctag?.value ?? null, ctag?.seenAt ?? null, ctag?.readAt ?? null, calendarKey);
+      else statements.setSyncState.run(syncToken, ctag?.value ?? null, ctag?.seenAt ?? null, ctag?.readAt ?? null, ctag?.readAt ?? null, calendarKey);
     },
   };
 }

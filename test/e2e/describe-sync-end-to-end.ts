@@ -131,9 +131,16 @@ export function describeSyncEndToEnd(name: string, start: () => Promise<RunningS
       expect(caldavRequests.filter((request) => WRITE_METHODS.has(request.method))).toEqual([]);
     }, 120_000);
 
-    it('once the getctag has settled an idle sync sends one PROPFIND, and an edit by someone else moves it and is repaired', async () => {
+    it('once the getctag has settled an idle sync sends nothing within idleCheckSeconds, one PROPFIND when it asks, and an edit by someone else moves it and is repaired', async () => {
       settleStoredCtag(config);
-      const idle = await syncOnce(config);
+      // The calendar was checked by the run before, a moment ago (the default interval is 30 s).
+      const quiet = await syncOnce(config);
+      expect(quiet.caldavRequests).toEqual([]);
+      expect(quiet.summary.failed).toEqual([]);
+
+      // Asked on every run, as once the interval has passed.
+      const everyRun: Config = { ...config, caldav: [{ ...config.caldav[0]!, idleCheckSeconds: 0 }] };
+      const idle = await syncOnce(everyRun);
       // One PROPFIND (a Digest-only server answers a new process's first request with its challenge: two).
       const methods = idle.caldavRequests.map((request) => request.method);
       expect(methods.filter((method) => method !== 'PROPFIND')).toEqual([]);
@@ -143,7 +150,7 @@ export function describeSyncEndToEnd(name: string, start: () => Promise<RunningS
       const calendar = await writer.ensureCalendar({ path: config.caldav[0]!.calendar, displayName: config.caldav[0]!.displayName });
       const [object] = await writer.fetchObjects(calendar, [(await writer.listObjects(calendar))[0]!.href]);
       await writer.updateObject(calendar, object!.href, object!.data!.replace(/^SUMMARY:.*$/m, 'SUMMARY:Edited by someone else'), object!.etag);
-      const moved = await syncOnce(config);
+      const moved = await syncOnce(everyRun);
       expect(moved.caldavRequests.length).toBeGreaterThan(1);
       expect(moved.summary.targets[0]).toMatchObject({ driftRepaired: 1, updated: 1 });
       const events = await readCalendarEvents(config);

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { CaldavTargetConfig, Config } from '../config/config-schema.js';
+import { maySkipCalendarCheck, type TargetWriteFacts } from '../domain/may-skip-calendar-check.js';
+import type { CtagState } from '../domain/trust-ctag.js';
+import type { CaldavStateRepository, CalendarRow } from '../store/caldav-state-repository.js';
+
+/** A calendar a run may leave unasked: resolved before, with a trusted getctag and a recent check. */
+export type RecentlyCheckedCalendar = CalendarRow & { readonly ctag: CtagState; readonly checkedAt: number };
+
+/**
+ * Everything that changes what a target should hold without any appointment changing. How often an idle
+ * run asks the calendars is no part of it: changing that setting writes nothing.
+ */
+export function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
+  const { idleCheckSeconds: _idleCheckSeconds, ...shaping } = target;
+  return createHash('sha256').update(JSON.stringify({ target: shaping, ical: config.ical, zone: config.timezone })).digest('hex');
+}
+
+/** What the target's next run has to write regardless of its calendars, read from the state store. */
+function readTargetWriteFacts(repository: CaldavStateRepository, config: Config, targetConfig: CaldavTargetConfig, changeSeq: number): TargetWriteFacts {
+  const pushState = repository.readPushState(targetConfig.name);
+  return {
+    changeSeq,
+    pushedSeq: pushState.pushedSeq,
+    configHash: hashTargetConfig(config, targetConfig),
+    pushedConfigHash: pushState.configHash,
+    pendingOutbox: repository.listPendingOutbox(targetConfig.name).length,
+    failures: repository.listFailures(targetConfig.name).length,
+  };
+}
+
+/**
+ * Whether a run may leave a calendar of the target unasked (domain/may-skip-calendar-check.ts), for
+ * the push and for the one-shot sync's prefetch alike. The target's write facts are read once, at its
+ * first calendar resolved before.
+ */
+export function createIdleCheckRule(context: {
+  readonly config: Config;
+  readonly targetConfig: CaldavTargetConfig;
+  readonly repository: CaldavStateRepository;
+  /** The appointments' newest change sequence (the source's maxChangeSeq). */
+  readonly changeSeq: () => number;
+  readonly full: boolean;
+  readonly twoWay: boolean;
+}): (known: CalendarRow | null, nowMs: number) => known is RecentlyCheckedCalendar {
+  const { config, targetConfig, repository } = context;
+  let writes: TargetWriteFacts | undefined;
+  return (known, nowMs): known is RecentlyCheckedCalendar => {
+    if (known === null) return false;
+    writes ??= readTargetWriteFacts(repository, config, targetConfig, context.changeSeq());
+    const facts = {
+      full: context.full,
+      twoWay: context.twoWay,
+      knownOnServer: new URL(known.url).origin === new URL(targetConfig.url).origin,
+      ctag: known.ctag,
+      checkedAt: known.checkedAt,
+      idleCheckSeconds: targetConfig.idleCheckSeconds,
+      writes,
+    };
+    return maySkipCalendarCheck(facts, nowMs);
+  };
+}
