@@ -5,16 +5,18 @@
 //
 // - dist/bundle/: the entry and its chunks. `splitting` keeps every lazy import() lazy: a chunk holds
 //   only modules all of its importers need, so a command loads no more than it did before.
-// - The packages stay external (node_modules, loaded as before: commander and pino through
-//   createRequire, better-sqlite3's native addon, pino's own files), so the chunks sit two levels
-//   below the package root, as dist/<dir>/<module>.js did: `new URL('../../migrations/', import.meta.url)`
-//   still finds the migrations.
+// - BUNDLED_PACKAGES go into the chunks too: the pure-JS packages a sync imports before its first
+//   request (zod alone is ten ES modules; xml-js a CommonJS one that Node scans for its exports). The
+//   others stay in node_modules, loaded as before: better-sqlite3 (a native addon), commander and
+//   pino through createRequire (pino finds its worker-thread transports' files beside its own), tsdav.
+// - The chunks sit two levels below the package root, as dist/<dir>/<module>.js did:
+//   `new URL('../../migrations/', import.meta.url)` still finds the migrations, createRequire the packages.
 // - dist/cli/main.js (the package's bin, what the systemd units run) keeps tsc's first line (the
 //   shebang) and loads the bundle's entry.
 // - dist/bundle/meta.json: which modules of dist/ each chunk holds (test/cli/sync-start-modules.test.ts
 //   reads it to tell which of them a command loaded).
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -23,6 +25,8 @@ const outdir = join(root, 'dist', 'bundle');
 
 const compiled = readFileSync(main, 'utf8');
 if (compiled.includes("import '../bundle/main.js'")) throw new Error(`${main} is this script's own output: run tsc first (npm run build)`);
+const BUNDLED_PACKAGES = new Set(['zod', 'luxon', 'ical-generator', 'timezones-ical-library', 'xml-js']);
+const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
   absWorkingDir: root,
@@ -33,7 +37,9 @@ const { metafile } = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external: Object.keys(dependencies).filter((name) => !BUNDLED_PACKAGES.has(name)),
+  // Bundled CommonJS (xml-js, sax) requires Node's own modules.
+  banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
   metafile: true,
   logLevel: 'warning',
