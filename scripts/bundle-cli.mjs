@@ -7,8 +7,9 @@
 //   only modules all of its importers need, so a command loads no more than it did before.
 // - BUNDLED_PACKAGES go into the chunks too: the pure-JS packages a sync imports before its first
 //   request (zod alone is ten ES modules; xml-js a CommonJS one that Node scans for its exports). The
-//   others stay in node_modules, loaded as before: better-sqlite3 (a native addon), commander and
-//   pino through createRequire (pino finds its worker-thread transports' files beside its own), tsdav.
+//   others stay in node_modules, loaded as before: better-sqlite3 (a native addon), pino through
+//   createRequire (pino finds its worker-thread transports' files beside its own), tsdav. commander,
+//   which every command loads, is bundled too (commanderInBundle).
 // - The chunks sit two levels below the package root, as dist/<dir>/<module>.js did:
 //   `new URL('../../migrations/', import.meta.url)` still finds the migrations, createRequire the packages.
 // - dist/cli/main.js (the package's bin, what the systemd units run) keeps tsc's first line (the
@@ -25,8 +26,23 @@ const outdir = join(root, 'dist', 'bundle');
 
 const compiled = readFileSync(main, 'utf8');
 if (compiled.includes("import '../bundle/main.js'")) throw new Error(`${main} is this script's own output: run tsc first (npm run build)`);
-const BUNDLED_PACKAGES = new Set(['zod', 'luxon', 'ical-generator', 'timezones-ical-library', 'xml-js']);
+const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'luxon', 'ical-generator', 'timezones-ical-library', 'xml-js']);
 const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/**
+ * loadCommander takes commander through createRequire (commander's ESM wrapper made Node scan its
+ * index.js for exports), which esbuild cannot follow: in the bundle it is a require() of the same
+ * CommonJS index.js that esbuild bundles, so commander's seven files need no resolving, reading and
+ * compiling one by one.
+ */
+const commanderInBundle = {
+  name: 'commander-in-bundle',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]cli[\\/]load-commander\.js$/ }, () => ({
+      contents: "const commander = require('commander');\nexport function loadCommander() {\n  return commander;\n}\n",
+      loader: 'js',
+    }));
+  },
+};
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
   absWorkingDir: root,
@@ -40,6 +56,7 @@ const { metafile } = await build({
   external: Object.keys(dependencies).filter((name) => !BUNDLED_PACKAGES.has(name)),
   // Bundled CommonJS (xml-js, sax) requires Node's own modules.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
+  plugins: [commanderInBundle],
   chunkNames: 'chunk-[hash]',
   metafile: true,
   logLevel: 'warning',
