@@ -1,4 +1,4 @@
-// The CLI as a few ES modules instead of the ~100 of tsc's output: Node resolves, reads, compiles and
+// The CLI as a few ES modules instead of tsc's one per source file: Node resolves, reads, compiles and
 // links every module it loads, and that machinery, not our code, was most of what a command paid before
 // its work (issue 17; bench/startup-bench.mjs measures it). Run by `npm run build` after tsc, from tsc's
 // JavaScript, so the bundle holds exactly the code the tests exercise under dist/.
@@ -14,8 +14,8 @@
 //   `new URL('../../migrations/', import.meta.url)` still finds the migrations, createRequire the packages.
 // - dist/cli/main.js (the package's bin, what the systemd units run) keeps tsc's first line (the
 //   shebang) and loads the bundle's entry.
-// - dist/bundle/meta.json: which modules of dist/ each chunk holds (test/cli/sync-start-modules.test.ts
-//   reads it to tell which of them a command loaded).
+// - dist/bundle/meta.json: which modules (of dist/ and of the bundled packages) each chunk holds
+//   (test/cli/sync-start-modules.test.ts reads it to tell which of them a command loaded).
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
