@@ -105,14 +105,25 @@ function uniqueNames<T extends { name: string }>(items: readonly T[], context: z
     seen.add(item.name);
   });
 }
-const zoneName = z.string().refine((zone) => {
+/**
+ * A zone Intl accepts. The canonical names are looked up in Intl's list first: the first
+ * `Intl.DateTimeFormat` of a process loads ICU's formatting data (~20 ms), which a sync needs only
+ * when it renders an event, long after its first request. Anything else (an alias such as US/Eastern,
+ * UTC, another spelling) is tried on a DateTimeFormat, so the same names pass as with it alone
+ * (test/config/config-schema-timezone.test.ts compares the two).
+ */
+let canonicalZones: ReadonlySet<string> | undefined;
+function isTimeZoneName(zone: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
   } catch {
     return false;
   }
-}, 'is not an IANA time zone name (e.g. Europe/Berlin)');
+}
+const zoneName = z.string().refine(isTimeZoneName, 'is not an IANA time zone name (e.g. Europe/Berlin)');
 
 export const onOfficeSchema = z.strictObject({
   url: httpUrl.default('https://api.onoffice.de/api/stable/api.php'),

@@ -45,6 +45,12 @@ export interface LoggerOptions {
  * terminal each event is one short line. Modules take `logger.child({ module })`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  // An unknown level: pino refuses it, at once as before.
+  return Object.hasOwn(LEVEL_VALUES, level) ? createLazyLogger(() => createPinoLogger(options), level) : createPinoLogger(options);
+}
+
+function createPinoLogger(options: LoggerOptions): Logger {
   const { pino } = loadPino();
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
@@ -62,10 +68,53 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
+/** pino's levels (we define none of our own); `silent` writes nothing. */
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY };
+const noop = (): void => undefined;
+
 /**
- * pino-pretty costs more to load than pino: only a terminal needs it. pino itself loads on the first
- * logger, so a module that only names the logger (every command's, for `<cmd> --help`) does not pay for
- * it. Both are CommonJS, so they load synchronously here.
+ * The logger is pino, made when it is first needed: pino and what it requires take ~15–20 ms to load
+ * (issue 17), before a sync's first request, and a run at logLevel error may never log at all. Until
+ * then a child is as lazy (it becomes the real logger's child), and a call at a level the logger does
+ * not write does nothing, as pino's own does. Anything else (a call that writes, isLevelEnabled, flush,
+ * setting the level, …) makes the logger and from then on goes to it.
+ */
+function createLazyLogger(create: () => Logger, level: string): Logger {
+  let real: Logger | undefined;
+  const make = (): Logger => (real ??= create());
+  const threshold = LEVEL_VALUES[level] ?? 0;
+  // A method bound to the logger, so it sees it as `this` (pino keeps its state there); bound again when
+  // pino replaces it (it swaps the level methods when the level is set).
+  const bound = new Map<PropertyKey, { readonly method: unknown; readonly call: unknown }>();
+  const lazyChild = (bindings: Record<string, unknown>, childOptions?: { level?: string }): Logger => {
+    const childLevel = childOptions?.level ?? level;
+    if (real !== undefined || !Object.hasOwn(LEVEL_VALUES, childLevel)) return make().child(bindings, childOptions);
+    return createLazyLogger(() => make().child(bindings, childOptions), childLevel);
+  };
+  return new Proxy({} as Logger, {
+    get(_target, key) {
+      if (real === undefined) {
+        if (key === 'child') return lazyChild;
+        if (key === 'silent' || (typeof key === 'string' && Object.hasOwn(LEVEL_VALUES, key) && (LEVEL_VALUES[key] ?? 0) < threshold)) return noop;
+      }
+      const logger = make();
+      const value: unknown = Reflect.get(logger, key, logger);
+      if (typeof value !== 'function') return value;
+      const known = bound.get(key);
+      if (known?.method === value) return known.call;
+      const call: unknown = value.bind(logger);
+      bound.set(key, { method: value, call });
+      return call;
+    },
+    set: (_target, key, value) => Reflect.set(make(), key, value),
+    has: (_target, key) => Reflect.has(make(), key),
+  });
+}
+
+/**
+ * pino-pretty costs more to load than pino: only a terminal needs it. pino itself loads when a logger
+ * is first used (createLazyLogger), so a module that only names the logger (every command's, for
+ * `<cmd> --help`) does not pay for it. Both are CommonJS, so they load synchronously here.
  */
 const requireLazily = createRequire(import.meta.url);
 const loadPino = (): typeof import('pino') => requireLazily('pino') as typeof import('pino');
@@ -114,5 +163,5 @@ const URL_REDACTION: Pick<PinoOptions, 'hooks'> = {
 
 /** A logger that writes nothing, for tests and library use. */
 export function createSilentLogger(): Logger {
-  return loadPino().pino({ level: 'silent' });
+  return createLazyLogger(() => loadPino().pino({ level: 'silent' }), 'silent');
 }

@@ -37,14 +37,24 @@ async function loadedBy(args: readonly string[], name: string): Promise<string[]
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((url) => url.startsWith('file:'))
-    .map((url) => url.replace(root, ''));
+    .map((url) => url.replace(root, ''))
+    .flatMap((url) => [url, ...(BUNDLED[url] ?? []).map((input) => (input.startsWith('node_modules/') ? `${BUNDLED_PACKAGE}${input}` : input))]);
 }
+
+const BUNDLED_PACKAGE = 'bundled:';
+
+/**
+ * dist/cli/main.js runs the bundle (scripts/bundle-cli.mjs): a chunk loaded stands for the modules it
+ * holds, as its build recorded them: those of dist/ by their names, so the checks below see the same
+ * names as without it; those of packages as `bundled:node_modules/…`.
+ */
+const BUNDLED = JSON.parse(readFileSync(fileURLToPath(new URL('../../dist/bundle/meta.json', import.meta.url)), 'utf8')) as Record<string, string[]>;
 
 describe('what the sync command loads before its work', () => {
   it('takes commander as CommonJS, never through its ESM wrapper, and loads no store, CalDAV client or renderer for its help', async () => {
     const loaded = await loadedBy(['sync', '--help'], 'sync-help');
     expect(loaded).toContain('dist/cli/sync-command.js');
-    expect(loaded.filter((url) => url.includes('node_modules/commander/'))).toEqual([]);
+    expectCommanderAsCommonJs(loaded);
     for (const heavy of ['better-sqlite3', 'tsdav', 'xml-js', 'ical-generator', 'pino']) {
       expect(loaded.filter((url) => url.includes(`node_modules/${heavy}/`))).toEqual([]);
     }
@@ -55,9 +65,16 @@ describe('what every command loads for its help', () => {
   it.each(['daemon', 'demo', 'doctor', 'emulator', 'export', 'feed', 'migrate', 'serve', 'status'])('%s takes commander as CommonJS, never through its ESM wrapper', async (name) => {
     const loaded = await loadedBy([name, '--help'], `${name}-help`);
     expect(loaded).toContain(`dist/cli/${name}-command.js`);
-    expect(loaded.filter((url) => url.includes('node_modules/commander/'))).toEqual([]);
+    expectCommanderAsCommonJs(loaded);
   });
 });
+
+/** Node loads none of commander's files as ES modules; the bundle holds its CommonJS index.js, not its ESM wrapper. */
+function expectCommanderAsCommonJs(loaded: readonly string[]): void {
+  expect(loaded.filter((url) => url.startsWith('node_modules/commander/'))).toEqual([]);
+  expect(loaded).toContain(`${BUNDLED_PACKAGE}node_modules/commander/index.js`);
+  expect(loaded.filter((url) => url.includes('commander/esm.mjs'))).toEqual([]);
+}
 
 describe('what a one-way sync without feeds or imports loads', () => {
   it('loads none of the way back (two-way, ICS imports) nor the feed cache: neither on the first run nor on a no-change one', async () => {
