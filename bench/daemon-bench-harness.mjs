@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findFreePort, startRadicale } from '../test/support/caldav-servers.mjs';
-import { readShippedNodeFlags } from './read-shipped-node-flags.mjs';
+import { readServiceNodeFlags } from './read-service-node-flags.mjs';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 export const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
@@ -59,11 +59,11 @@ export async function startDaemonBench({ name, appointments, daemon: daemonSetti
     { mode: 0o600 },
   );
 
-  // The daemon runs with the flags the bin and the systemd units start node with (its shebang).
+  // The daemon runs with the flags the systemd units start node with.
   // BENCH_DAEMON_NODE_ARGS: more Node.js flags after them, for a diagnosis only (--expose-gc,
   // --heapsnapshot-signal=SIGUSR2, --diagnostic-dir=…); the figures the bench prints are without them.
   const mainJs = join(distDir, 'cli', 'main.js');
-  const nodeArgs = [...readShippedNodeFlags(mainJs), ...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [...readServiceNodeFlags(), ...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   // BENCH_DAEMON_OUTPUT: a file that gets every line the daemon writes (with --trace-gc, its GC lines).
   const outputFile = process.env.BENCH_DAEMON_OUTPUT;
   const child = spawn(process.execPath, [...nodeArgs, mainJs, 'daemon', '--config', configFile], {

@@ -2,7 +2,7 @@
 // emulator over HTTP, for uniform and bursty `modified`. Imports the compiled code:
 //   npx tsc -p tsconfig.json --outDir /tmp/oos-dist-poll && DIST_DIR=/tmp/oos-dist-poll node bench/poll-bench.mjs
 // The emulator runs in a child process of its own and each case in another, so peak RSS (maxRSS) is
-// the poller's alone; the case process gets the Node.js flags of the bin's shebang (what users run).
+// the poller's alone; the case process gets the Node.js flags of the systemd units (where a backfill runs).
 // BENCH_SIZES=10000,100000 (default) chooses the sizes. Rows: area, measure, value, goal, met.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readShippedNodeFlags } from './read-shipped-node-flags.mjs';
+import { readServiceNodeFlags } from './read-service-node-flags.mjs';
 
 const distDir = resolve(process.env.DIST_DIR ?? './dist');
 const migrationsDir = resolve(process.env.MIGRATIONS_DIR ?? './migrations');
@@ -80,8 +80,9 @@ if (process.argv[2] === '--emulator') {
       const server = spawn(process.execPath, [fileURLToPath(import.meta.url), '--emulator', String(count), shape], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
       const emulator = (await lines.next()).value;
-      // The case process runs with the Node.js flags the bin and the systemd units start node with.
-      const nodeFlags = readShippedNodeFlags(join(distDir, 'cli', 'main.js'));
+      // The case process runs with the Node.js flags of the systemd units, where a backfill runs (the
+      // daemon's first run, or the one-shot unit's).
+      const nodeFlags = readServiceNodeFlags();
       const out = execFileSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--case', emulator], { env: process.env, maxBuffer: 16 * 1024 * 1024 });
       const { rows } = JSON.parse(out.toString());
       server.stdin.write('count\n');

@@ -11,9 +11,9 @@
 // 200 and 300 hold 17.7, 18.0 and 18.1 MB (JIT code the difference). RSS follows heap *total*: the young
 // generation grows (1 MB → 16 MB semi-spaces) as objects survive scavenges, and old space fills with
 // promoted garbage until a full GC, so a sample can land anywhere on that saw-tooth.
-// The daemon runs with the Node.js flags of the bin's shebang (daemon-bench-harness.mjs), as the systemd
-// units start it: --max-semi-space-size=2 --heap-growing-percent=50 hold that saw-tooth lower (README,
-// "Node.js flags").
+// The daemon runs with the Node.js flags the systemd units start it with (daemon-bench-harness.mjs reads
+// them from systemd/onoffice-sync.service): --max-semi-space-size=2 --heap-growing-percent=50 hold that
+// saw-tooth lower (README, "Node.js flags").
 // BENCH_SOAK_SNAPSHOT_AT=100,300 signals the daemon for a heap snapshot at those cycles (multiples of 10), with
 // BENCH_DAEMON_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/x" (a diagnosis, not a figure).
 //

@@ -101,13 +101,20 @@ try {
   if (backfill.code !== 0) throw new Error(`the backfill exited ${backfill.code}: ${backfill.stderr}`);
   const { created } = JSON.parse(backfill.stdout);
 
+  // The steady state the daemon and a scheduled sync reach (as bench/run.mjs measures it): the backfill's
+  // last getctag settles once a complete read begins 2 s after it was first seen
+  // (src/domain/trust-ctag.ts), so one sync 2.1 s later reads and settles it; the measured runs follow
+  // within the target's idleCheckSeconds and ask the calendar nothing.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 2100));
+  const settle = await runNode([cliMain, 'sync', '--config', configFile]);
+  if (settle.code !== 0) throw new Error(`the settling sync exited ${settle.code}: ${settle.stderr}`);
   log(`status and the no-change sync, ${PROCESS_RUNS} runs each`);
   const status = await measure([cliMain, 'status', '--config', configFile], {}, PROCESS_RUNS);
   row('startup', `onoffice-sync status over ${N} appointments (${created} in Radicale), wall time, median of ${PROCESS_RUNS}`, `${fmt(status.wallMs, 0)} ms (CPU ${fmt(status.cpuMs, 0)} ms)`);
   const noChange = await measure([cliMain, 'sync', '--config', configFile], {}, PROCESS_RUNS);
   row(
     'startup',
-    `no-change onoffice-sync sync as a process (Radicale, ${N} stored), wall time, median of ${PROCESS_RUNS}`,
+    `no-change onoffice-sync sync as a process (Radicale, ${N} stored, getctag settled), wall time, median of ${PROCESS_RUNS}`,
     `${fmt(noChange.wallMs, 0)} ms (CPU ${fmt(noChange.cpuMs, 0)} ms)`,
     `< ${GOALS.noChangeSyncMs} ms`,
     noChange.wallMs < GOALS.noChangeSyncMs,

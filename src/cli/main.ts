@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
+#!/usr/bin/env node
 import { createProgram } from './create-program.js';
 import { EXIT_OK, EXIT_SETUP } from './exit-code-for.js';
 import { loadCommander } from './load-commander.js';
