@@ -5,7 +5,7 @@ import { createCaldavTarget } from '../caldav/caldav-target.js';
 import type { CalendarTarget } from '../caldav/calendar-target.js';
 import { createOnOfficeClient, type OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { trustedCtag } from '../domain/trust-ctag.js';
-import { createIdleCheckRule } from '../push/create-idle-check-rule.js';
+import { createIdleCheckRule, readTargetWriteFacts } from '../push/create-idle-check-rule.js';
 import { planCalendarRoutes } from '../push/plan-desired-objects.js';
 import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
 import { openStateStore, type StateStore } from '../store/open-state-store.js';
@@ -56,7 +56,7 @@ export function prefetchKnownCalendars(runtime: Pick<SyncRuntime, 'config' | 'st
   for (const { config, target } of runtime.targets) {
     if (!target.prefetchChanges) continue;
     // What the push will leave unasked, unless the poll brings a change (the push then asks itself).
-    const maySkipCheck = createIdleCheckRule({ config: runtime.config, targetConfig: config, repository, changeSeq: () => runtime.store.appointments.maxChangeSeq(), full: false, twoWay: config.twoWay });
+    const maySkipCheck = createIdleCheckRule({ targetConfig: config, full: false, twoWay: config.twoWay, writes: () => readTargetWriteFacts(repository, runtime.config, config, runtime.store.appointments.maxChangeSeq()) });
     for (const route of planCalendarRoutes(config)) {
       const known = repository.readCalendar(route.calendarKey);
       const nowMs = runtime.now().getTime();

@@ -16,8 +16,11 @@ export function hashTargetConfig(config: Config, target: CaldavTargetConfig): st
   return createHash('sha256').update(JSON.stringify({ target: shaping, ical: config.ical, zone: config.timezone })).digest('hex');
 }
 
-/** What the target's next run has to write regardless of its calendars, read from the state store. */
-function readTargetWriteFacts(repository: CaldavStateRepository, config: Config, targetConfig: CaldavTargetConfig, changeSeq: number): TargetWriteFacts {
+/**
+ * What the target's next run has to write regardless of its calendars, read from the state store (the
+ * one-shot sync's prefetch; the push passes what it read already).
+ */
+export function readTargetWriteFacts(repository: CaldavStateRepository, config: Config, targetConfig: CaldavTargetConfig, changeSeq: number): TargetWriteFacts {
   const pushState = repository.readPushState(targetConfig.name);
   return {
     changeSeq,
@@ -31,23 +34,20 @@ function readTargetWriteFacts(repository: CaldavStateRepository, config: Config,
 
 /**
  * Whether a run may leave a calendar of the target unasked (domain/may-skip-calendar-check.ts), for
- * the push and for the one-shot sync's prefetch alike. The target's write facts are read once, at its
- * first calendar resolved before.
+ * the push and for the one-shot sync's prefetch alike. The target's write facts are asked for once, at
+ * its first calendar that could be skipped at all.
  */
 export function createIdleCheckRule(context: {
-  readonly config: Config;
   readonly targetConfig: CaldavTargetConfig;
-  readonly repository: CaldavStateRepository;
-  /** The appointments' newest change sequence (the source's maxChangeSeq). */
-  readonly changeSeq: () => number;
+  readonly writes: () => TargetWriteFacts;
   readonly full: boolean;
   readonly twoWay: boolean;
 }): (known: CalendarRow | null, nowMs: number) => known is RecentlyCheckedCalendar {
-  const { config, targetConfig, repository } = context;
+  const { targetConfig } = context;
   let writes: TargetWriteFacts | undefined;
   return (known, nowMs): known is RecentlyCheckedCalendar => {
-    if (known === null) return false;
-    writes ??= readTargetWriteFacts(repository, config, targetConfig, context.changeSeq());
+    if (known === null || context.full || context.twoWay) return false;
+    writes ??= context.writes();
     const facts = {
       full: context.full,
       twoWay: context.twoWay,

@@ -195,7 +195,19 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
   const pushState = repository.readPushState(targetConfig.name);
   const full = options.full === true || pushState.configHash !== configHash || pushState.pushedSeq === 0;
   const now = () => options.now().getTime();
-  const maySkipCheck = createIdleCheckRule({ config, targetConfig, repository, changeSeq: () => source.maxChangeSeq(), full: options.full === true, twoWay: targetConfig.twoWay || options.twoWay !== undefined });
+  const maySkipCheck = createIdleCheckRule({
+    targetConfig,
+    full: options.full === true,
+    twoWay: targetConfig.twoWay || options.twoWay !== undefined,
+    writes: () => ({
+      changeSeq: source.maxChangeSeq(),
+      pushedSeq: pushState.pushedSeq,
+      configHash,
+      pushedConfigHash: pushState.configHash,
+      pendingOutbox: repository.listPendingOutbox(targetConfig.name).length,
+      failures: repository.listFailures(targetConfig.name).length,
+    }),
+  });
   const { calendars, ctags } = await resolveCalendars(targetConfig.url, routes, target, repository, { dryRun, full: options.full === true, now, maySkipCheck, log });
   const seqAtStart = source.maxChangeSeq();
 
