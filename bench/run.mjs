@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
-import { cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runNode } from './bench-support.mjs';
+import { cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runCli, runNode } from './bench-support.mjs';
 
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
@@ -152,7 +152,7 @@ async function benchServer(name, server, { vdirsyncer }) {
     seenRequests = emulator.log.httpRequests;
     lastOnOfficeAt = performance.now();
   }, 20);
-  const result = await runNode([cliMain, 'sync', '--json', '--config', file]);
+  const result = await runCli([cliMain, 'sync', '--json', '--config', file]);
   clearInterval(watch);
   const syncSeconds = (performance.now() - t0) / 1000;
   const beforePushSeconds = (lastOnOfficeAt - t0) / 1000;
@@ -252,7 +252,7 @@ async function benchNoChange(config, file) {
   const cliRuns = [];
   for (let i = 0; i < CLI_RUNS; i++) {
     const t0 = performance.now();
-    const cli = await runNode([cliMain, 'sync', '--config', file]);
+    const cli = await runCli([cliMain, 'sync', '--config', file]);
     if (cli.code !== 0) throw new Error(`no-change CLI sync exited ${cli.code}: ${cli.stderr}`);
     cliRuns.push(performance.now() - t0);
   }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startRadicale } from '../test/support/caldav-servers.mjs';
 import { readServiceNodeFlags } from './read-service-node-flags.mjs';
-import { cliMain, createBenchTable, fmt, importDist, repoDir, runNode } from './bench-support.mjs';
+import { cliMain, createBenchTable, fmt, importDist, repoDir, runCli } from './bench-support.mjs';
 
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
@@ -60,7 +60,7 @@ async function runCliMeasured(args, file, nodeFlags = []) {
   const rssFile = join(work, 'rss.json');
   rmSync(rssFile, { force: true });
   const t0 = performance.now();
-  const result = await runNode([...nodeFlags, '--import', pathToFileURL(join(repoDir, 'bench', 'report-rss.mjs')).href, cliMain, ...args, '--config', file], { BENCH_RSS_FILE: rssFile });
+  const result = await runCli([...nodeFlags, '--import', pathToFileURL(join(repoDir, 'bench', 'report-rss.mjs')).href, cliMain, ...args, '--config', file], { BENCH_RSS_FILE: rssFile });
   const seconds = (performance.now() - t0) / 1000;
   if (result.code !== 0) throw new Error(`onoffice-sync ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   const { maxRssKb } = JSON.parse(readFileSync(rssFile, 'utf8'));
@@ -189,7 +189,7 @@ async function benchSmallNoChange(radicale) {
   try {
     small.data.insertMany(generateAppointments({ count: SMALL, seed: 3 }));
     const { file, config } = writeConfig('small', small, { url: radicale.url, username: radicale.username, password: radicale.password, calendar: 'small' });
-    const backfill = await runNode([cliMain, 'sync', '--config', file]);
+    const backfill = await runCli([cliMain, 'sync', '--config', file]);
     if (backfill.code !== 0) throw new Error(`backfill exited ${backfill.code}: ${backfill.stderr}`);
     log('no-change sync at the small size');
     await benchNoChange('backfilled', config, small, SMALL);

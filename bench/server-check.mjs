@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageVersion, startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
 import { compareEvent as compareSharedEvent } from '../test/support/compare-event.mjs';
-import { cliMain, createBenchTable, fmt, importDist, runNode } from './bench-support.mjs';
+import { cliMain, createBenchTable, fmt, importDist, runCli } from './bench-support.mjs';
 
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
@@ -151,7 +151,7 @@ async function countedSync(config) {
 
 /** `onoffice-sync doctor`: its exit status and the lines of checks that did not pass. */
 async function doctor(file) {
-  const result = await runNode([cliMain, 'doctor', '--config', file]);
+  const result = await runCli([cliMain, 'doctor', '--config', file]);
   const lines = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim()).filter(Boolean);
   const checks = lines.filter((line) => /^(✔|✓|✗|✘|ok|FAIL|\[)/i.test(line)).length;
   return { code: result.code, output: lines.slice(-6).join(' | '), checks };
@@ -186,7 +186,7 @@ async function checkServer(spec) {
 
     log(`${spec.name}: backfill of ${N} (${zeroLengthIds.size} zero-length)`);
     t0 = performance.now();
-    const backfill = await runNode([cliMain, 'sync', '--json', '--config', file]);
+    const backfill = await runCli([cliMain, 'sync', '--json', '--config', file]);
     const seconds = (performance.now() - t0) / 1000;
     let summary = { created: 0, failedItems: [], caldavQuarantined: 0 };
     try {

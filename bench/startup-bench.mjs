@@ -7,12 +7,11 @@
 // code: `npm run build && node bench/startup-bench.mjs`. BENCH_N (default 2000), BENCH_RUNS (default
 // 10 for the CPU rows, at least 5 for the process rows). BENCH_CPU_PROF_DIR: also write a CPU profile of
 // one no-change sync there (`node --cpu-prof`).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRadicale } from '../test/support/caldav-servers.mjs';
-import { cliMain, createBenchTable, fmt, importDist } from './bench-support.mjs';
+import { cliMain, createBenchTable, fmt, importDist, runCli } from './bench-support.mjs';
 
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
@@ -38,32 +37,19 @@ const { rows, row, log } = createBenchTable('startup-bench');
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** One process: its wall time from spawn to exit, its own CPU time, its output. */
-function runNode(args, env = {}) {
+async function runMeasured(args, env = {}) {
   rmSync(cpuFile, { force: true });
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', CPU_HOOK, ...args], {
-      cwd: work,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, BENCH_CPU_FILE: cpuFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const wallMs = performance.now() - started;
-      const { cpuMs, firstRequestMs, lastAnswerMs, exitMs } = JSON.parse(readFileSync(cpuFile, 'utf8'));
-      resolvePromise({ code, stdout, stderr, wallMs, cpuMs, firstRequestMs, tailMs: lastAnswerMs === null ? null : exitMs - lastAnswerMs });
-    });
-  });
+  const started = performance.now();
+  const result = await runCli(['--import', CPU_HOOK, ...args], { ...env, BENCH_CPU_FILE: cpuFile }, { cwd: work });
+  const wallMs = performance.now() - started;
+  const { cpuMs, firstRequestMs, lastAnswerMs, exitMs } = JSON.parse(readFileSync(cpuFile, 'utf8'));
+  return { ...result, wallMs, cpuMs, firstRequestMs, tailMs: lastAnswerMs === null ? null : exitMs - lastAnswerMs };
 }
 
 async function measure(args, env, runs, expectedCode = 0) {
   const results = [];
   for (let i = 0; i < runs; i++) {
-    const result = await runNode(args, env);
+    const result = await runMeasured(args, env);
     if (result.code !== expectedCode) throw new Error(`node ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     results.push(result);
   }
@@ -97,7 +83,7 @@ try {
   const configFile = join(work, 'config.yaml');
   writeFileSync(configFile, JSON.stringify(raw, null, 2), { mode: 0o600 });
   log(`backfill of ${N} into Radicale`);
-  const backfill = await runNode([cliMain, 'sync', '--json', '--config', configFile]);
+  const backfill = await runMeasured([cliMain, 'sync', '--json', '--config', configFile]);
   if (backfill.code !== 0) throw new Error(`the backfill exited ${backfill.code}: ${backfill.stderr}`);
   const { created } = JSON.parse(backfill.stdout);
 
@@ -106,7 +92,7 @@ try {
   // (src/domain/trust-ctag.ts), so one sync 2.1 s later reads and settles it; the measured runs follow
   // within the target's idleCheckSeconds and ask the calendar nothing.
   await new Promise((resolveWait) => setTimeout(resolveWait, 2100));
-  const settle = await runNode([cliMain, 'sync', '--config', configFile]);
+  const settle = await runMeasured([cliMain, 'sync', '--config', configFile]);
   if (settle.code !== 0) throw new Error(`the settling sync exited ${settle.code}: ${settle.stderr}`);
   log(`status and the no-change sync, ${PROCESS_RUNS} runs each`);
   const status = await measure([cliMain, 'status', '--config', configFile], {}, PROCESS_RUNS);
@@ -123,7 +109,7 @@ try {
   row('startup', `no-change sync: its last answer (headers) to exit, median of ${PROCESS_RUNS}`, `${fmt(noChange.tailMs, 0)} ms`);
   if (process.env.BENCH_CPU_PROF_DIR) {
     // One more no-change run under the V8 profiler, to see what it spends before its first request.
-    const profiled = await runNode(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF_DIR), cliMain, 'sync', '--config', configFile]);
+    const profiled = await runMeasured(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF_DIR), cliMain, 'sync', '--config', configFile]);
     log(`CPU profile of a no-change sync (exit ${profiled.code}) written to ${process.env.BENCH_CPU_PROF_DIR}`);
   }
 } finally {
