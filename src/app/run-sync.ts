@@ -6,12 +6,9 @@ import type { OnOfficeClient } from '../onoffice/onoffice-client.js';
 import { MODIFIED_CURSOR, measureCursorLag, pollChanges, type PollResult } from '../onoffice/poll-changes.js';
 import type { StateStore } from '../store/open-state-store.js';
 import { StateDatabaseError } from '../store/state-database-error.js';
-import { createCaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
-import { createCaldavStateRepository } from '../store/caldav-state-repository.js';
-import { createTwoWayRepository } from '../store/two-way-repository.js';
 import { describeError } from '../domain/classify-error.js';
 import type { FailedItem } from '../domain/failed-item.js';
-import { createAppointmentSource } from './create-appointment-source.js';
+import { runRepositoriesOf, type RunRepositories } from './run-repositories.js';
 import type { ImportResult } from '../back/import-ics-feeds.js';
 import type { TwoWayCounts } from '../back/apply-pull.js';
 import type { PullStep } from '../back/plan-pull.js';
@@ -106,18 +103,18 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
       },
     });
     reachFailpoint('sync.after-poll');
-    const twoWayRepository = createTwoWayRepository(store.db, runtime.now);
+    const repositories = runRepositoriesOf(runtime);
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
     // The way back's modules load only for a configuration that has one: a one-way run never needs them.
-    if (writesBack) (await import('../back/create-two-way-appointment.js')).settleInterruptedConfirmations(twoWayRepository, backLogger);
+    if (writesBack) (await import('../back/create-two-way-appointment.js')).settleInterruptedConfirmations(repositories.twoWay, backLogger);
     // A dry run reads the feeds and plans (onPullPlan gets each feed's plan) but applies nothing.
     const imports =
       config.imports.length > 0
-        ? await (await import('../back/import-ics-feeds.js')).importIcsFeeds({ config, client: runtime.client, twoWay: twoWayRepository, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
+        ? await (await import('../back/import-ics-feeds.js')).importIcsFeeds({ config, client: runtime.client, twoWay: repositories.twoWay, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
         : [];
-    const quarantine = createCaldavQuarantineRepository(store.db, runtime.now);
-    const { targets, twoWay } = await pushTargets(runtime, options, { full, quarantine, twoWayRepository });
+    const { quarantine } = repositories;
+    const { targets, twoWay } = await pushTargets(runtime, options, { full, repositories });
     if (!options.dryRun) await runAfterPush(runtime.afterPush ?? [], logger);
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     // Counts of the small quarantine tables and one cursor row: the bookkeeping reads no appointment.
@@ -161,11 +158,10 @@ function startRun(store: StateStore, kind: string, logger: Logger): { lock: Retu
 async function pushTargets(
   runtime: SyncRuntime,
   options: SyncOptions,
-  context: { full: boolean; quarantine: ReturnType<typeof createCaldavQuarantineRepository>; twoWayRepository: ReturnType<typeof createTwoWayRepository> },
+  context: { full: boolean; repositories: RunRepositories },
 ): Promise<{ targets: PushResult[]; twoWay: TwoWayResult[] }> {
   const { config, store, logger } = runtime;
-  const repository = createCaldavStateRepository(store.db, runtime.now);
-  const source = createAppointmentSource(store, config.timezone);
+  const { caldav: repository, quarantine, source } = context.repositories;
   const targets: PushResult[] = [];
   const twoWay: TwoWayResult[] = [];
   for (const { config: configuredTarget, target } of runtime.targets) {
@@ -173,7 +169,7 @@ async function pushTargets(
     const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
     const hooks =
       targetConfig.twoWay
-        ? (await import('../back/create-two-way-hooks.js')).createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.twoWayRepository, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
+        ? (await import('../back/create-two-way-hooks.js')).createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.repositories.twoWay, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
         : undefined;
     targets.push(
       await pushToTarget({
@@ -181,7 +177,7 @@ async function pushTargets(
         targetConfig,
         target,
         repository,
-        quarantine: context.quarantine,
+        quarantine,
         source,
         logger,
         now: runtime.now,

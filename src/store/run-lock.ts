@@ -49,6 +49,32 @@ const ACQUIRE_WAIT_MS = 500;
 type LockRow = { name: string; owner: string; pid: number; hostname: string; acquired_at: string; heartbeat_at: string };
 
 /**
+ * The run_lock statements, prepared once per state database: a daemon on a 1 s schedule takes the lock
+ * every second, and each statement prepared anew holds native memory (its sqlite3_stmt) until V8 happens to
+ * collect its wrapper, which it cannot see.
+ */
+const lockStatements = new WeakMap<StateDatabase, ReturnType<typeof prepareLockStatements>>();
+
+function prepareLockStatements(stateDb: StateDatabase) {
+  return {
+    read: stateDb.prepare<[string], LockRow>('SELECT * FROM run_lock WHERE name = ?'),
+    describe: stateDb.prepare(
+      `INSERT INTO run_lock (name, owner, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, hostname = excluded.hostname,
+       acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
+    ),
+    forget: stateDb.prepare('DELETE FROM run_lock WHERE name = ? AND owner = ? AND pid = ?'),
+    heartbeat: stateDb.prepare('UPDATE run_lock SET heartbeat_at = ? WHERE name = ? AND owner = ? AND pid = ?'),
+  };
+}
+
+function statementsOf(stateDb: StateDatabase): ReturnType<typeof prepareLockStatements> {
+  let statements = lockStatements.get(stateDb);
+  if (!statements) lockStatements.set(stateDb, (statements = prepareLockStatements(stateDb)));
+  return statements;
+}
+
+/**
  * `statePath` ':memory:' or '' (a private temporary database) has no file to lock next to it: such a
  * store can only be used by this process, so the lock is kept in memory.
  */
@@ -86,7 +112,7 @@ export function createRunLockFiles(statePath: string): RunLockFiles {
   }
 
   function readRow(stateDb: StateDatabase, name: string): LockHolder | null {
-    const row = stateDb.prepare('SELECT * FROM run_lock WHERE name = ?').get(name) as LockRow | undefined;
+    const row = statementsOf(stateDb).read.get(name);
     return row ? { owner: row.owner, pid: row.pid, hostname: row.hostname, since: row.acquired_at, heartbeatAt: row.heartbeat_at } : null;
   }
 
@@ -99,13 +125,7 @@ export function createRunLockFiles(statePath: string): RunLockFiles {
       if (!kernelLock) throw new LockHeldError(name, readRow(stateDb, name));
       try {
         const stamp = now().toISOString();
-        stateDb
-          .prepare(
-            `INSERT INTO run_lock (name, owner, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, hostname = excluded.hostname,
-             acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
-          )
-          .run(name, owner, pid, host, stamp, stamp);
+        statementsOf(stateDb).describe.run(name, owner, pid, host, stamp, stamp);
       } catch (error) {
         kernelLock.release();
         throw error;
@@ -116,7 +136,7 @@ export function createRunLockFiles(statePath: string): RunLockFiles {
         released = true;
         held.delete(name);
         try {
-          stateDb.prepare('DELETE FROM run_lock WHERE name = ? AND owner = ? AND pid = ?').run(name, owner, pid);
+          statementsOf(stateDb).forget.run(name, owner, pid);
         } finally {
           // The description may not go (a read-only database); the lock always does.
           kernelLock.release();
@@ -127,7 +147,7 @@ export function createRunLockFiles(statePath: string): RunLockFiles {
         name,
         owner,
         heartbeat() {
-          if (!released) stateDb.prepare('UPDATE run_lock SET heartbeat_at = ? WHERE name = ? AND owner = ? AND pid = ?').run(now().toISOString(), name, owner, pid);
+          if (!released) statementsOf(stateDb).heartbeat.run(now().toISOString(), name, owner, pid);
         },
         release,
       };
