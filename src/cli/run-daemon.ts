@@ -7,6 +7,7 @@ import { createStatusPageHandler } from './create-status-page-handler.js';
 import { createFeedHandler } from '../feed/create-feed-handler.js';
 import { createSyncRuntime } from '../app/create-sync-runtime.js';
 import { runSync } from '../app/run-sync.js';
+import { createHeapTrimmer } from '../daemon/create-heap-trimmer.js';
 import type { CommandContext } from './command-context.js';
 import { labelProgress, type ProgressReporter } from './create-progress-reporter.js';
 import { EXIT_OK } from './exit-code-for.js';
@@ -74,6 +75,7 @@ async function startInstance(context: CommandContext, metrics: Metrics, schedule
   });
   metrics.watchStore(runtime.store);
   const feeds = createFeedHandler({ store: runtime.store, config, logger });
+  const heap = createHeapTrimmer();
 
   const runOnce = async (kind: RunKind, shouldStop: () => boolean): Promise<DaemonRunResult> => {
     try {
@@ -87,6 +89,8 @@ async function startInstance(context: CommandContext, metrics: Metrics, schedule
         return { ok: true };
       }
       throw error;
+    } finally {
+      heap.afterRun();
     }
   };
 

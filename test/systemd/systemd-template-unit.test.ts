@@ -41,7 +41,7 @@ describe('systemd template unit onoffice-sync@.service', () => {
   it('gives each instance its own configuration, credentials and state database', () => {
     const settings = readSettings(readFileSync(TEMPLATE, 'utf8'));
     const values = (key: string): string[] => settings.filter(([k]) => k === key).map(([, v]) => v);
-    expect(values('ExecStart')).toEqual(['/usr/bin/node --max-semi-space-size=2 --heap-growing-percent=50 /opt/onoffice-sync/dist/cli/main.js daemon --config /etc/onoffice-sync/%i/config.yaml']);
+    expect(values('ExecStart')).toEqual(['/usr/bin/node --max-semi-space-size=2 --heap-growing-percent=50 --expose-gc /opt/onoffice-sync/dist/cli/main.js daemon --config /etc/onoffice-sync/%i/config.yaml']);
     expect(values('Environment')).toContain('STATE_DB=/var/lib/onoffice-sync/%i/state.db');
     expect(values('StateDirectory')).toEqual(['onoffice-sync/%i']);
     const credentials = values('LoadCredential');
