@@ -7,13 +7,13 @@
 // BENCH_SOAK_CYCLES (default 1000) shortens it; the RSS baseline is the settled band at cycle 100 (at half of a
 // shorter run), when the caches, the JIT and SQLite's page cache have settled, as the highest sample of
 // cycles 50–100 (see below). BENCH_SOAK_VERBOSE=1 prints
-// every sample. What RSS does after that is V8's heap, not retained state: heap snapshots at cycles 100,
-// 200 and 300 hold 17.7, 18.0 and 18.1 MB (JIT code the difference). RSS follows heap *total*: the young
-// generation grows (1 MB → 16 MB semi-spaces) as objects survive scavenges, and old space fills with
-// promoted garbage until a full GC, so a sample can land anywhere on that saw-tooth.
+// every sample. The live heap stays at 12-14 MB (--trace-gc); what RSS did after settling was garbage: old
+// space filling 7-8 MB past the live heap before V8 collected, and native sqlite3_stmt memory riding on
+// statements prepared every run (both fixed, README "Benchmarks").
 // The daemon runs with the Node.js flags the systemd units start it with (daemon-bench-harness.mjs reads
-// them from systemd/onoffice-sync.service): --max-semi-space-size=2 --heap-growing-percent=50 hold that
-// saw-tooth lower (README, "Node.js flags").
+// them from systemd/onoffice-sync.service): --max-semi-space-size=2 --heap-growing-percent=50 hold the
+// young generation and old space low, --expose-gc lets the daemon collect between runs
+// (src/daemon/create-heap-trimmer.ts).
 // BENCH_SOAK_SNAPSHOT_AT=100,300 signals the daemon for a heap snapshot at those cycles (multiples of 10), with
 // BENCH_DAEMON_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/x" (a diagnosis, not a figure).
 //
