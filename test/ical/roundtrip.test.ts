@@ -25,6 +25,7 @@ function unfoldedLines(ics: string): string[] {
 
 describe('Appointment → ICS → node-ical → onOffice data → Appointment', () => {
   it('is the identity on every representable field, for thousands of generated appointments', () => {
+    let generated = 0;
     let checked = 0;
     fc.assert(
       fc.property(
@@ -33,6 +34,7 @@ describe('Appointment → ICS → node-ical → onOffice data → Appointment', 
           fc.tuple(...[...new Set(ids)].map((id) => recordArbitrary(id + 1))),
         ),
         (zone, records) => {
+          generated += records.length;
           const pairs = records
             .map((record) => ({ record, appointment: parseOrSkip(record, zone) }))
             .filter((pair): pair is { record: AppointmentRecord; appointment: Appointment } => pair.appointment !== null);
@@ -66,8 +68,11 @@ describe('Appointment → ICS → node-ical → onOffice data → Appointment', 
           expect(lines.filter((line) => line.startsWith('ATTENDEE'))).toEqual([]);
         },
       ),
-      { numRuns: 350 },
+      { numRuns: 500 },
     );
-    expect(checked).toBeGreaterThan(2000);
+    // 500 runs generate about 3,100 distinct records (fast-check biases array lengths, so the total varies
+    // by a few hundred between seeds); only a DST-gap end may be skipped, so nearly all must be checked.
+    expect(generated).toBeGreaterThan(2000);
+    expect(checked).toBeGreaterThan(generated * 0.9);
   });
 });
