@@ -50,8 +50,11 @@ export interface CaldavTargetOptions {
 }
 
 const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
-/** How long a seed's answer is waited for at least: Radicale 3.1.8 took 35 s for 614 objects here (~57 ms each, under its write lock). */
-const SEED_TIMEOUT_MS = 300_000;
+/**
+ * A seed's answer is waited for this many times the target's timeoutMs (300 s at the default 30 s):
+ * Radicale 3.1.8 took 35 s for 614 objects here (~57 ms each, under its write lock).
+ */
+const SEED_TIMEOUT_FACTOR = 10;
 const CALENDAR_PROPS = ['d:resourcetype', 'd:displayname', 'ca:calendar-color', 'cs:getctag', 'd:sync-token'];
 
 /** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
@@ -107,8 +110,8 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   const tokenFetch = createCaldavFetch({ ...fetchOptions, retryableStatuses: new Set([...RETRYABLE_STATUSES].filter((status) => status !== 500)) });
   // A seed is never retried: sent again after it landed it can only meet 412 (the calendar is no longer
   // empty). Radicale parses and writes it under its write lock, so it may take long; a slow answer is
-  // waited for rather than given up on (at least SEED_TIMEOUT_MS).
-  const seedFetch = createCaldavFetch({ ...fetchOptions, retries: 0, timeoutMs: Math.max(options.timeoutMs ?? 30_000, SEED_TIMEOUT_MS) });
+  // waited for longer than other requests (SEED_TIMEOUT_FACTOR).
+  const seedFetch = createCaldavFetch({ ...fetchOptions, retries: 0, timeoutMs: (options.timeoutMs ?? 30_000) * SEED_TIMEOUT_FACTOR });
   const batchSize = options.multigetBatchSize ?? 50;
   let location: Promise<CalendarLocation> | undefined;
   const syncSupport = new Map<string, Promise<boolean>>();

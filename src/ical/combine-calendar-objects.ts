@@ -1,5 +1,6 @@
 import { escape } from 'ical-generator';
 import { foldLines } from './fold-lines.js';
+import { IcalRenderError } from './ical-render-error.js';
 import { PRODID } from './render-event-objects.js';
 
 /**
@@ -21,7 +22,7 @@ export function combineCalendarObjects(objects: readonly string[], calendarName:
       else if (component.name === 'VTIMEZONE') {
         const tzid = /^TZID[:;](.*)$/m.exec(component.text)?.[1]?.trim() ?? '';
         if (!timezones.has(tzid)) timezones.set(tzid, component.text);
-      } else throw new Error(`cannot combine a calendar object with a ${component.name}`);
+      } else throw new IcalRenderError('combine', `cannot combine a calendar object with a ${component.name}`);
     }
   }
   const header = foldLines(['BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:${PRODID}`, `X-WR-CALNAME:${escape(calendarName, false)}`].join('\r\n'));
@@ -38,7 +39,7 @@ interface Component {
 function splitComponents(object: string): Component[] {
   const lines = object.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (lines[0] !== 'BEGIN:VCALENDAR' || lines[lines.length - 1] !== 'END:VCALENDAR') throw new Error('not a VCALENDAR object');
+  if (lines[0] !== 'BEGIN:VCALENDAR' || lines[lines.length - 1] !== 'END:VCALENDAR') throw new IcalRenderError('combine', 'not a VCALENDAR object');
   const components: Component[] = [];
   let depth = 0;
   let current: { name: string; lines: string[] } | null = null;
@@ -50,14 +51,14 @@ function splitComponents(object: string): Component[] {
     if (current) current.lines.push(line);
     if (line.startsWith('END:')) {
       depth -= 1;
-      if (depth < 0) throw new Error('unbalanced END in a calendar object');
+      if (depth < 0) throw new IcalRenderError('combine', 'unbalanced END in a calendar object');
       if (depth === 0 && current) {
-        if (line !== `END:${current.name}`) throw new Error(`${current.name} closed by ${line}`);
+        if (line !== `END:${current.name}`) throw new IcalRenderError('combine', `${current.name} closed by ${line}`);
         components.push({ name: current.name, text: `${current.lines.join('\r\n')}\r\n` });
         current = null;
       }
     }
   }
-  if (depth !== 0) throw new Error('unterminated component in a calendar object');
+  if (depth !== 0) throw new IcalRenderError('combine', 'unterminated component in a calendar object');
   return components;
 }
