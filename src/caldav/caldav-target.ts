@@ -198,7 +198,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     logger?.info({ url }, 'created calendar');
     const created = await fetchCalendarRef(url);
     if (!created) throw new CaldavProtocolError({ method: 'MKCALENDAR', url, detail: 'the calendar was reported created but cannot be found' });
-    return applyMissingProps(created, spec);
+    return { ...(await applyMissingProps(created, spec)), created: true };
   }
 
   /**

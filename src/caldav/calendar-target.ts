@@ -23,6 +23,12 @@ export interface CalendarRef {
    */
   unchanged?: boolean;
   color?: string | null;
+  /**
+   * This call made the calendar (MKCALENDAR): every property on it is one we set. Only such a calendar
+   * may be seeded (push/plan-seed.ts), since a whole-collection PUT drops properties we would not know
+   * to set again on a calendar someone else made.
+   */
+  created?: boolean;
 }
 
 export interface RemoteObject {

@@ -18,6 +18,8 @@ export interface MemoryCalendarTargetOptions {
    * history gone), `refuse` with 405 as other servers do. Absent: the target has no seedCalendar.
    */
   collectionPut?: 'accept' | 'refuse';
+  /** Called as each operation begins, before its fault (a test's hook to change the server meanwhile). */
+  onOperation?: (operation: MemoryOperation) => void;
 }
 
 export interface MemoryCalendarTarget extends CalendarTarget {
@@ -86,6 +88,7 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
 
   function enter(operation: MemoryOperation): void {
     requestCounts[operation] += 1;
+    options.onOperation?.(operation);
     const fault = faults.get(operation);
     if (!fault) return;
     fault.remaining -= 1;
@@ -233,12 +236,11 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     async ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
       enter('ensureCalendar');
       const url = calendarUrlOf(spec);
-      let calendar = calendars.get(url);
-      if (!calendar) {
-        calendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };
-        calendars.set(url, calendar);
-      }
-      return refOf(calendar);
+      const existing = calendars.get(url);
+      if (existing) return refOf(existing);
+      const calendar: MemoryCalendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };
+      calendars.set(url, calendar);
+      return { ...refOf(calendar), created: true };
     },
 
     async listObjects(calendar: CalendarRef): Promise<RemoteObject[]> {

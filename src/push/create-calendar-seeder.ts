@@ -15,18 +15,17 @@ import type { SyncAction } from './plan-sync.js';
 type CreateAction = Extract<SyncAction, { kind: 'create' }>;
 
 /**
- * Targets that refused a seed in this process (by name and URL): they are not asked again until it
- * restarts. A refusal is the server's (405, 403, 413, ...) and would be the same at the next run.
+ * Targets (the adapters, which live as long as their runtime: the daemon's process, or until a reload)
+ * that refused a seed: they are not asked again. A refusal is the server's (405, 403, 413, ...) and
+ * would be the same at the next run.
  */
-const refusedTargets = new Set<string>();
+const refusedTargets = new WeakSet<CalendarTarget>();
 
-export function hasRefusedSeed(targetName: string, url: string): boolean {
-  return refusedTargets.has(`${targetName} ${url}`);
+export function hasRefusedSeed(target: CalendarTarget): boolean {
+  return refusedTargets.has(target);
 }
 
 export interface CalendarSeederOptions {
-  readonly targetName: string;
-  readonly targetUrl: string;
   readonly target: CalendarTarget;
   readonly calendars: ReadonlyMap<string, CalendarRef>;
   readonly routes: readonly CalendarRoute[];
@@ -155,9 +154,9 @@ export function createCalendarSeeder(options: CalendarSeederOptions): CalendarSe
       // Refused, and sent once (seeds are not retried): nothing was written, so the journal rows go
       // and the objects are journalled again one by one.
       repository.finishAllOutbox(journal);
-      refusedTargets.add(`${options.targetName} ${options.targetUrl}`);
+      refusedTargets.add(target);
       // Credentials that fail here fail the first create the same way, which stops the push as ever.
-      return fallBack('the server refused it; not tried again for this target until the process restarts', { err: describeError(error) });
+      return fallBack('the server refused it; not tried again for this target until the process restarts or reloads', { err: describeError(error) });
     }
     reachFailpoint('push.after-seed');
     return settleSeed(calendarKey, calendar, held, log);

@@ -278,16 +278,15 @@ function createSeeder(
       return maySeedCalendar({
         enabled: targetConfig.seedEmptyCalendars,
         twoWay: targetConfig.twoWay || options.twoWay !== undefined,
+        createdThisRun: session.calendars.get(calendarKey)?.created === true,
         supported: target.seedCalendar !== undefined && target.fetchSeedEtag !== undefined,
-        refused: hasRefusedSeed(targetConfig.name, targetConfig.url),
+        refused: hasRefusedSeed(target),
         knownObjects: repository.iterateKnownInCalendar(calendarKey, 1).next().done ? 0 : 1,
         pendingWrites: pending.filter((entry) => entry.calendarKey === calendarKey).length,
       });
     });
   if (seedable.length === 0) return undefined;
   return createCalendarSeeder({
-    targetName: targetConfig.name,
-    targetUrl: targetConfig.url,
     target,
     calendars: session.calendars,
     routes: session.routes,

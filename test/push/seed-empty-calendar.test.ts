@@ -4,12 +4,12 @@ import { createCaldavStateRepository } from '../../src/store/caldav-state-reposi
 import { isSeedableUid, maySeedCalendar, seededFilename } from '../../src/push/plan-seed.js';
 import { startMemorySync } from '../support/sync-fixture.js';
 
-const BASE = { enabled: true, twoWay: false, supported: true, refused: false, knownObjects: 0, pendingWrites: 0 };
+const BASE = { enabled: true, twoWay: false, createdThisRun: true, supported: true, refused: false, knownObjects: 0, pendingWrites: 0 };
 
 describe('maySeedCalendar', () => {
-  it('seeds only an enabled, one-way, supported calendar with nothing known or pending, never refused before', () => {
+  it('seeds only an enabled, one-way, supported calendar made by this run, with nothing known or pending, never refused before', () => {
     expect(maySeedCalendar(BASE)).toBe(true);
-    for (const change of [{ enabled: false }, { twoWay: true }, { supported: false }, { refused: true }, { knownObjects: 1 }, { pendingWrites: 1 }]) {
+    for (const change of [{ enabled: false }, { twoWay: true }, { createdThisRun: false }, { supported: false }, { refused: true }, { knownObjects: 1 }, { pendingWrites: 1 }]) {
       expect(maySeedCalendar({ ...BASE, ...change }), JSON.stringify(change)).toBe(false);
     }
   });
@@ -79,17 +79,47 @@ describe('a push into an empty calendar (memory target with Radicale semantics)'
     }
   });
 
-  it('leaves a calendar that is not empty on the server to the per-object path', async () => {
-    const { runtime, target, close } = await startMemorySync({ appointments: 20, seed: 23, prefix: 'oos-seed-busy-', target: { collectionPut: 'accept' } });
+  it('leaves a calendar that someone filled after we made it to the per-object path (the ETag is read with the member list)', async () => {
+    const calendarUrl = 'http://calendar.memory.invalid/calendars/user/onoffice/';
+    const foreign = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:someone-else\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    let put = false;
+    const { runtime, target, close } = await startMemorySync({
+      appointments: 20,
+      seed: 23,
+      prefix: 'oos-seed-busy-',
+      target: {
+        collectionPut: 'accept',
+        // Another client writes into the calendar between our MKCALENDAR and the seed's check.
+        onOperation: (operation) => {
+          if (operation !== 'fetchSeedEtag' || put) return;
+          put = true;
+          target.putObjectBehindBack(`${calendarUrl}someone-else.ics`, foreign);
+        },
+      },
+    });
     try {
-      const calendar = await target.ensureCalendar({ path: 'onoffice', displayName: 'onOffice' });
-      target.putObjectBehindBack(`${calendar.url}someone-else.ics`, 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:someone-else\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
       const first = await runSync(runtime);
       expect(first.targets[0]!.failed).toEqual([]);
+      expect(target.requestCounts.fetchSeedEtag).toBe(1);
       expect(target.requestCounts.seedCalendar).toBe(0);
-      const objects = target.readObjects(calendar.url);
-      expect(objects.map((object) => object.href)).toContain(`${calendar.url}someone-else.ics`);
+      const objects = target.readObjects(calendarUrl);
+      expect(objects.map((object) => object.href)).toContain(`${calendarUrl}someone-else.ics`);
       expect(objects).toHaveLength(first.targets[0]!.created + 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('never seeds a calendar it did not make, even an empty one (its properties are not ours to drop)', async () => {
+    const { runtime, target, close } = await startMemorySync({ appointments: 20, seed: 24, prefix: 'oos-seed-theirs-', target: { collectionPut: 'accept' } });
+    try {
+      const calendar = await target.ensureCalendar({ path: 'onoffice', displayName: 'Made by the user' });
+      const first = await runSync(runtime);
+      expect(first.targets[0]!.failed).toEqual([]);
+      expect(target.requestCounts.fetchSeedEtag).toBe(0);
+      expect(target.requestCounts.seedCalendar).toBe(0);
+      expect(target.requestCounts.createObject).toBe(first.targets[0]!.created);
+      expect(target.readObjects(calendar.url)).toHaveLength(first.targets[0]!.created);
     } finally {
       await close();
     }
