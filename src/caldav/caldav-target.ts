@@ -2,7 +2,6 @@ import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
 import {
   CaldavConflictError,
-  CaldavError,
   CaldavNotFoundError,
   CaldavPreconditionError,
   CaldavProtocolError,
@@ -56,8 +55,6 @@ const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
  * Radicale 3.1.8 took 35 s for 614 objects here (~57 ms each, under its write lock).
  */
 const SEED_TIMEOUT_FACTOR = 10;
-/** The If-Match of the seed probe: no server hands out this ETag. */
-const SEED_PROBE_ETAG = '"onoffice-sync-seed-probe"';
 const CALENDAR_PROPS = ['d:resourcetype', 'd:displayname', 'ca:calendar-color', 'cs:getctag', 'd:sync-token'];
 
 /** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
@@ -430,27 +427,6 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   }
 
   /**
-   * Asked before the push holds back a single create for a seed, so a server without whole-collection
-   * PUT (Cyrus, Xandikos and SOGo refuse it; DAViCal and Sabre/DAV report no collection ETag) keeps the
-   * push's planning and writing side by side. The probe's If-Match cannot match, so a server that checks
-   * it writes nothing; one that ignored it would replace this calendar, which this run made and which
-   * holds nothing, with an empty one of the same name (and is then never seeded).
-   */
-  async function acceptsSeed(calendar: CalendarRef, emptyIcs: string): Promise<boolean> {
-    const etag = await fetchSeedEtag(calendar);
-    if (etag === null) return false;
-    try {
-      await seedFetch(calendar.url, { method: 'PUT', headers: { 'Content-Type': ICS_CONTENT_TYPE, 'If-Match': SEED_PROBE_ETAG }, body: emptyIcs });
-    } catch (error) {
-      if (error instanceof CaldavPreconditionError) return true;
-      if (error instanceof CaldavError) return false;
-      throw error;
-    }
-    logger?.warn({ url: calendar.url }, 'the server took a calendar PUT whose If-Match could not match: it is not seeded');
-    return false;
-  }
-
-  /**
    * PUT of the whole VCALENDAR on the collection URL with If-Match: on Radicale a compare-and-swap
    * under its write lock (put.py), so only a calendar still as empty as it was read is replaced. The
    * replace keeps the display name (from X-WR-CALNAME) and drops what MKCALENDAR set besides; that is
@@ -469,7 +445,6 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
 
   return {
     fetchSeedEtag,
-    acceptsSeed,
     seedCalendar,
     confirmCalendar: takeConfirmation,
     findCalendar,

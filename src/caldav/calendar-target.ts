@@ -89,14 +89,6 @@ export interface CalendarTarget {
    */
   fetchSeedEtag?(calendar: CalendarRef): Promise<string | null>;
   /**
-   * Whether the server takes a seed on this (empty) calendar, asked before any create is held back for
-   * one: it reports the collection's ETag, and a PUT on the collection with an If-Match that cannot
-   * match answers 412 (the precondition is checked on a collection PUT, as Radicale does), not 405 or
-   * another refusal. Writes nothing on such a server. `emptyIcs` is the probe's body: a VCALENDAR with
-   * the calendar's name and no component. Optional, with seedCalendar.
-   */
-  acceptsSeed?(calendar: CalendarRef, emptyIcs: string): Promise<boolean>;
-  /**
    * Replaces the whole calendar with the objects of one VCALENDAR (a PUT on the collection, as Radicale
    * takes it), only if its ETag is still `etag` (CaldavPreconditionError otherwise), then sets the
    * properties such a replace drops (colour, component set) again. A server that does not take such a

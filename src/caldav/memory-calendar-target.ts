@@ -1,7 +1,6 @@
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
 import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError, CaldavRequestError } from './caldav-errors.js';
 import { normaliseHref, resolveObjectUrl } from './normalise-href.js';
-import { readIcsUid } from '../ical/read-ics-uid.js';
 
 export type MemoryOperation = keyof CalendarTarget;
 
@@ -58,8 +57,11 @@ interface MemoryCalendar {
   changes: Array<{ seq: number; href: string }>;
 }
 
-const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject', 'fetchSeedEtag', 'acceptsSeed', 'seedCalendar'];
+const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject', 'fetchSeedEtag', 'seedCalendar'];
 
+function readUid(ics: string): string | null {
+  return /^UID[;:](?:[^:\r\n]*:)?(.+?)\r?$/m.exec(ics)?.[1]?.trim() ?? null;
+}
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -120,10 +122,10 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
 
   function store(calendar: MemoryCalendar, href: string, ics: string, method: string): string {
     if (!/^BEGIN:VCALENDAR/m.test(ics)) throw new CaldavRequestError({ method, url: href, status: 400, detail: 'valid-calendar-data' });
-    const uid = readIcsUid(ics);
+    const uid = readUid(ics);
     if (uniqueUids && uid !== null) {
       for (const [otherHref, other] of calendar.objects) {
-        if (otherHref !== href && readIcsUid(other.data) === uid) {
+        if (otherHref !== href && readUid(other.data) === uid) {
           throw new CaldavConflictError({ method, url: href, status: 409, uidConflict: true });
         }
       }
@@ -185,7 +187,7 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
         const text = component.join('\r\n');
         if (component[0] === 'BEGIN:VTIMEZONE') timezones.push(text);
         else {
-          const uid = readIcsUid(text);
+          const uid = readUid(text);
           if (uid === null) throw new CaldavRequestError({ method: 'PUT', url, status: 400, detail: 'valid-calendar-data' });
           byUid.set(uid, [...(byUid.get(uid) ?? []), text]);
         }
@@ -195,7 +197,7 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     return new Map([...byUid].map(([uid, parts]) => [uid, ['BEGIN:VCALENDAR', 'VERSION:2.0', ...timezones, ...parts, 'END:VCALENDAR', ''].join('\r\n')]));
   }
 
-  const seeding: Pick<CalendarTarget, 'fetchSeedEtag' | 'acceptsSeed' | 'seedCalendar'> =
+  const seeding: Pick<CalendarTarget, 'fetchSeedEtag' | 'seedCalendar'> =
     options.collectionPut === undefined
       ? {}
       : {
@@ -203,11 +205,6 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
             enter('fetchSeedEtag');
             const stored = calendarFor(calendar.url, 'PROPFIND');
             return stored.objects.size === 0 ? collectionEtagOf(stored) : null;
-          },
-          async acceptsSeed(calendar: CalendarRef): Promise<boolean> {
-            enter('acceptsSeed');
-            const stored = calendarFor(calendar.url, 'PUT');
-            return stored.objects.size === 0 && options.collectionPut === 'accept';
           },
           async seedCalendar(calendar: CalendarRef, ics: string, etag: string): Promise<void> {
             enter('seedCalendar');

@@ -3,10 +3,8 @@ import type { CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calend
 import { normaliseHref, resolveObjectUrl } from '../caldav/normalise-href.js';
 import { describeError } from '../domain/classify-error.js';
 import type { KnownObject } from '../domain/known-object.js';
-import { nextCtagState, type CtagState } from '../domain/trust-ctag.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 import { combineCalendarObjects } from '../ical/combine-calendar-objects.js';
-import { readIcsUid } from '../ical/read-ics-uid.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import type { CaldavStateRepository } from '../store/caldav-state-repository.js';
@@ -27,34 +25,6 @@ export function hasRefusedSeed(target: CalendarTarget): boolean {
   return refusedTargets.has(target);
 }
 
-/**
- * Of the calendars that may be seeded (plan-seed.ts), those whose server says it takes a seed
- * (CalendarTarget.acceptsSeed), asked before any create is held back: elsewhere the push writes as it
- * plans, from its first chunk. A server that does not take one is not asked again (refusedTargets).
- */
-export async function selectSeedable(target: CalendarTarget, calendars: ReadonlyMap<string, CalendarRef>, candidates: readonly string[], logger: Logger): Promise<string[]> {
-  const seedable: string[] = [];
-  for (const calendarKey of candidates) {
-    if (refusedTargets.has(target)) break;
-    const calendar = calendars.get(calendarKey)!;
-    let accepted: boolean;
-    try {
-      accepted = await target.acceptsSeed!(calendar, combineCalendarObjects([], calendar.displayName));
-    } catch (error) {
-      if (!(error instanceof CaldavError)) throw error;
-      // The writes that follow meet the same trouble and report it; the calendar is written one object at a time.
-      logger.info({ calendar: calendarKey, err: describeError(error) }, 'could not ask whether the server takes a seed: writing one object at a time');
-      continue;
-    }
-    if (accepted) seedable.push(calendarKey);
-    else {
-      refusedTargets.add(target);
-      logger.info({ calendar: calendarKey }, 'the server takes no whole-calendar PUT (or reports no calendar ETag): writing one object at a time');
-    }
-  }
-  return seedable;
-}
-
 export interface CalendarSeederOptions {
   readonly target: CalendarTarget;
   readonly calendars: ReadonlyMap<string, CalendarRef>;
@@ -70,12 +40,6 @@ export interface CalendarSeederOptions {
   readonly onSettled: (action: SyncAction) => void;
 }
 
-/** What a seeded calendar's push stores: the token and the getctag read after the seed. */
-export interface SeededCalendar {
-  readonly syncToken: string | null;
-  readonly ctag: CtagState | null;
-}
-
 export interface CalendarSeeder {
   /** Takes the creates it gathers for a seed out of a chunk's actions; returns the actions to write as usual. */
   take(actions: readonly SyncAction[]): SyncAction[];
@@ -88,7 +52,7 @@ export interface CalendarSeeder {
   /** Sends every seed still gathering and waits for all of them (the push's end). */
   finish(): Promise<boolean>;
   /** Seeded calendars and the sync token read after their seed (the one the push stores). */
-  readonly seeded: ReadonlyMap<string, SeededCalendar>;
+  readonly seeded: ReadonlyMap<string, string | null>;
 }
 
 interface SeedState {
@@ -108,7 +72,7 @@ interface SeedState {
 export function createCalendarSeeder(options: CalendarSeederOptions): CalendarSeeder {
   const { target, calendars, repository, logger } = options;
   const states = new Map<string, SeedState>(options.seedable.map((calendarKey) => [calendarKey, { calendarKey, held: [], bytes: 0, sending: null }]));
-  const seeded = new Map<string, SeededCalendar>();
+  const seeded = new Map<string, string | null>();
 
   function take(actions: readonly SyncAction[]): SyncAction[] {
     const direct: SyncAction[] = [];
@@ -205,10 +169,8 @@ export function createCalendarSeeder(options: CalendarSeederOptions): CalendarSe
   /** Learns where the seed put each object; records them at once; what is missing is created one at a time. */
   async function settleSeed(calendarKey: string, calendar: CalendarRef, held: readonly CreateAction[], log: Logger): Promise<boolean> {
     const wanted = new Map(held.map((action) => [action.uid, action]));
-    // The getctag, then a complete listing with a fresh sync token (the replace dropped the server's
-    // sync history, so the token read before it is refused). Read in this order, the getctag stands for
-    // what the listing saw (domain/trust-ctag.ts), and the next idle runs can settle it as after any push.
-    const confirmed = (await target.confirmCalendar?.(calendar.url)) ?? null;
+    // A complete listing with a fresh sync token: the replace dropped the server's sync history, so
+    // the token read before it is refused; this one stands for the calendar as seeded.
     const listing = await target.fetchChanges(calendar, null);
     const found = new Map<string, RemoteObject>();
     const unnamed: RemoteObject[] = [];
@@ -236,7 +198,7 @@ export function createCalendarSeeder(options: CalendarSeederOptions): CalendarSe
       options.quarantine?.release(calendarKey, object.uid);
       options.onSettled(wanted.get(object.uid)!);
     }
-    if (listing.complete) seeded.set(calendarKey, { syncToken: listing.syncToken, ctag: confirmed && nextCtagState(null, confirmed.ctag, confirmed.readAt) });
+    if (listing.complete) seeded.set(calendarKey, listing.syncToken);
     const missing = held.filter((action) => !found.has(action.uid));
     log.info({ objects: written.length, missing: missing.length }, 'seeded the empty calendar in one request');
     return missing.length > 0 ? options.writeEach(missing) : false;
@@ -249,4 +211,8 @@ export function createCalendarSeeder(options: CalendarSeederOptions): CalendarSe
 function readSeededUid(href: string): string | null {
   const segment = decodeURIComponent(new URL(href).pathname.split('/').filter(Boolean).pop() ?? '');
   return segment.toLowerCase().endsWith('.ics') ? segment.slice(0, -'.ics'.length) : null;
+}
+
+function readIcsUid(ics: string): string | null {
+  return /^UID[;:](?:[^:\r\n]*:)?(.+?)\r?$/m.exec(ics)?.[1]?.trim() ?? null;
 }

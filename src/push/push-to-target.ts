@@ -17,7 +17,7 @@ import { countActions, objectKey, planSync, type DesiredObject, type Drift, type
 import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
 import { planPushChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
-import { createCalendarSeeder, hasRefusedSeed, selectSeedable, type CalendarSeeder, type SeededCalendar } from './create-calendar-seeder.js';
+import { createCalendarSeeder, hasRefusedSeed, type CalendarSeeder } from './create-calendar-seeder.js';
 import { maySeedCalendar } from './plan-seed.js';
 
 /**
@@ -246,16 +246,16 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     failed: [],
     quarantined: [],
   };
-  const seeded = new Map<string, SeededCalendar>();
+  const seeded = new Map<string, string | null>();
   const stopped = await pushChunks(options, session, result, log, seeded);
   // The cursor moves only when every chunk was planned and applied: what failed is in caldav_failures
   // (retried), what was not reached is still after the old cursor.
   if (!stopped && !dryRun) {
     for (const [calendarKey, token] of session.drift.tokens) {
-      // A seeded calendar keeps the token and getctag read after its seed (the server forgot the tokens
-      // before it, and the getctag read before it is not the calendar's now).
-      const seed = seeded.get(calendarKey);
-      if (seed) repository.saveSyncToken(calendarKey, seed.syncToken, seed.ctag);
+      // A seeded calendar keeps the token read after its seed (the server forgot the ones before), and
+      // no getctag: the one read before the seed is not the calendar's now, so the next run asks for
+      // the changes since that token, which are this run's own writes.
+      if (seeded.has(calendarKey)) repository.saveSyncToken(calendarKey, seeded.get(calendarKey)!, null);
       else repository.saveSyncToken(calendarKey, token, session.ctags.get(calendarKey));
     }
     repository.savePushState(targetConfig.name, session.seqAtStart, session.configHash);
@@ -264,29 +264,27 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
 }
 
 /** The seeder of the calendars whose creates may go as one request each (push/plan-seed.ts), or none. */
-async function createSeeder(
+function createSeeder(
   options: PushOptions,
   session: PushSession,
   log: Logger,
   write: { writeEach: (actions: readonly SyncAction[]) => Promise<boolean>; onSettled: (action: SyncAction) => void },
-): Promise<CalendarSeeder | undefined> {
+): CalendarSeeder | undefined {
   const { targetConfig, target, repository } = options;
   const pending = repository.listPendingOutbox(targetConfig.name);
-  const candidates = session.routes
+  const seedable = session.routes
     .map((route) => route.calendarKey)
     .filter((calendarKey) => {
       return maySeedCalendar({
         enabled: targetConfig.seedEmptyCalendars,
         twoWay: targetConfig.twoWay || options.twoWay !== undefined,
         createdThisRun: session.calendars.get(calendarKey)?.created === true,
-        supported: target.seedCalendar !== undefined && target.fetchSeedEtag !== undefined && target.acceptsSeed !== undefined,
+        supported: target.seedCalendar !== undefined && target.fetchSeedEtag !== undefined,
         refused: hasRefusedSeed(target),
         knownObjects: repository.iterateKnownInCalendar(calendarKey, 1).next().done ? 0 : 1,
         pendingWrites: pending.filter((entry) => entry.calendarKey === calendarKey).length,
       });
     });
-  if (candidates.length === 0) return undefined;
-  const seedable = await selectSeedable(target, session.calendars, candidates, log);
   if (seedable.length === 0) return undefined;
   return createCalendarSeeder({
     target,
@@ -308,7 +306,7 @@ async function createSeeder(
  * alive, and the target's write gate keeps the requests in flight at its concurrency. Returns whether it
  * stopped before the end (shutdown, or a chunk not written to the end).
  */
-async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger, seeded: Map<string, SeededCalendar>): Promise<boolean> {
+async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger, seeded: Map<string, string | null>): Promise<boolean> {
   const { config, targetConfig, target, repository, source } = options;
   const dryRun = options.dryRun ?? false;
   const { calendars, routes } = session;
@@ -338,7 +336,7 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
   };
   const seeder = dryRun
     ? undefined
-    : await createSeeder(options, session, log, {
+    : createSeeder(options, session, log, {
         writeEach: (actions) => writeEach({ actions: [...actions], unchanged: 0 }),
         onSettled: (action) => {
           result.created += 1;
@@ -396,10 +394,10 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
 }
 
 /** Sends the seeds still gathering, after the last chunk's writes; resolves whether a write stopped early. */
-async function finishSeeds(seeder: CalendarSeeder | undefined, seeded: Map<string, SeededCalendar>): Promise<boolean> {
+async function finishSeeds(seeder: CalendarSeeder | undefined, seeded: Map<string, string | null>): Promise<boolean> {
   if (!seeder) return false;
   const stopped = await seeder.finish();
-  for (const [calendarKey, state] of seeder.seeded) seeded.set(calendarKey, state);
+  for (const [calendarKey, token] of seeder.seeded) seeded.set(calendarKey, token);
   return stopped;
 }
 

@@ -3,7 +3,6 @@ import { runSync } from '../../src/app/run-sync.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
 import { isSeedableUid, maySeedCalendar, seededFilename } from '../../src/push/plan-seed.js';
 import { startMemorySync } from '../support/sync-fixture.js';
-import { CaldavRequestError } from '../../src/caldav/caldav-errors.js';
 
 const BASE = { enabled: true, twoWay: false, createdThisRun: true, supported: true, refused: false, knownObjects: 0, pendingWrites: 0 };
 
@@ -46,7 +45,6 @@ describe('a push into an empty calendar (memory target with Radicale semantics)'
       // The stored token is the one handed out after the seed: the next run reads changes from it, not everything.
       const row = repository.readCalendar(key)!;
       expect(row.syncToken).not.toBeNull();
-      // The memory target has no confirmCalendar, so no getctag is read after the seed (Radicale's is, test/e2e/seed-radicale.test.ts).
       expect(row.ctag).toBeNull();
 
       const id = emulator.data.list().map((record) => record.id).sort((a, b) => a - b)[3]!;
@@ -61,38 +59,21 @@ describe('a push into an empty calendar (memory target with Radicale semantics)'
     }
   });
 
-  it('asks a server that refuses the collection PUT once, before holding back any create, and writes one create per object', async () => {
+  it('falls back to one create per object when the server refuses the collection PUT, and does not ask again', async () => {
     const { runtime, target, store, config, close } = await startMemorySync({ appointments: 30, seed: 22, prefix: 'oos-seed-refused-', target: { collectionPut: 'refuse' } });
     try {
       const first = await runSync(runtime);
       expect(first.targets[0]!.failed).toEqual([]);
-      expect(createCaldavStateRepository(store.db).listPendingOutbox(config.caldav[0]!.name)).toEqual([]);
-      // The probe said no: no seed was built or sent, nothing was journalled for one.
-      expect(target.requestCounts.acceptsSeed).toBe(1);
-      expect(target.requestCounts.fetchSeedEtag).toBe(0);
-      expect(target.requestCounts.seedCalendar).toBe(0);
-      expect(target.requestCounts.createObject).toBe(first.targets[0]!.created);
-      const objects = target.readObjects('http://calendar.memory.invalid/calendars/user/onoffice/');
-      expect(objects).toHaveLength(first.targets[0]!.created);
-      // Not asked again by this runtime, even for a calendar that would qualify.
-      const second = await runSync(runtime, { full: true });
-      expect(second.targets[0]!.failed).toEqual([]);
-      expect(target.requestCounts.acceptsSeed).toBe(1);
-    } finally {
-      await close();
-    }
-  });
-
-  it('falls back to one create per object when the seed itself is refused, and settles its journal rows', async () => {
-    const { runtime, target, store, config, close } = await startMemorySync({ appointments: 30, seed: 25, prefix: 'oos-seed-refused-late-', target: { collectionPut: 'accept' } });
-    try {
-      target.setFault('seedCalendar', new CaldavRequestError({ method: 'PUT', url: 'http://calendar.memory.invalid/calendars/user/onoffice/', status: 413, detail: 'Payload Too Large' }));
-      const first = await runSync(runtime);
-      expect(first.targets[0]!.failed).toEqual([]);
+      // The refused seed's journal rows are settled: nothing is left for the next run to redo.
       expect(createCaldavStateRepository(store.db).listPendingOutbox(config.caldav[0]!.name)).toEqual([]);
       expect(target.requestCounts.seedCalendar).toBe(1);
       expect(target.requestCounts.createObject).toBe(first.targets[0]!.created);
-      expect(target.readObjects('http://calendar.memory.invalid/calendars/user/onoffice/')).toHaveLength(first.targets[0]!.created);
+      const objects = target.readObjects('http://calendar.memory.invalid/calendars/user/onoffice/');
+      expect(objects).toHaveLength(first.targets[0]!.created);
+      // Not asked again in this process, even for a calendar that would qualify.
+      const second = await runSync(runtime, { full: true });
+      expect(second.targets[0]!.failed).toEqual([]);
+      expect(target.requestCounts.seedCalendar).toBe(1);
     } finally {
       await close();
     }
