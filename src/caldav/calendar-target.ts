@@ -23,12 +23,6 @@ export interface CalendarRef {
    */
   unchanged?: boolean;
   color?: string | null;
-  /**
-   * This call made the calendar (MKCALENDAR): every property on it is one we set. Only such a calendar
-   * may be seeded (push/plan-seed.ts), since a whole-collection PUT drops properties we would not know
-   * to set again on a calendar someone else made.
-   */
-  created?: boolean;
 }
 
 export interface RemoteObject {
@@ -82,17 +76,4 @@ export interface CalendarTarget {
   /** With an etag: only if unchanged (CaldavPreconditionError), and CaldavNotFoundError when gone. */
   updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }>;
   deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void>;
-  /**
-   * The collection's ETag when it holds no object, read with its member list in one answer (so "empty"
-   * and the ETag describe the same state); null when it holds objects or reports no ETag. Optional,
-   * with seedCalendar.
-   */
-  fetchSeedEtag?(calendar: CalendarRef): Promise<string | null>;
-  /**
-   * Replaces the whole calendar with the objects of one VCALENDAR (a PUT on the collection, as Radicale
-   * takes it), only if its ETag is still `etag` (CaldavPreconditionError otherwise), then sets the
-   * properties such a replace drops (colour, component set) again. A server that does not take such a
-   * PUT fails with the typed error of its answer. Optional.
-   */
-  seedCalendar?(calendar: CalendarRef, ics: string, etag: string, spec: CalendarSpec): Promise<void>;
 }

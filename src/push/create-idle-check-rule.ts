@@ -12,8 +12,7 @@ export type RecentlyCheckedCalendar = CalendarRow & { readonly ctag: CtagState; 
  * run asks the calendars is no part of it: changing that setting writes nothing.
  */
 export function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
-  // Neither shapes what is written: changing them must not make the next push a full one.
-  const { idleCheckSeconds: _idleCheckSeconds, seedEmptyCalendars: _seedEmptyCalendars, ...shaping } = target;
+  const { idleCheckSeconds: _idleCheckSeconds, ...shaping } = target;
   return createHash('sha256').update(JSON.stringify({ target: shaping, ical: config.ical, zone: config.timezone })).digest('hex');
 }
 
