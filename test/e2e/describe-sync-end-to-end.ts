@@ -132,7 +132,7 @@ export function describeSyncEndToEnd(name: string, start: () => Promise<RunningS
     }, 120_000);
 
     it('once the getctag has settled an idle sync sends nothing within idleCheckSeconds, one PROPFIND when it asks, and an edit by someone else moves it and is repaired', async () => {
-      settleStoredCtag(config);
+      await settleStoredCtag(config);
       // The run before checked the calendar; within an interval longer than this suite takes on any
       // machine, an idle run asks it nothing (idleCheckSeconds is not part of the pushed config's hash).
       const withinInterval: Config = { ...config, caldav: [{ ...config.caldav[0]!, idleCheckSeconds: 3600 }] };

@@ -18,6 +18,7 @@ import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-tar
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
+import { CTAG_SETTLE_MS } from '../../src/domain/trust-ctag.js';
 
 export const ZONE = 'Europe/Berlin';
 
@@ -56,17 +57,27 @@ export async function syncOnce(config: Config, options: SyncOptions = {}): Promi
 }
 
 /**
- * Makes the getctag the last run stored look settled (src/domain/trust-ctag.ts), as if first read 3 s
- * before that run read it: the next run may then trust an equal one. Fails when the server gave none.
+ * Makes the getctag the last run stored look settled (src/domain/trust-ctag.ts), as if first read
+ * CTAG_SETTLE_MS before that run read it: the next run may then trust an equal one. Fails when the
+ * server gave none.
+ *
+ * The forged age must not be a lie about the server: SOGo's getctag is the folder's last change in
+ * whole seconds, so an edit in the same second as the write the value stands for would leave it as it
+ * was (CI once made the edit of the test below within that second, and the run rightly trusted the
+ * equal value). So this first waits, on the wall clock, until CTAG_SETTLE_MS have really passed since
+ * the value was first read, the margin the product itself relies on; every change from then on lies in
+ * a later second. A slow machine waits less; the wait is at most CTAG_SETTLE_MS.
  */
-export function settleStoredCtag(config: Config): void {
+export async function settleStoredCtag(config: Config): Promise<void> {
   const store = openStateStore(config.stateDb);
   try {
     const repository = createCaldavStateRepository(store.db);
     const key = `${config.caldav[0]!.name}:${config.caldav[0]!.calendar}`;
     const row = repository.readCalendar(key);
     if (!row?.ctag) throw new Error(`no getctag stored for ${key}: the server reported none`);
-    repository.saveSyncToken(key, row.syncToken, { ...row.ctag, seenAt: row.ctag.readAt - 3000 });
+    const settledAt = row.ctag.seenAt + CTAG_SETTLE_MS;
+    if (Date.now() < settledAt) await new Promise((resolve) => setTimeout(resolve, settledAt - Date.now()));
+    repository.saveSyncToken(key, row.syncToken, { ...row.ctag, seenAt: row.ctag.readAt - CTAG_SETTLE_MS });
   } finally {
     store.close();
   }
