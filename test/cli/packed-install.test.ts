@@ -12,8 +12,10 @@ const NATIVE_ADDON = join('node_modules', 'better-sqlite3', 'build', 'Release', 
 /**
  * What a user gets from `npm pack` and `npm install -g`: the tarball installs into a prefix of its own,
  * its bin is executable and `--help` and `demo` run from there. The dependencies come from npm's cache
- * (filled by the checkout's `npm ci`); better-sqlite3's compile (minutes) is what `npm ci` of the
- * checkout already proved, so the checkout's addon of the same version is reused instead.
+ * where it has them (`--prefer-offline`: `npm ci` of a lockfile fills it with tarballs but not always
+ * with the metadata `install -g` resolves by, and then npm asks the registry); better-sqlite3's compile
+ * (minutes) is what `npm ci` of the checkout already proved, so the checkout's addon of the same
+ * version is reused instead.
  */
 describe('npm pack and npm install -g', () => {
   const temp = mkdtempSync(join(tmpdir(), 'oos-packed-'));
@@ -26,7 +28,7 @@ describe('npm pack and npm install -g', () => {
     const { stdout: packed } = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', temp], { cwd: REPO_ROOT, timeout: 120_000 });
     const tarball = join(temp, packed.trim().split('\n').at(-1)!);
     const prefix = join(temp, 'prefix');
-    await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball], { cwd: temp, timeout: 240_000 });
+    await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball], { cwd: temp, timeout: 240_000 });
 
     const installed = join(prefix, 'lib', 'node_modules', 'onoffice-sync');
     expect(readdirSync(installed).sort()).toEqual(expect.arrayContaining(['dist', 'migrations', 'package.json']));
