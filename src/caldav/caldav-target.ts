@@ -17,7 +17,8 @@ import { fetchSyncCollection } from './fetch-sync-collection.js';
 import { makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
 import { normaliseHref, resolveObjectUrl, sameCollection, toRequestHref, withSlash } from './normalise-href.js';
 import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
-import { renderPropfindBody, sendDavRequest } from './send-dav-request.js';
+import { renderPropfindBody, renderUidQueryBody, sendDavRequest } from './send-dav-request.js';
+import { readIcsUid } from '../ical/read-ics-uid.js';
 
 /**
  * tsdav (with its XML library, the largest module a run loads) is imported on the first request that
@@ -271,6 +272,15 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     return objects.filter((object): object is RemoteObject => object !== null);
   }
 
+  async function findObjectByUid(calendar: CalendarRef, uid: string): Promise<RemoteObject | null> {
+    const { responses: entries } = await sendDavRequest(davFetch, { method: 'REPORT', url: calendar.url, depth: '1', body: renderUidQueryBody(uid) });
+    for (const entry of entries) {
+      const data = entry.ok ? readText(entry.props.calendarData) : null;
+      if (data !== null && readIcsUid(data) === uid) return { href: normaliseHref(entry.href, calendar.url), etag: readText(entry.props.getetag), data };
+    }
+    return null;
+  }
+
   /**
    * Xandikos stores an object whose name lacks `.ics` as an opaque blob and answers calendar-data with
    * 404 for it inside the multiget; a plain GET still returns the body.
@@ -408,6 +418,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     fetchObjects,
     fetchChanges: takeChanges,
     prefetchChanges,
+    findObjectByUid,
     createObject,
     updateObject,
     deleteObject,

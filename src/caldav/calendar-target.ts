@@ -71,6 +71,13 @@ export interface CalendarTarget {
    * servers answer at the same time. Optional.
    */
   prefetchChanges?(url: string, syncToken: string | null, trustedCtag?: string | null): void;
+  /**
+   * The object whose UID is exactly `uid`, with its data, or null: where a server refuses a create for
+   * a UID already used and does not say by which object (Radicale's 409 names none). Found by a
+   * calendar-query on UID (RFC 4791 §9.7.5); its text-match is a substring match and a server may
+   * ignore the filter, so each answer's UID is compared before one is taken.
+   */
+  findObjectByUid(calendar: CalendarRef, uid: string): Promise<RemoteObject | null>;
   /** Fails with CaldavPreconditionError when the href is taken. */
   createObject(calendar: CalendarRef, filename: string, ics: string): Promise<{ href: string; etag: string | null }>;
   /** With an etag: only if unchanged (CaldavPreconditionError), and CaldavNotFoundError when gone. */

@@ -1,6 +1,7 @@
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
 import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError, CaldavRequestError } from './caldav-errors.js';
 import { normaliseHref, resolveObjectUrl } from './normalise-href.js';
+import { readIcsUid } from '../ical/read-ics-uid.js';
 
 export type MemoryOperation = keyof CalendarTarget;
 
@@ -47,11 +48,7 @@ interface MemoryCalendar {
   changes: Array<{ seq: number; href: string }>;
 }
 
-const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'createObject', 'updateObject', 'deleteObject'];
-
-function readUid(ics: string): string | null {
-  return /^UID[;:](?:[^:\r\n]*:)?(.+?)\r?$/m.exec(ics)?.[1]?.trim() ?? null;
-}
+const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'findObjectByUid', 'createObject', 'updateObject', 'deleteObject'];
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -111,10 +108,10 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
 
   function store(calendar: MemoryCalendar, href: string, ics: string, method: string): string {
     if (!/^BEGIN:VCALENDAR/m.test(ics)) throw new CaldavRequestError({ method, url: href, status: 400, detail: 'valid-calendar-data' });
-    const uid = readUid(ics);
+    const uid = readIcsUid(ics);
     if (uniqueUids && uid !== null) {
       for (const [otherHref, other] of calendar.objects) {
-        if (otherHref !== href && readUid(other.data) === uid) {
+        if (otherHref !== href && readIcsUid(other.data) === uid) {
           throw new CaldavConflictError({ method, url: href, status: 409, uidConflict: true });
         }
       }
@@ -194,6 +191,13 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     async fetchChanges(calendar: CalendarRef, syncToken: string | null): Promise<CalendarChanges> {
       enter('fetchChanges');
       return readChanges(calendarFor(calendar.url, 'REPORT'), syncToken);
+    },
+
+    async findObjectByUid(calendar: CalendarRef, uid: string): Promise<RemoteObject | null> {
+      enter('findObjectByUid');
+      const stored = calendarFor(calendar.url, 'REPORT');
+      for (const [href, object] of stored.objects) if (readIcsUid(object.data) === uid) return { href, etag: object.etag, data: object.data };
+      return null;
     },
 
     async createObject(calendar: CalendarRef, filename: string, ics: string) {

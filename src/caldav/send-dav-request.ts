@@ -24,6 +24,18 @@ export function renderSyncCollectionBody(syncToken: string, props: readonly stri
 }
 
 /**
+ * RFC 4791 §7.8 calendar-query for the objects holding a VEVENT whose UID contains `uid` (text-match
+ * is a substring match, i;octet compares bytes), with ETag and data.
+ */
+export function renderUidQueryBody(uid: string): string {
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><c:calendar-query ${NAMESPACES}>${renderProp(['d:getetag', 'c:calendar-data'])}` +
+    `<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:prop-filter name="UID">` +
+    `<c:text-match collation="i;octet">${escapeXml(uid)}</c:text-match></c:prop-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`
+  );
+}
+
+/**
  * A PROPFIND or REPORT through the project's fetch (auth, timeouts, retries, typed HTTP errors), read as
  * a multistatus without tsdav: these are the requests of a run that changes nothing, and tsdav with its
  * XML library is the largest thing such a process would load. A 2xx that is not a multistatus means the

@@ -72,7 +72,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
       reachFailpoint('push.before-put');
       const written =
         action.kind === 'create'
-          ? await createWithRecovery(target, calendar, action.filename, action.ics, logger, () => (result.recovered += 1))
+          ? await createWithRecovery(target, calendar, action.filename, action.uid, action.ics, logger, () => (result.recovered += 1))
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
       reachFailpoint('push.after-put');
       repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
@@ -122,6 +122,7 @@ async function createWithRecovery(
   target: CalendarTarget,
   calendar: CalendarRef,
   filename: string,
+  uid: string,
   ics: string,
   logger: Logger,
   onRecovered: () => void,
@@ -136,9 +137,13 @@ async function createWithRecovery(
       const href = resolveObjectUrl(calendar.url, filename);
       return overwrite(target, calendar, href, ics, logger, 'existed already');
     }
-    if (error instanceof CaldavConflictError && error.existingHref) {
+    if (error instanceof CaldavConflictError && error.uidConflict) {
+      // Our UID under another name: a write of a killed run that landed after the next run had looked
+      // (or someone else's copy). A server that does not name the object (Radicale) is asked by UID.
+      const existingHref = error.existingHref ?? (await target.findObjectByUid(calendar, uid))?.href;
+      if (existingHref === undefined) throw error;
       onRecovered();
-      return overwrite(target, calendar, error.existingHref, ics, logger, 'UID already used at another href');
+      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href');
     }
     throw error;
   }

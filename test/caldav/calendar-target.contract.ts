@@ -252,6 +252,18 @@ export function describeCalendarTargetContract(name: string, traits: CalendarTar
       });
     }
 
+    it('findObjectByUid finds the object of exactly that UID, not one whose UID merely contains it, and null for none', async () => {
+      const calendar = await freshCalendar();
+      const uid = `${randomUUID()}@test`;
+      const { href } = await harness.target.createObject(calendar, 'exact.ics', renderTestEvent(uid));
+      await harness.target.createObject(calendar, 'longer.ics', renderTestEvent(`${uid}.2`));
+      await harness.target.createObject(calendar, 'prefixed.ics', renderTestEvent(`x${uid}`));
+      const found = await harness.target.findObjectByUid(calendar, uid);
+      expect(found?.href).toBe(href);
+      expect(found?.data).toContain(`UID:${uid}`);
+      expect(await harness.target.findObjectByUid(calendar, `${randomUUID()}@test`)).toBeNull();
+    });
+
     if (traits.auth) {
       it('a wrong password fails with CaldavAuthError', async () => {
         const target = harness.createUnauthorisedTarget();

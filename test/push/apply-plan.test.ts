@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaldavAuthError } from '../../src/caldav/caldav-errors.js';
+import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
 import type { CalendarTarget } from '../../src/caldav/calendar-target.js';
 import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
 import { createSilentLogger } from '../../src/log/create-logger.js';
@@ -8,6 +9,7 @@ import type { SyncAction } from '../../src/push/plan-sync.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { renderTestEvent } from '../caldav/render-test-event.js';
+import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
 
 /** Lets the event loop run every callback already queued (settled promises, finished writes). */
 const drain = async (): Promise<void> => {
@@ -73,6 +75,40 @@ describe('applyPlan on a failure that fails every item', () => {
       expect(repository.listKnown('office').map((object) => object.uid)).toEqual(['uid-2']);
       expect(repository.listFailures('office').map((failure) => failure.uid)).toEqual(['uid-1']);
       expect(repository.listPendingOutbox('office')).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('applyPlan on a create whose UID the calendar holds under another name', () => {
+  let radicale: RunningAuthServer;
+  beforeAll(async () => {
+    radicale = await startRadicale();
+  }, 60_000);
+  afterAll(() => radicale?.stop());
+
+  // What a killed run leaves when its write landed after the next run had looked (the next run's
+  // create goes to its own name): Radicale refuses the create with a 409 that names no object.
+  it('adopts that object, found by its UID, where Radicale names none: recorded there, nothing failed, no second copy', async () => {
+    const store = openStateStore(':memory:');
+    try {
+      const repository = createCaldavStateRepository(store.db);
+      const target = createCaldavTarget({ url: radicale.url, username: radicale.username, password: radicale.password });
+      const calendar = await target.ensureCalendar({ path: `adopt-${Date.now()}`, displayName: 'adopt' });
+      const uid = 'onoffice-7@adopt.test';
+      const landed = await target.createObject(calendar, `${uid}.ics`, renderTestEvent(uid, 'Landed late'));
+      const refusal: unknown = await target.createObject(calendar, 'onoffice-7.ics', renderTestEvent(uid)).catch((caught: unknown) => caught);
+      expect(refusal).toMatchObject({ uidConflict: true, existingHref: null });
+
+      const action: SyncAction = { kind: 'create', calendarKey: 'office:adopt', uid, appointmentId: 7, filename: 'onoffice-7.ics', ics: renderTestEvent(uid), hash: 'hash-7', reason: 'new' };
+      const result = await applyPlan({ plan: { actions: [action], unchanged: 0 }, target, calendars: new Map([['office:adopt', calendar]]), repository, concurrency: 1, logger: createSilentLogger() });
+
+      expect(result).toMatchObject({ created: 1, recovered: 1, failed: [] });
+      expect(repository.listKnown('office').map((object) => object.href)).toEqual([landed.href]);
+      const objects = await target.fetchObjects(calendar, (await target.listObjects(calendar)).map((object) => object.href));
+      expect(objects.map((object) => object.href)).toEqual([landed.href]);
+      expect(objects[0]!.data).not.toContain('Landed late');
     } finally {
       store.close();
     }
