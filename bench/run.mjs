@@ -185,6 +185,9 @@ async function benchServer(name, server, { vdirsyncer }) {
   row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY})`, `${fmt(syncRate)} obj/s (${summary.created} in ${fmt(syncSeconds)} s${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
   row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${rawCount} in ${fmt(rawSeconds)} s${rawRetried ? `, ${rawRetried} resets put again` : ''}${rawFailed ? `, ${rawFailed} failed` : ''})`);
   row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.95', rawCount > 0 && syncRate / rawRate >= 0.95);
+  // A seeded calendar's objects are named <uid>.ics (onoffice-12@onoffice-sync.ics), one-at-a-time creates onoffice-12.ics.
+  const seededObjects = objects.filter((object) => object.name.includes('@')).length;
+  row(area, 'how the sync wrote them (seedEmptyCalendars)', seededObjects > 0 ? `${seededObjects} in one PUT of the whole calendar, ${objects.length - seededObjects} one PUT each` : `one PUT each (the server took no collection PUT)`);
   const pushRate = summary.created / Math.max(0.001, syncSeconds - beforePushSeconds);
   row(area, 'of the CLI run: process start + onOffice poll, then plan + PUTs (push / raw)', `${fmt(beforePushSeconds)} s, then ${fmt(syncSeconds - beforePushSeconds)} s (${fmt(pushRate / rawRate, 2)})`);
   if (rawCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${rawCount}`, 'equal', false);

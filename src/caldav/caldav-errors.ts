@@ -149,6 +149,14 @@ export function isPermanentRefusal(error: unknown): error is CaldavRequestError 
   return error instanceof CaldavRequestError && isDataRefusal(error.status, error.detail);
 }
 
+/**
+ * The request went out and no answer came back (timeout, reset): the server may have carried it out.
+ * A write that failed so is settled by reading what the server holds, not by writing again.
+ */
+export function isUnanswered(error: unknown): boolean {
+  return error instanceof CaldavTimeoutError || error instanceof CaldavNetworkError;
+}
+
 /** 5xx or 429 after the bounded retries; `retryAfterMs` repeats the server's Retry-After when it sent one. */
 export class CaldavServerError extends CaldavError {
   override readonly name = 'CaldavServerError';

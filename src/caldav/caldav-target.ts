@@ -2,6 +2,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { CalendarChanges, CalendarRef, CalendarSpec, CalendarTarget, RemoteObject } from './calendar-target.js';
 import {
   CaldavConflictError,
+  CaldavError,
   CaldavNotFoundError,
   CaldavPreconditionError,
   CaldavProtocolError,
@@ -14,7 +15,7 @@ import type { HttpTransport } from '../http/send-http-request.js';
 import { discoverCalendarHome, type CalendarLocation } from './discover-calendar-home.js';
 import { fetchProps as fetchDavProps } from './fetch-props.js';
 import { fetchSyncCollection } from './fetch-sync-collection.js';
-import { makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
+import { VEVENT_COMPONENT_SET, makeCalendarCollection, patchCalendarProps, renderCalendarColor } from './make-calendar-collection.js';
 import { normaliseHref, resolveObjectUrl, sameCollection, toRequestHref, withSlash } from './normalise-href.js';
 import { hasResourceType, readMultistatus, readText, type DavProps } from './read-multistatus.js';
 import { renderPropfindBody, renderUidQueryBody, sendDavRequest } from './send-dav-request.js';
@@ -51,6 +52,13 @@ export interface CaldavTargetOptions {
 }
 
 const ICS_CONTENT_TYPE = 'text/calendar; charset=utf-8';
+/**
+ * A seed's answer is waited for this many times the target's timeoutMs (300 s at the default 30 s):
+ * Radicale 3.1.8 took 35 s for 614 objects here (~57 ms each, under its write lock).
+ */
+const SEED_TIMEOUT_FACTOR = 10;
+/** The If-Match of the seed probe: no server hands out this ETag. */
+const SEED_PROBE_ETAG = '"onoffice-sync-seed-probe"';
 const CALENDAR_PROPS = ['d:resourcetype', 'd:displayname', 'ca:calendar-color', 'cs:getctag', 'd:sync-token'];
 
 /** Apple clients store `#rrggbbaa`; `#1f6feb` and `#1F6FEBFF` are the same colour. */
@@ -104,6 +112,10 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   // pointless, so an incremental sync does not retry 500s and falls back to a full listing instead,
   // which gets the normal retries.
   const tokenFetch = createCaldavFetch({ ...fetchOptions, retryableStatuses: new Set([...RETRYABLE_STATUSES].filter((status) => status !== 500)) });
+  // A seed is never retried: sent again after it landed it can only meet 412 (the calendar is no longer
+  // empty). Radicale parses and writes it under its write lock, so it may take long; a slow answer is
+  // waited for longer than other requests (SEED_TIMEOUT_FACTOR).
+  const seedFetch = createCaldavFetch({ ...fetchOptions, retries: 0, timeoutMs: (options.timeoutMs ?? 30_000) * SEED_TIMEOUT_FACTOR });
   const batchSize = options.multigetBatchSize ?? 50;
   let location: Promise<CalendarLocation> | undefined;
   const syncSupport = new Map<string, Promise<boolean>>();
@@ -190,7 +202,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     logger?.info({ url }, 'created calendar');
     const created = await fetchCalendarRef(url);
     if (!created) throw new CaldavProtocolError({ method: 'MKCALENDAR', url, detail: 'the calendar was reported created but cannot be found' });
-    return applyMissingProps(created, spec);
+    return { ...(await applyMissingProps(created, spec)), created: true };
   }
 
   /**
@@ -410,7 +422,65 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     }
   }
 
+  /** One Depth 1 PROPFIND: the collection's own ETag, and whether any member is listed beside it. */
+  async function fetchSeedEtag(calendar: CalendarRef): Promise<string | null> {
+    const { responses: entries } = await sendDavRequest(davFetch, {
+      method: 'PROPFIND',
+      url: calendar.url,
+      depth: '1',
+      body: renderPropfindBody(['d:getetag', 'd:resourcetype']),
+    });
+    let etag: string | null = null;
+    for (const entry of entries) {
+      const href = normaliseHref(entry.href, calendar.url);
+      if (!sameCollection(href, calendar.url)) return null;
+      if (entry.ok) etag = readText(entry.props.getetag);
+    }
+    return etag;
+  }
+
+  /**
+   * Asked before the push holds back a single create for a seed, so a server without whole-collection
+   * PUT (Cyrus, Xandikos and SOGo refuse it; DAViCal and Sabre/DAV report no collection ETag) keeps the
+   * push's planning and writing side by side. The probe's If-Match cannot match, so a server that checks
+   * it writes nothing; one that ignored it would replace this calendar, which this run made and which
+   * holds nothing, with an empty one of the same name (and is then never seeded).
+   */
+  async function acceptsSeed(calendar: CalendarRef, emptyIcs: string): Promise<boolean> {
+    const etag = await fetchSeedEtag(calendar);
+    if (etag === null) return false;
+    try {
+      await seedFetch(calendar.url, { method: 'PUT', headers: { 'Content-Type': ICS_CONTENT_TYPE, 'If-Match': SEED_PROBE_ETAG }, body: emptyIcs });
+    } catch (error) {
+      if (error instanceof CaldavPreconditionError) return true;
+      if (error instanceof CaldavError) return false;
+      throw error;
+    }
+    logger?.warn({ url: calendar.url }, 'the server took a calendar PUT whose If-Match could not match: it is not seeded');
+    return false;
+  }
+
+  /**
+   * PUT of the whole VCALENDAR on the collection URL with If-Match: on Radicale a compare-and-swap
+   * under its write lock (put.py), so only a calendar still as empty as it was read is replaced. The
+   * replace keeps the display name (from X-WR-CALNAME) and drops what MKCALENDAR set besides; that is
+   * set again here. The properties are cosmetic to the sync, so failing to set them only logs.
+   */
+  async function seedCalendar(calendar: CalendarRef, ics: string, etag: string, spec: CalendarSpec): Promise<void> {
+    await seedFetch(calendar.url, { method: 'PUT', headers: { 'Content-Type': ICS_CONTENT_TYPE, 'If-Match': etag }, body: ics });
+    const props: Record<string, unknown> = { 'c:supported-calendar-component-set': VEVENT_COMPONENT_SET };
+    if (spec.color) props['ca:calendar-color'] = renderCalendarColor(spec.color);
+    try {
+      await patchCalendarProps(calendar.url, props, davFetch);
+    } catch (error) {
+      logger?.warn({ url: calendar.url, error: error instanceof Error ? error.message : String(error) }, 'could not set the colour and component set again after seeding the calendar');
+    }
+  }
+
   return {
+    fetchSeedEtag,
+    acceptsSeed,
+    seedCalendar,
     confirmCalendar: takeConfirmation,
     findCalendar,
     ensureCalendar,

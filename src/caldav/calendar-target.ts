@@ -23,6 +23,12 @@ export interface CalendarRef {
    */
   unchanged?: boolean;
   color?: string | null;
+  /**
+   * This call made the calendar (MKCALENDAR): every property on it is one we set. Only such a calendar
+   * may be seeded (push/plan-seed.ts), since a whole-collection PUT drops properties we would not know
+   * to set again on a calendar someone else made.
+   */
+  created?: boolean;
 }
 
 export interface RemoteObject {
@@ -83,4 +89,25 @@ export interface CalendarTarget {
   /** With an etag: only if unchanged (CaldavPreconditionError), and CaldavNotFoundError when gone. */
   updateObject(calendar: CalendarRef, href: string, ics: string, etag: string | null): Promise<{ href: string; etag: string | null }>;
   deleteObject(calendar: CalendarRef, href: string, etag: string | null): Promise<void>;
+  /**
+   * The collection's ETag when it holds no object, read with its member list in one answer (so "empty"
+   * and the ETag describe the same state); null when it holds objects or reports no ETag. Optional,
+   * with seedCalendar.
+   */
+  fetchSeedEtag?(calendar: CalendarRef): Promise<string | null>;
+  /**
+   * Whether the server takes a seed on this (empty) calendar, asked before any create is held back for
+   * one: it reports the collection's ETag, and a PUT on the collection with an If-Match that cannot
+   * match answers 412 (the precondition is checked on a collection PUT, as Radicale does), not 405 or
+   * another refusal. Writes nothing on such a server. `emptyIcs` is the probe's body: a VCALENDAR with
+   * the calendar's name and no component. Optional, with seedCalendar.
+   */
+  acceptsSeed?(calendar: CalendarRef, emptyIcs: string): Promise<boolean>;
+  /**
+   * Replaces the whole calendar with the objects of one VCALENDAR (a PUT on the collection, as Radicale
+   * takes it), only if its ETag is still `etag` (CaldavPreconditionError otherwise), then sets the
+   * properties such a replace drops (colour, component set) again. A server that does not take such a
+   * PUT fails with the typed error of its answer. Optional.
+   */
+  seedCalendar?(calendar: CalendarRef, ics: string, etag: string, spec: CalendarSpec): Promise<void>;
 }

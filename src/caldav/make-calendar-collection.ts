@@ -15,7 +15,7 @@ export async function makeCalendarCollection(url: string, spec: CalendarSpec, da
   const props: Record<string, unknown> = {
     'd:displayname': spec.displayName,
     ...(spec.color ? { 'ca:calendar-color': renderCalendarColor(spec.color) } : {}),
-    'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
+    'c:supported-calendar-component-set': VEVENT_COMPONENT_SET,
   };
   // tsdav loads here, on creating a calendar, and not for the runs that only read.
   const { DAVNamespace, davRequest, getDAVAttribute, makeCalendar } = await import('tsdav');
@@ -44,8 +44,14 @@ export async function makeCalendarCollection(url: string, spec: CalendarSpec, da
   });
 }
 
-/** PROPPATCH of display name and/or colour (`props` keyed 'd:displayname', 'ca:calendar-color'). */
-export async function patchCalendarProps(url: string, props: Record<string, string>, davFetch: typeof fetch): Promise<void> {
+/** The component set MKCALENDAR asks for (and a PROPPATCH sets again after a whole-collection PUT). */
+export const VEVENT_COMPONENT_SET = { 'c:comp': { _attributes: { name: 'VEVENT' } } };
+
+/**
+ * PROPPATCH of calendar properties (`props` keyed 'd:displayname', 'ca:calendar-color',
+ * 'c:supported-calendar-component-set').
+ */
+export async function patchCalendarProps(url: string, props: Record<string, unknown>, davFetch: typeof fetch): Promise<void> {
   const { DAVNamespace, davRequest, getDAVAttribute } = await import('tsdav');
   await davRequest({
     url,
@@ -54,7 +60,7 @@ export async function patchCalendarProps(url: string, props: Record<string, stri
       namespace: 'd',
       body: {
         propertyupdate: {
-          _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV_APPLE]),
+          _attributes: getDAVAttribute([DAVNamespace.DAV, DAVNamespace.CALDAV, DAVNamespace.CALDAV_APPLE]),
           set: { prop: props },
         },
       },

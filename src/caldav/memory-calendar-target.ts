@@ -13,6 +13,14 @@ export interface MemoryCalendarTargetOptions {
    * accepts it). Default true.
    */
   uniqueUids?: boolean;
+  /**
+   * A PUT of a whole VCALENDAR on the calendar URL (seedCalendar): `accept` as Radicale does it (the
+   * calendar replaced by one object per UID at `<uid>.ics`, only while its ETag matches, its sync
+   * history gone), `refuse` with 405 as other servers do. Absent: the target has no seedCalendar.
+   */
+  collectionPut?: 'accept' | 'refuse';
+  /** Called as each operation begins, before its fault (a test's hook to change the server meanwhile). */
+  onOperation?: (operation: MemoryOperation) => void;
 }
 
 export interface MemoryCalendarTarget extends CalendarTarget {
@@ -28,6 +36,8 @@ export interface MemoryCalendarTarget extends CalendarTarget {
   setFault(operation: MemoryOperation, error: Error | null, times?: number): void;
   /** Forget every sync token handed out so far, as a server does when it prunes its change log. */
   expireSyncTokens(calendarUrl: string): void;
+  /** The calendar's display name and colour as the server keeps them. */
+  readCalendarProps(calendarUrl: string): { displayName: string; color: string | null };
 }
 
 interface StoredObject {
@@ -48,7 +58,7 @@ interface MemoryCalendar {
   changes: Array<{ seq: number; href: string }>;
 }
 
-const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'findObjectByUid', 'createObject', 'updateObject', 'deleteObject'];
+const OPERATIONS: MemoryOperation[] = ['findCalendar', 'ensureCalendar', 'listObjects', 'fetchObjects', 'fetchChanges', 'findObjectByUid', 'createObject', 'updateObject', 'deleteObject', 'fetchSeedEtag', 'acceptsSeed', 'seedCalendar'];
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -75,6 +85,7 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
 
   function enter(operation: MemoryOperation): void {
     requestCounts[operation] += 1;
+    options.onOperation?.(operation);
     const fault = faults.get(operation);
     if (!fault) return;
     fault.remaining -= 1;
@@ -152,8 +163,70 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     return { changed, deleted, syncToken: tokenOf(calendar), complete: false };
   }
 
+  /** Radicale's collection ETag changes with every member and property; this one with every change. */
+  function collectionEtagOf(calendar: MemoryCalendar): string {
+    return `"memory-collection-${calendar.id}-${calendar.seq}"`;
+  }
+
+  /** The VCALENDAR's components grouped by UID, one object per UID with every VTIMEZONE, as Radicale splits it. */
+  function splitByUid(ics: string, url: string): Map<string, string> {
+    const body = ics.replace(/\r?\n$/, '').split(/\r?\n/);
+    if (body[0] !== 'BEGIN:VCALENDAR' || body[body.length - 1] !== 'END:VCALENDAR') throw new CaldavRequestError({ method: 'PUT', url, status: 400, detail: 'valid-calendar-data' });
+    const timezones: string[] = [];
+    const byUid = new Map<string, string[]>();
+    let component: string[] | null = null;
+    let depth = 0;
+    for (const line of body.slice(1, -1)) {
+      if (line.startsWith('BEGIN:')) depth += 1;
+      if (depth >= 1) (component ??= []).push(line);
+      if (line.startsWith('END:')) depth -= 1;
+      if (depth === 0 && component) {
+        const text = component.join('\r\n');
+        if (component[0] === 'BEGIN:VTIMEZONE') timezones.push(text);
+        else {
+          const uid = readIcsUid(text);
+          if (uid === null) throw new CaldavRequestError({ method: 'PUT', url, status: 400, detail: 'valid-calendar-data' });
+          byUid.set(uid, [...(byUid.get(uid) ?? []), text]);
+        }
+        component = null;
+      }
+    }
+    return new Map([...byUid].map(([uid, parts]) => [uid, ['BEGIN:VCALENDAR', 'VERSION:2.0', ...timezones, ...parts, 'END:VCALENDAR', ''].join('\r\n')]));
+  }
+
+  const seeding: Pick<CalendarTarget, 'fetchSeedEtag' | 'acceptsSeed' | 'seedCalendar'> =
+    options.collectionPut === undefined
+      ? {}
+      : {
+          async fetchSeedEtag(calendar: CalendarRef): Promise<string | null> {
+            enter('fetchSeedEtag');
+            const stored = calendarFor(calendar.url, 'PROPFIND');
+            return stored.objects.size === 0 ? collectionEtagOf(stored) : null;
+          },
+          async acceptsSeed(calendar: CalendarRef): Promise<boolean> {
+            enter('acceptsSeed');
+            const stored = calendarFor(calendar.url, 'PUT');
+            return stored.objects.size === 0 && options.collectionPut === 'accept';
+          },
+          async seedCalendar(calendar: CalendarRef, ics: string, etag: string): Promise<void> {
+            enter('seedCalendar');
+            const stored = calendarFor(calendar.url, 'PUT');
+            if (options.collectionPut === 'refuse') throw new CaldavRequestError({ method: 'PUT', url: stored.url, status: 405, detail: 'Method Not Allowed' });
+            if (collectionEtagOf(stored) !== etag) throw new CaldavPreconditionError({ method: 'PUT', url: stored.url });
+            const objects = splitByUid(ics, stored.url);
+            stored.displayName = /^X-WR-CALNAME:(.*)$/m.exec(ics)?.[1]?.trim() ?? stored.displayName;
+            stored.objects.clear();
+            for (const [uid, data] of objects) stored.objects.set(resolveObjectUrl(stored.url, `${uid}.ics`), { etag: `"memory-${nextEtag++}"`, data });
+            // The replace is one change, and the history before it is gone (Radicale rewrites the collection).
+            stored.seq += 1;
+            stored.oldestValidSeq = stored.seq;
+            stored.changes = [];
+          },
+        };
+
   return {
     requestCounts,
+    ...seeding,
 
     async findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
       enter('findCalendar');
@@ -165,12 +238,11 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     async ensureCalendar(spec: CalendarSpec): Promise<CalendarRef> {
       enter('ensureCalendar');
       const url = calendarUrlOf(spec);
-      let calendar = calendars.get(url);
-      if (!calendar) {
-        calendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };
-        calendars.set(url, calendar);
-      }
-      return refOf(calendar);
+      const existing = calendars.get(url);
+      if (existing) return refOf(existing);
+      const calendar: MemoryCalendar = { id: nextCalendarId++, url, displayName: spec.displayName, color: spec.color ?? null, objects: new Map(), seq: 0, oldestValidSeq: 0, changes: [] };
+      calendars.set(url, calendar);
+      return { ...refOf(calendar), created: true };
     },
 
     async listObjects(calendar: CalendarRef): Promise<RemoteObject[]> {
@@ -245,6 +317,11 @@ export function createMemoryCalendarTarget(options: MemoryCalendarTargetOptions 
     setFault(operation: MemoryOperation, error: Error | null, times = Number.POSITIVE_INFINITY): void {
       if (error === null) faults.delete(operation);
       else faults.set(operation, { error, remaining: times });
+    },
+
+    readCalendarProps(calendarUrl: string): { displayName: string; color: string | null } {
+      const calendar = calendarFor(calendarUrl, 'PROPFIND');
+      return { displayName: calendar.displayName, color: calendar.color };
     },
 
     expireSyncTokens(calendarUrl: string): void {

@@ -198,6 +198,12 @@ export const caldavTargetSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(3),
   twoWay: z.boolean().default(false),
   /**
+   * One-way: the first backfill of an empty calendar goes as one PUT of a whole VCALENDAR on the
+   * calendar's URL where the server takes it (Radicale), guarded by the calendar's ETag; elsewhere, or
+   * when refused, one object at a time (push/plan-seed.ts).
+   */
+  seedEmptyCalendars: z.boolean().default(true),
+  /**
    * One-way: an idle run (nothing to write) asks a calendar checked less than this long ago nothing at
    * all (domain/may-skip-calendar-check.ts); 0: it asks on every run. Two-way calendars are read every run.
    */

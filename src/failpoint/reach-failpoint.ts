@@ -16,6 +16,10 @@ export const FAILPOINTS = [
   'push.before-put',
   /** The server took the PUT; its journal row is not yet replaced by the object's row. */
   'push.after-put',
+  /** A seed's objects are journalled at their predicted hrefs; its PUT on the calendar is not sent. */
+  'push.before-seed',
+  /** The server took the seed; its objects are not recorded, their journal rows are still there. */
+  'push.after-seed',
   /** A delete is journalled; its DELETE is not sent. */
   'push.before-delete',
   /** The server took the DELETE; the object's row and journal row are still there. */

@@ -12,7 +12,8 @@ export type RecentlyCheckedCalendar = CalendarRow & { readonly ctag: CtagState; 
  * run asks the calendars is no part of it: changing that setting writes nothing.
  */
 export function hashTargetConfig(config: Config, target: CaldavTargetConfig): string {
-  const { idleCheckSeconds: _idleCheckSeconds, ...shaping } = target;
+  // Neither shapes what is written: changing them must not make the next push a full one.
+  const { idleCheckSeconds: _idleCheckSeconds, seedEmptyCalendars: _seedEmptyCalendars, ...shaping } = target;
   return createHash('sha256').update(JSON.stringify({ target: shaping, ical: config.ical, zone: config.timezone })).digest('hex');
 }
 

@@ -17,6 +17,8 @@ import { countActions, objectKey, planSync, type DesiredObject, type Drift, type
 import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
 import { planPushChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
+import { createCalendarSeeder, hasRefusedSeed, selectSeedable, type CalendarSeeder, type SeededCalendar } from './create-calendar-seeder.js';
+import { maySeedCalendar } from './plan-seed.js';
 
 /**
  * A two-way target's part in its push (src/sync/create-two-way-hooks.ts): the pull runs first and hands
@@ -244,14 +246,58 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
     failed: [],
     quarantined: [],
   };
-  const stopped = await pushChunks(options, session, result, log);
+  const seeded = new Map<string, SeededCalendar>();
+  const stopped = await pushChunks(options, session, result, log, seeded);
   // The cursor moves only when every chunk was planned and applied: what failed is in caldav_failures
   // (retried), what was not reached is still after the old cursor.
   if (!stopped && !dryRun) {
-    for (const [calendarKey, token] of session.drift.tokens) repository.saveSyncToken(calendarKey, token, session.ctags.get(calendarKey));
+    for (const [calendarKey, token] of session.drift.tokens) {
+      // A seeded calendar keeps the token and getctag read after its seed (the server forgot the tokens
+      // before it, and the getctag read before it is not the calendar's now).
+      const seed = seeded.get(calendarKey);
+      if (seed) repository.saveSyncToken(calendarKey, seed.syncToken, seed.ctag);
+      else repository.saveSyncToken(calendarKey, token, session.ctags.get(calendarKey));
+    }
     repository.savePushState(targetConfig.name, session.seqAtStart, session.configHash);
   }
   return result;
+}
+
+/** The seeder of the calendars whose creates may go as one request each (push/plan-seed.ts), or none. */
+async function createSeeder(
+  options: PushOptions,
+  session: PushSession,
+  log: Logger,
+  write: { writeEach: (actions: readonly SyncAction[]) => Promise<boolean>; onSettled: (action: SyncAction) => void },
+): Promise<CalendarSeeder | undefined> {
+  const { targetConfig, target, repository } = options;
+  const pending = repository.listPendingOutbox(targetConfig.name);
+  const candidates = session.routes
+    .map((route) => route.calendarKey)
+    .filter((calendarKey) => {
+      return maySeedCalendar({
+        enabled: targetConfig.seedEmptyCalendars,
+        twoWay: targetConfig.twoWay || options.twoWay !== undefined,
+        createdThisRun: session.calendars.get(calendarKey)?.created === true,
+        supported: target.seedCalendar !== undefined && target.fetchSeedEtag !== undefined && target.acceptsSeed !== undefined,
+        refused: hasRefusedSeed(target),
+        knownObjects: repository.iterateKnownInCalendar(calendarKey, 1).next().done ? 0 : 1,
+        pendingWrites: pending.filter((entry) => entry.calendarKey === calendarKey).length,
+      });
+    });
+  if (candidates.length === 0) return undefined;
+  const seedable = await selectSeedable(target, session.calendars, candidates, log);
+  if (seedable.length === 0) return undefined;
+  return createCalendarSeeder({
+    target,
+    calendars: session.calendars,
+    routes: session.routes,
+    seedable,
+    repository,
+    quarantine: options.quarantine,
+    logger: log,
+    ...write,
+  });
 }
 
 /**
@@ -262,7 +308,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
  * alive, and the target's write gate keeps the requests in flight at its concurrency. Returns whether it
  * stopped before the end (shutdown, or a chunk not written to the end).
  */
-async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger): Promise<boolean> {
+async function pushChunks(options: PushOptions, session: PushSession, result: PushResult, log: Logger, seeded: Map<string, SeededCalendar>): Promise<boolean> {
   const { config, targetConfig, target, repository, source } = options;
   const dryRun = options.dryRun ?? false;
   const { calendars, routes } = session;
@@ -283,12 +329,26 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
     if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, group, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));
     return planSync({ desired, known, scope, drift });
   };
-  /** Writes one chunk's plan; resolves whether it stopped before its end. */
-  const applyChunk = async (plan: SyncPlan): Promise<boolean> => {
+  /** Writes actions one request each; resolves whether it stopped before their end. */
+  const writeEach = async (plan: SyncPlan): Promise<boolean> => {
     const applied = await applyPlan({ plan, target, calendars, repository, quarantine: options.quarantine, concurrency: targetConfig.concurrency, logger: log, shouldStop: options.shouldStop, onSettled: progress.settled });
     addApplied(result, applied);
     options.twoWay?.finish(plan, [...applied.failed, ...applied.quarantined]);
     return applied.created + applied.updated + applied.deleted + applied.failed.length + applied.quarantined.length < plan.actions.length;
+  };
+  const seeder = dryRun
+    ? undefined
+    : await createSeeder(options, session, log, {
+        writeEach: (actions) => writeEach({ actions: [...actions], unchanged: 0 }),
+        onSettled: (action) => {
+          result.created += 1;
+          progress.settled(action);
+        },
+      });
+  /** Writes one chunk's plan (after the seeds it must follow); resolves whether it stopped before its end. */
+  const applyChunk = async (plan: SyncPlan): Promise<boolean> => {
+    if (seeder && (await seeder.before(plan.actions))) return true;
+    return writeEach(plan);
   };
   let writing: Promise<boolean> | null = null;
   try {
@@ -311,24 +371,36 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
       offset += chunk.length;
       if (dryRun) continue;
       progress.planned(offset - chunk.length, chunk.length, plan);
-      if (plan.actions.length === 0) {
+      // The seeder keeps the creates it gathers; they are written with their calendar's seed.
+      const written: SyncPlan = seeder ? { actions: seeder.take(plan.actions), unchanged } : plan;
+      if (written.actions.length === 0) {
         options.twoWay?.finish(plan, []);
         continue;
       }
       const previous = writing;
-      writing = applyChunk(plan);
+      writing = applyChunk(written);
       // Awaited below or in `finally`; until then its failure must not count as unhandled.
       writing.catch(() => undefined);
       // Settled (or failed) before this chunk's planning is read: a chunk that stopped ends the push.
       if (previous && (await previous)) return true;
     }
     if (!planned) options.onPlan?.({ actions: [], unchanged: 0 }, calendars);
-    return writing ? await writing : false;
+    if (writing && (await writing)) return true;
+    if (seeder && options.shouldStop?.()) return true;
+    return await finishSeeds(seeder, seeded);
   } finally {
     // Never leave with writes in flight (the caller releases the lock and closes the store afterwards);
     // an error of the chunk still running is not lost: the first error is what the caller sees.
     if (writing) await writing.catch(() => undefined);
   }
+}
+
+/** Sends the seeds still gathering, after the last chunk's writes; resolves whether a write stopped early. */
+async function finishSeeds(seeder: CalendarSeeder | undefined, seeded: Map<string, SeededCalendar>): Promise<boolean> {
+  if (!seeder) return false;
+  const stopped = await seeder.finish();
+  for (const [calendarKey, state] of seeder.seeded) seeded.set(calendarKey, state);
+  return stopped;
 }
 
 function addApplied(result: PushResult, applied: ApplyResult): void {

@@ -202,6 +202,16 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
         statements.clearOutboxFor.run(object.calendarKey, object.uid);
       })();
     },
+    /** Many objects' states at once (a seeded calendar's): all recorded or, on a failure, none. */
+    recordAllWritten(objects: readonly KnownObject[]): void {
+      db.transaction(() => {
+        for (const object of objects) {
+          statements.upsertObject.run({ ...object, writtenAt: stamp() });
+          statements.clearFailure.run(object.calendarKey, object.uid);
+          statements.clearOutboxFor.run(object.calendarKey, object.uid);
+        }
+      })();
+    },
     recordDeleted(calendarKey: string, uid: string): void {
       db.transaction(() => {
         statements.deleteObject.run(calendarKey, uid);
@@ -229,6 +239,17 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
     beginOutbox(entry: { calendarKey: string; uid: string; appointmentId: number; action: string; href: string }): number {
       const result = statements.beginOutbox.run(entry.calendarKey, entry.uid, entry.appointmentId, entry.action, entry.href, stamp());
       return Number(result.lastInsertRowid);
+    },
+    /** Journals many writes (one request's) in one transaction; returns their ids in order. */
+    beginAllOutbox(entries: ReadonlyArray<{ calendarKey: string; uid: string; appointmentId: number; action: string; href: string }>): number[] {
+      const at = stamp();
+      return db.transaction(() => entries.map((entry) => Number(statements.beginOutbox.run(entry.calendarKey, entry.uid, entry.appointmentId, entry.action, entry.href, at).lastInsertRowid)))();
+    },
+    /** Journal rows of writes known not to have happened (a request the server refused), settled at once. */
+    finishAllOutbox(ids: readonly number[]): void {
+      db.transaction(() => {
+        for (const id of ids) statements.finishOutbox.run(id);
+      })();
     },
     listPendingOutbox(target: string): OutboxEntry[] {
       return statements.pendingOutbox.all(range(target)).map((row) => ({

@@ -32,6 +32,8 @@ interface Case {
   readonly hit: number;
   readonly kind: Kind;
   readonly command?: 'sync' | 'daemon';
+  /** Options of the CalDAV target beyond the case's calendar. */
+  readonly target?: Record<string, unknown>;
   /** Brings the state to where the crash run reaches the point (e.g. a first sync, then changes). */
   readonly before?: (context: CaseContext) => Promise<void>;
   /** Checks of the state right after the crash (what the point promises was and was not done). */
@@ -98,6 +100,8 @@ const readCreations = (stateDb: string): Array<{ uid: string; state: string; app
 
 const confirmationsOf = (emulator: Emulator, appointmentId: number): number => emulator.data.confirmations.filter((sent) => sent.calendarId === appointmentId).length;
 
+const PER_OBJECT = { seedEmptyCalendars: false };
+
 const CASES: readonly Case[] = [
   {
     point: 'store.migration-before-version',
@@ -114,9 +118,13 @@ const CASES: readonly Case[] = [
     },
   },
   { point: 'sync.after-poll', hit: 1, kind: 'push' },
-  { point: 'push.before-put', hit: 5, kind: 'push', afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(0) },
-  { point: 'push.after-put', hit: 5, kind: 'push', afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(0) },
-  { point: 'push.after-put', hit: 3, kind: 'push', command: 'daemon' },
+  // Without the seed, which would take every create of the new calendar into one request.
+  { point: 'push.before-put', hit: 5, kind: 'push', target: PER_OBJECT, afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(0) },
+  { point: 'push.after-put', hit: 5, kind: 'push', target: PER_OBJECT, afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(0) },
+  { point: 'push.after-put', hit: 3, kind: 'push', command: 'daemon', target: PER_OBJECT },
+  // The seed's objects are journalled at <uid>.ics before the PUT on the calendar: the next run writes each there once.
+  { point: 'push.before-seed', hit: 1, kind: 'push', afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(10) },
+  { point: 'push.after-seed', hit: 1, kind: 'push', afterCrash: ({ stateDb }) => expect(readJournal(stateDb).outbox).toBeGreaterThan(10) },
   { point: 'push.before-delete', hit: 2, kind: 'push', before: cancelFour },
   { point: 'push.after-delete', hit: 2, kind: 'push', before: cancelFour },
   {
@@ -198,7 +206,7 @@ describe('a run killed at each failpoint', () => {
     emulators.push(emulator);
     if (testCase.kind !== 'two-way') emulator.data.insertMany(generateAppointments({ count: 12, seed: 80 + index }));
     const stateDb = `${temp.dir}/${name}.db`;
-    const target: Record<string, unknown> = { calendar: name };
+    const target: Record<string, unknown> = { calendar: name, ...testCase.target };
     if (testCase.kind === 'two-way') Object.assign(target, { twoWay: true, userId: 53, defaultArt: 'Termin', confirm: true });
     const raw = createRawConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb, target, daemon: { schedule: '0 0 1 1 *' } });
     if (testCase.kind === 'import') raw.imports = [{ name: 'booking', url: feedUrl }];

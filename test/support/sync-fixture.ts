@@ -14,7 +14,7 @@ import { parseAppointment } from '../../src/onoffice/parse-appointment.js';
 import type { AppointmentRecord } from '../../src/domain/appointment-record.js';
 import { createSyncRuntime } from '../../src/app/create-sync-runtime.js';
 import { runSync, type SyncOptions, type SyncRuntime, type SyncSummary } from '../../src/app/run-sync.js';
-import { createMemoryCalendarTarget } from '../../src/caldav/memory-calendar-target.js';
+import { createMemoryCalendarTarget, type MemoryCalendarTargetOptions } from '../../src/caldav/memory-calendar-target.js';
 import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
@@ -120,7 +120,7 @@ export { startEmulator };
  * The emulator with `appointments` generated ones, a state store in a temp dir and one in-memory CalDAV
  * target ('office'), wired into a SyncRuntime for runSync; `close` stops and removes all of it.
  */
-export async function startMemorySync(options: { appointments: number; seed: number; prefix: string }) {
+export async function startMemorySync(options: { appointments: number; seed: number; prefix: string; target?: MemoryCalendarTargetOptions }) {
   const emulator = await startEmulator({ port: 0, appointments: options.appointments, seed: options.seed });
   const temp = createTempDir(options.prefix);
   const store = openStateStore(`${temp.dir}/state.db`);
@@ -130,7 +130,7 @@ export async function startMemorySync(options: { appointments: number; seed: num
     poll: { lagSeconds: 0, horizonPastDays: 365 },
     caldav: [{ name: 'office', url: 'http://calendar.memory.invalid/' }],
   });
-  const target = createMemoryCalendarTarget();
+  const target = createMemoryCalendarTarget(options.target);
   const runtime: SyncRuntime = {
     config,
     logger: createSilentLogger(),
