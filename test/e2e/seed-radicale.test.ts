@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/config-schema.js';
-import { generateAppointments } from '../../src/emulator/generate-appointments.js';
-import type { Emulator } from '../../src/emulator/start-emulator.js';
-import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
+import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
-import { createTempDir, createTestConfig, readCalendarEvents, startEmulator, syncOnce } from '../support/sync-fixture.js';
+import { readCalendarEvents, syncOnce, useRadicaleSync } from '../support/sync-fixture.js';
 
 /**
  * The first backfill into an empty Radicale calendar is one PUT on the calendar (after the probe PUT
@@ -13,38 +9,21 @@ import { createTempDir, createTestConfig, readCalendarEvents, startEmulator, syn
  * every object is there once under its UID, and a later change updates its object in place.
  */
 describe('seeding an empty Radicale calendar', () => {
-  let radicale: RunningAuthServer;
-  let emulator: Emulator;
-  let temp: ReturnType<typeof createTempDir>;
-  let config: Config;
+  const sync = useRadicaleSync({ count: 120, seed: 31, prefix: 'oos-seed-radicale-' });
 
-  beforeAll(async () => {
-    radicale = await startRadicale();
-    emulator = await startEmulator({ port: 0 });
-    emulator.data.insertMany(generateAppointments({ count: 120, seed: 31 }));
-    temp = createTempDir('oos-seed-radicale-');
-    config = createTestConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb: `${temp.dir}/state.db` });
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-    await radicale?.stop();
-    temp?.remove();
-  });
-
-  const calendarUrl = (): string => `${radicale.url}${radicale.username}/${config.caldav[0]!.calendar}/`;
+  const calendarUrl = (): string => `${sync.radicale.url}${sync.radicale.username}/${sync.config.caldav[0]!.calendar}/`;
   const count = (requests: Array<{ method: string; url: string }>, method: string, collection: boolean): number =>
     requests.filter((request) => request.method === method && (request.url === calendarUrl()) === collection).length;
 
   it('backfills with one PUT on the collection, then updates in place', async () => {
-    const first = await syncOnce(config);
+    const first = await syncOnce(sync.config);
     expect(first.summary.failed).toEqual([]);
     // The probe (an If-Match that cannot match: 412, nothing written) and the seed.
     expect(count(first.caldavRequests, 'PUT', true)).toBe(2);
     expect(count(first.caldavRequests, 'PUT', false)).toBe(0);
     expect(count(first.caldavRequests, 'PROPPATCH', true)).toBe(1);
 
-    const events = await readCalendarEvents(config);
+    const events = await readCalendarEvents(sync.config);
     const uids = events.filter((entry) => entry.event.recurrenceid === undefined).map((entry) => String(entry.event.uid));
     expect(new Set(uids).size).toBe(uids.length);
     const objects = new Set(events.map((entry) => entry.href));
@@ -54,7 +33,7 @@ describe('seeding an empty Radicale calendar', () => {
     // The replace kept the name (X-WR-CALNAME); the colour and the component set were set again.
     const response = await fetch(calendarUrl(), {
       method: 'PROPFIND',
-      headers: { Depth: '0', 'Content-Type': 'application/xml', Authorization: `Basic ${Buffer.from(`${radicale.username}:${radicale.password}`).toString('base64')}` },
+      headers: { Depth: '0', 'Content-Type': 'application/xml', Authorization: `Basic ${Buffer.from(`${sync.radicale.username}:${sync.radicale.password}`).toString('base64')}` },
       body: '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/"><d:prop><d:displayname/><a:calendar-color/><c:supported-calendar-component-set/></d:prop></d:propfind>',
     });
     const props = await response.text();
@@ -63,34 +42,34 @@ describe('seeding an empty Radicale calendar', () => {
     // ask nothing) as after any push, instead of starting from no getctag at all.
     const getctag = await fetch(calendarUrl(), {
       method: 'PROPFIND',
-      headers: { Depth: '0', 'Content-Type': 'application/xml', Authorization: `Basic ${Buffer.from(`${radicale.username}:${radicale.password}`).toString('base64')}` },
+      headers: { Depth: '0', 'Content-Type': 'application/xml', Authorization: `Basic ${Buffer.from(`${sync.radicale.username}:${sync.radicale.password}`).toString('base64')}` },
       body: '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><cs:getctag/></d:prop></d:propfind>',
     });
     const ctag = /<[^>]*getctag[^>]*>([^<]+)</.exec(await getctag.text())?.[1];
     expect(ctag).toBeTruthy();
-    const store = openStateStore(config.stateDb);
+    const store = openStateStore(sync.config.stateDb);
     try {
-      const row = createCaldavStateRepository(store.db).readCalendar(`${config.caldav[0]!.name}:${config.caldav[0]!.calendar}`)!;
+      const row = createCaldavStateRepository(store.db).readCalendar(`${sync.config.caldav[0]!.name}:${sync.config.caldav[0]!.calendar}`)!;
       expect(row.syncToken).not.toBeNull();
       expect(row.ctag?.value).toBe(ctag);
     } finally {
       store.close();
     }
-    expect(props).toContain(`>${config.caldav[0]!.displayName}<`);
-    expect(props).toContain(config.caldav[0]!.color.toUpperCase());
+    expect(props).toContain(`>${sync.config.caldav[0]!.displayName}<`);
+    expect(props).toContain(sync.config.caldav[0]!.color.toUpperCase());
     expect(props).toMatch(/comp name="VEVENT"/);
     expect(props).not.toMatch(/VTODO/);
 
-    const id = emulator.data.list().map((record) => record.id).sort((a, b) => a - b)[5]!;
-    emulator.data.update(id, { description: 'Changed after the seed.' });
-    const second = await syncOnce(config);
+    const id = sync.emulator.data.list().map((record) => record.id).sort((a, b) => a - b)[5]!;
+    sync.emulator.data.update(id, { description: 'Changed after the seed.' });
+    const second = await syncOnce(sync.config);
     expect(second.summary.failed).toEqual([]);
     expect(count(second.caldavRequests, 'PUT', true)).toBe(0);
     const puts = second.caldavRequests.filter((request) => request.method === 'PUT');
     expect(puts.length).toBeGreaterThanOrEqual(1);
     for (const put of puts) expect(objects.has(put.url)).toBe(true);
     expect(second.caldavRequests.some((request) => request.method === 'REPORT')).toBe(true);
-    const after = await readCalendarEvents(config);
+    const after = await readCalendarEvents(sync.config);
     expect(new Set(after.map((entry) => entry.href))).toEqual(objects);
     expect(after.filter((entry) => entry.ics.includes('Changed after the seed.')).length).toBeGreaterThanOrEqual(1);
   });

@@ -1,10 +1,6 @@
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/config-schema.js';
-import { generateAppointments } from '../../src/emulator/generate-appointments.js';
-import type { Emulator } from '../../src/emulator/start-emulator.js';
-import { startRadicale, type RunningAuthServer } from '../support/caldav-servers.js';
-import { WRITE_METHODS, createTempDir, createTestConfig, readCalendarEvents, startEmulator, syncOnce } from '../support/sync-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { WRITE_METHODS, readCalendarEvents, syncOnce, useRadicaleSync } from '../support/sync-fixture.js';
 
 /**
  * A touch in onOffice (modified moves, no field changes) is no change for anyone reading the calendar:
@@ -12,27 +8,10 @@ import { WRITE_METHODS, createTempDir, createTestConfig, readCalendarEvents, sta
  * its ETags are keyed on).
  */
 describe('touches in onOffice', () => {
-  let radicale: RunningAuthServer;
-  let emulator: Emulator;
-  let temp: ReturnType<typeof createTempDir>;
-  let config: Config;
-
-  beforeAll(async () => {
-    radicale = await startRadicale();
-    emulator = await startEmulator({ port: 0 });
-    emulator.data.insertMany(generateAppointments({ count: 650, seed: 12 }));
-    temp = createTempDir('oos-touches-');
-    config = createTestConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb: `${temp.dir}/state.db` });
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-    await radicale?.stop();
-    temp?.remove();
-  });
+  const sync = useRadicaleSync({ count: 650, seed: 12, prefix: 'oos-touches-' });
 
   const readChangeSeq = (): number => {
-    const db = new Database(config.stateDb, { readonly: true });
+    const db = new Database(sync.config.stateDb, { readonly: true });
     try {
       return db.prepare("SELECT value FROM counters WHERE name = 'change_seq'").pluck().get() as number;
     } finally {
@@ -41,24 +20,24 @@ describe('touches in onOffice', () => {
   };
 
   it('600 touches → 0 PUTs, the same DTSTAMPs and no new change_seq', async () => {
-    const first = await syncOnce(config);
+    const first = await syncOnce(sync.config);
     expect(first.summary.failed).toEqual([]);
-    const stampsBefore = new Map((await readCalendarEvents(config)).map(({ href, ics }) => [href, /^DTSTAMP:.*$/m.exec(ics)?.[0]]));
+    const stampsBefore = new Map((await readCalendarEvents(sync.config)).map(({ href, ics }) => [href, /^DTSTAMP:.*$/m.exec(ics)?.[0]]));
     const seqBefore = readChangeSeq();
 
-    const touched = emulator.data.list().slice(0, 600);
-    for (const record of touched) emulator.data.update(record.id, {});
+    const touched = sync.emulator.data.list().slice(0, 600);
+    for (const record of touched) sync.emulator.data.update(record.id, {});
 
-    const second = await syncOnce(config);
+    const second = await syncOnce(sync.config);
     expect(second.summary.poll.records).toBeGreaterThanOrEqual(600);
     expect(second.caldavRequests.filter((request) => WRITE_METHODS.has(request.method))).toEqual([]);
     expect(readChangeSeq()).toBe(seqBefore);
-    const stampsAfter = new Map((await readCalendarEvents(config)).map(({ href, ics }) => [href, /^DTSTAMP:.*$/m.exec(ics)?.[0]]));
+    const stampsAfter = new Map((await readCalendarEvents(sync.config)).map(({ href, ics }) => [href, /^DTSTAMP:.*$/m.exec(ics)?.[0]]));
     expect(stampsAfter).toEqual(stampsBefore);
 
     // A real change still goes out, with a new DTSTAMP.
-    emulator.data.update(touched[0]!.id, { description: 'geändert nach dem Antippen' });
-    const third = await syncOnce(config);
+    sync.emulator.data.update(touched[0]!.id, { description: 'geändert nach dem Antippen' });
+    const third = await syncOnce(sync.config);
     expect(third.caldavRequests.filter((request) => request.method === 'PUT')).toHaveLength(1);
   }, 300_000);
 });

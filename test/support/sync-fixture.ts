@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -19,6 +20,8 @@ import { createOnOfficeClient } from '../../src/onoffice/onoffice-client.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import { createCaldavStateRepository } from '../../src/store/caldav-state-repository.js';
 import { CTAG_SETTLE_MS } from '../../src/domain/trust-ctag.js';
+import { generateAppointments } from '../../src/emulator/generate-appointments.js';
+import { startRadicale, type RunningAuthServer } from './caldav-servers.js';
 
 export const ZONE = 'Europe/Berlin';
 
@@ -39,6 +42,36 @@ export function createTestConfig(options: { emulator: Emulator; caldavUrl: strin
 export function createTempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What useRadicaleSync gives a describe block once its beforeAll has run. */
+export interface RadicaleSync {
+  readonly radicale: RunningAuthServer;
+  readonly emulator: Emulator;
+  readonly config: Config;
+}
+
+/**
+ * For one describe block: a real Radicale, the emulator holding `count` generated appointments and a
+ * config syncing them into it with its state in a temp dir; started in beforeAll, stopped and removed
+ * in afterAll. Read the fields inside the tests (they are set once beforeAll has run).
+ */
+export function useRadicaleSync(options: { count: number; seed: number; prefix: string }): RadicaleSync {
+  const context = {} as { radicale: RunningAuthServer; emulator: Emulator; config: Config; temp: ReturnType<typeof createTempDir> };
+  beforeAll(async () => {
+    context.radicale = await startRadicale();
+    context.emulator = await startEmulator({ port: 0 });
+    context.emulator.data.insertMany(generateAppointments({ count: options.count, seed: options.seed }));
+    context.temp = createTempDir(options.prefix);
+    const { radicale, emulator } = context;
+    context.config = createTestConfig({ emulator, caldavUrl: radicale.url, username: radicale.username, password: radicale.password, stateDb: `${context.temp.dir}/state.db` });
+  });
+  afterAll(async () => {
+    await context.emulator?.close();
+    await context.radicale?.stop();
+    context.temp?.remove();
+  });
+  return context;
 }
 
 /** One sync run in-process with fresh adapters, as `onoffice-sync sync` does it; counts CalDAV requests. */
