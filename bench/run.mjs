@@ -22,6 +22,14 @@ import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXa
 import { cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runCli, runNode } from './bench-support.mjs';
 
 
+// The vdirsyncer comparison comes minutes into the run: without the tool, say so before anything starts.
+try {
+  execFileSync('vdirsyncer', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.error('bench: vdirsyncer is not installed; the backfill is compared with it. Install Debian\'s package (apt-get install vdirsyncer) and run npm run bench again.');
+  process.exit(2);
+}
+
 const { startEmulator } = await importDist('emulator/start-emulator.js');
 const { generateAppointments } = await importDist('emulator/generate-appointments.js');
 const { formatUtcTimestamp } = await importDist('emulator/emulator-database.js');
