@@ -1,7 +1,7 @@
 import { CaldavConflictError, CaldavNotFoundError, CaldavPreconditionError } from '../caldav/caldav-errors.js';
 import { describeError, failsEveryItem } from '../domain/classify-error.js';
 import type { Logger } from '../log/create-logger.js';
-import type { CalendarRef, CalendarTarget } from '../caldav/calendar-target.js';
+import type { CalendarRef, CalendarTarget, RemoteObject } from '../caldav/calendar-target.js';
 import { resolveObjectUrl } from '../caldav/normalise-href.js';
 import { isPermanentRefusal } from '../caldav/caldav-errors.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
@@ -140,10 +140,12 @@ async function createWithRecovery(
     if (error instanceof CaldavConflictError && error.uidConflict) {
       // Our UID under another name: a write of a killed run that landed after the next run had looked
       // (or someone else's copy). A server that does not name the object (Radicale) is asked by UID.
-      const existingHref = error.existingHref ?? (await target.findObjectByUid(calendar, uid))?.href;
+      // The object found by UID comes with its data, so it is not fetched again.
+      const found = error.existingHref === null ? await target.findObjectByUid(calendar, uid) : null;
+      const existingHref = error.existingHref ?? found?.href;
       if (existingHref === undefined) throw error;
       onRecovered();
-      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href');
+      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href', found ?? undefined);
     }
     throw error;
   }
@@ -182,8 +184,10 @@ async function overwrite(
   ics: string,
   logger: Logger,
   why: string,
+  /** The object at `href` as just read, when the caller has it. */
+  read?: RemoteObject,
 ): Promise<{ href: string; etag: string | null }> {
-  const [current] = await target.fetchObjects(calendar, [href]);
+  const current = read ?? (await target.fetchObjects(calendar, [href]))[0];
   if (!current) return target.createObject(calendar, filenameOf(href), ics);
   if (current.data !== undefined && hashIcs(current.data) === hashIcs(ics)) {
     logger.info({ href, why }, 'server already holds our version; adopted');

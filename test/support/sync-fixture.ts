@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { createCaldavTarget } from '../../src/caldav/caldav-target.js';
@@ -109,7 +110,7 @@ export async function settleStoredCtag(config: Config): Promise<void> {
     const row = repository.readCalendar(key);
     if (!row?.ctag) throw new Error(`no getctag stored for ${key}: the server reported none`);
     const settledAt = row.ctag.seenAt + CTAG_SETTLE_MS;
-    if (Date.now() < settledAt) await new Promise((resolve) => setTimeout(resolve, settledAt - Date.now()));
+    if (Date.now() < settledAt) await sleep(settledAt - Date.now());
     repository.saveSyncToken(key, row.syncToken, { ...row.ctag, seenAt: row.ctag.readAt - CTAG_SETTLE_MS });
   } finally {
     store.close();
