@@ -175,7 +175,7 @@ async function syncRound(name, server, { round, calendar }) {
   return { file, config, summary, seconds, beforePushSeconds: (lastOnOfficeAt - t0) / 1000, requests: emulator.log.httpRequests, actions: emulator.log.actions };
 }
 
-/** The raw baseline into a new calendar of its own: the objects under UIDs and names with `prefix`. */
+/** The raw baseline into a new calendar `path` of its own: the objects under UIDs and names prefixed `<path>-`. */
 async function rawRound(target, objects, server, path) {
   const calendar = await target.ensureCalendar({ path, displayName: `raw baseline (${path})` });
   settleDisk();
@@ -236,7 +236,7 @@ async function benchServer(name, server, { vdirsyncer, rounds }) {
   const pushRate = created / Math.max(0.001, syncSeconds - beforePushSeconds);
   row(area, 'of the CLI run: process start + onOffice poll, then plan + PUTs (push / raw)', `${fmt(beforePushSeconds)} s, then ${fmt(syncSeconds - beforePushSeconds)} s (${fmt(pushRate / rawRate, 2)})`);
   for (const entry of raws) if (entry.count !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${entry.count}`, 'equal', false);
-  for (const entry of syncs) if (entry.summary.created !== syncs[0].summary.created) row(area, 'rounds differ', `sync created ${syncs.map((s) => s.summary.created).join(' and ')}`, 'equal', false);
+  if (syncs.some((entry) => entry.summary.created !== syncs[0].summary.created)) row(area, 'rounds differ', `sync created ${syncs.map((entry) => entry.summary.created).join(' and ')}`, 'equal', false);
   if (vdirsyncer) {
     log(`${name}: vdirsyncer of ${objects.length}`);
     const vdirCalendar = await target.ensureCalendar({ path: 'vdir', displayName: 'vdirsyncer' });

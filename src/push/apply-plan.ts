@@ -145,7 +145,7 @@ async function createWithRecovery(
       const existingHref = error.existingHref ?? found?.href;
       if (existingHref === undefined) throw error;
       onRecovered();
-      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href', found ?? undefined);
+      return overwrite(target, calendar, existingHref, ics, logger, 'UID already used at another href', found);
     }
     throw error;
   }
@@ -176,7 +176,7 @@ async function updateWithRecovery(
   }
 }
 
-/** Re-fetch, compare, and overwrite unless the server already holds exactly our text. */
+/** Read (unless the caller just did), compare, and overwrite unless the server already holds exactly our text. */
 async function overwrite(
   target: CalendarTarget,
   calendar: CalendarRef,
@@ -185,7 +185,7 @@ async function overwrite(
   logger: Logger,
   why: string,
   /** The object at `href` as just read, when the caller has it. */
-  read?: RemoteObject,
+  read: RemoteObject | null = null,
 ): Promise<{ href: string; etag: string | null }> {
   const current = read ?? (await target.fetchObjects(calendar, [href]))[0];
   if (!current) return target.createObject(calendar, filenameOf(href), ics);
