@@ -25,5 +25,12 @@ export function createAppointmentSource(store: Pick<StateStore, 'appointments' |
     listIdsAfter: (after, limit) => index.listLiveIdsAfter(after, limit),
     getAppointment: (id) => toAppointment(store.appointments.get(id)),
     getRevision: (id) => index.readRevision(id),
+    getMany: (ids) => {
+      const stored = new Map(store.appointments.getMany(ids).map((row) => [row.id, row]));
+      return ids.map((id) => {
+        const row = stored.get(id);
+        return { id, appointment: toAppointment(row), revision: row?.revision ?? 0 };
+      });
+    },
   };
 }

@@ -18,4 +18,9 @@ export interface AppointmentSource {
   getAppointment(id: number): Appointment | null;
   /** Revision counter of an appointment (SEQUENCE). */
   getRevision(id: number): number;
+  /**
+   * A group's appointments with their revisions in one read, in the order of `ids` (the full push reads
+   * a group of 25 at a time): what getAppointment and getRevision give for each id.
+   */
+  getMany(ids: readonly number[]): Array<{ readonly id: number; readonly appointment: Appointment | null; readonly revision: number }>;
 }

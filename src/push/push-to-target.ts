@@ -323,7 +323,7 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
   const planGroup = (group: readonly number[]): SyncPlan => {
     const scope = new Set(group);
     const renderOptions = (render ??= createRenderOptions(config, options.now()));
-    const rendered = group.flatMap((id) => planDesiredObjects(source.getAppointment(id), targetConfig, routes, { ...renderOptions, sequence: source.getRevision(id) }));
+    const rendered = source.getMany(group).flatMap(({ appointment, revision }) => planDesiredObjects(appointment, targetConfig, routes, { ...renderOptions, sequence: revision }));
     const groupKnown = [...repository.listKnownFor(targetConfig.name, group), ...session.uncertain.filter((object) => scope.has(object.appointmentId))];
     const { desired, known } = options.twoWay ? options.twoWay.prepare({ desired: rendered, known: groupKnown, drift, scope }) : { desired: rendered, known: groupKnown };
     if (!dryRun) options.quarantine?.releaseUnwanted(targetConfig.name, group, (calendarKey, uid) => desired.some((object) => object.calendarKey === calendarKey && object.uid === uid));

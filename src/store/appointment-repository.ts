@@ -60,6 +60,8 @@ export interface QuarantinedRecord {
 export interface AppointmentRepository {
   upsertRecords(records: Iterable<RecordUpsert>): UpsertCounts;
   get(id: number): StoredAppointment | undefined;
+  /** These appointments in one query (a push group), in id order; ids the store does not hold are absent. */
+  getMany(ids: readonly number[]): StoredAppointment[];
   listActive(): StoredAppointment[];
   listByStatus(...statuses: StoredStatus[]): StoredAppointment[];
   /** Appointments whose change_seq is above `seq`, in change order. */
@@ -128,6 +130,9 @@ function readAppointmentId(id: unknown): number | null {
 export function createAppointmentRepository(db: Database, now: () => Date): AppointmentRepository {
   const statements = {
     get: db.prepare('SELECT * FROM appointments WHERE id = ?'),
+    // One statement for any number of ids: they come as one JSON array (a point read each cost 10 µs
+    // of statement overhead, a second over 100,000 in a full push).
+    getMany: db.prepare('SELECT * FROM appointments WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id'),
     // An upsert compares with these only: reading raw_json too made 1 kB of garbage per record read.
     getState: db.prepare('SELECT content_hash, status, revision FROM appointments WHERE id = ?'),
     getRawJson: db.prepare('SELECT raw_json FROM appointments WHERE id = ?').pluck(),
@@ -229,6 +234,10 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     get(id) {
       const row = statements.get.get(id) as AppointmentRow | undefined;
       return row && toStored(row);
+    },
+    getMany(ids) {
+      if (ids.length === 0) return [];
+      return (statements.getMany.all(JSON.stringify(ids)) as AppointmentRow[]).map(toStored);
     },
     listActive() {
       return this.listByStatus('active');

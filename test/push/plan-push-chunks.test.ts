@@ -21,6 +21,7 @@ function fakeStore(live: Map<number, number>, deleted: Map<number, number>, know
     },
     getAppointment: (id) => (live.has(id) ? ({ id } as never) : null),
     getRevision: () => 0,
+    getMany: (ids) => ids.map((id) => ({ id, appointment: live.has(id) ? ({ id } as never) : null, revision: 0 })),
   };
   const sortedKnown = [...new Set(known)].sort((a, b) => a - b);
   const index: KnownAppointmentIds = {
