@@ -3,8 +3,9 @@
 // `npm run build && node bench/run.mjs` (npm run bench). The goals are issue 17's:
 //   a. backfill of N generated appointments into each server of test/support/caldav-servers.mjs (Radicale,
 //      Xandikos, DAViCal, Cyrus, SOGo, Sabre/DAV): onoffice-sync (the CLI, end to end) vs a raw baseline PUTting the
-//      same objects with the same concurrency (>= 0.95x on every server; two rounds each in the order sync,
-//      raw, raw, sync on the servers after Radicale, see benchServer), and for Radicale and DAViCal vs
+//      same objects with the same concurrency (>= 0.95x on every server; each round on a freshly started,
+//      empty server, two rounds each in the order sync, raw, raw, sync on the servers after Radicale, see
+//      benchServer), and for Radicale and DAViCal vs
 //      vdirsyncer (Debian package; >= 1.1x and >= 1.5x)
 //   b. an incremental sync with nothing to do: onOffice requests, CalDAV requests and writes, wall time
 //      in-process (< 150 ms) and as a process (< 300 ms) on Radicale; the requests of one such sync on
@@ -147,14 +148,12 @@ function settleDisk() {
 }
 
 /**
- * One CLI backfill of the emulator's appointments into a new calendar (`calendar`) under its own state
- * (`round` names the state and, from round 2 on, the UID domain: Cyrus refuses a UID another calendar of
- * the same user holds). Its wall time, split at the emulator's last request.
+ * One CLI backfill of the emulator's appointments into the calendar `oos` of `server` under its own state
+ * (`round` names it). Its wall time, split at the emulator's last request.
  */
-async function syncRound(name, server, { round, calendar }) {
+async function syncRound(name, server, round) {
   settleDisk();
-  const extra = round === 1 ? {} : { ical: { uidDomain: `round-${round}.onoffice-sync` } };
-  const { file, config } = writeConfig(`sync-${name}-${round}`, { url: server.url, username: server.username ?? '', password: server.password ?? '', calendar }, extra);
+  const { file, config } = writeConfig(`sync-${name}-${round}`, { url: server.url, username: server.username ?? '', password: server.password ?? '' });
   emulator.log.reset();
   const t0 = performance.now();
   // Where the time goes: the emulator lives in this process, so the moment of its last request marks the
@@ -175,12 +174,15 @@ async function syncRound(name, server, { round, calendar }) {
   return { file, config, summary, seconds, beforePushSeconds: (lastOnOfficeAt - t0) / 1000, requests: emulator.log.httpRequests, actions: emulator.log.actions };
 }
 
-/** The raw baseline into a new calendar `path` of its own: the objects under UIDs and names prefixed `<path>-`. */
-async function rawRound(target, objects, server, path) {
-  const calendar = await target.ensureCalendar({ path, displayName: `raw baseline (${path})` });
+const targetOf = (server) => createCaldavTarget({ url: server.url, username: server.username, password: server.password });
+
+/** The raw baseline into the calendar `raw` of `server`: the objects under UIDs and names prefixed `raw-`. */
+async function rawRound(server, objects) {
+  const target = targetOf(server);
+  const calendar = await target.ensureCalendar({ path: 'raw', displayName: 'raw baseline' });
   settleDisk();
   const t0 = performance.now();
-  const { failed, retried } = await putAll(calendar.url, withUidPrefix(objects, `${path}-`), server);
+  const { failed, retried } = await putAll(calendar.url, withUidPrefix(objects, 'raw-'), server);
   const seconds = (performance.now() - t0) / 1000;
   return { count: await countObjects(target, calendar), seconds, failed, retried };
 }
@@ -189,68 +191,107 @@ const sum = (list, pick) => list.reduce((total, entry) => total + pick(entry), 0
 const perRound = (list, count, seconds) => list.map((entry) => `${count(entry)} in ${fmt(seconds(entry))} s`).join(', then ');
 
 /**
- * Backfill, then the raw baseline; with `rounds: 2` each twice in the order sync, raw, raw, sync (ABBA), so what
- * drifts over the minutes the rounds take (the server's tables growing, its caches warming, another
- * process on the shared cores) weighs on both sides alike; the rates are each side's objects over its
- * seconds, all rounds pooled. With `rounds: 1` the sync goes first, on the freshly started server.
+ * Backfill, then the raw baseline, then (`vdirsyncer`) vdirsyncer, each round on a freshly started, empty
+ * server of its own (`start`), so no round meets a server the rounds before have filled: Sabre's and
+ * SOGo's tables growing made a later round up to 60 % slower than an earlier one on the same server, a
+ * drift that is not linear and that even the order sync, raw, raw, sync did not cancel. With `rounds: 2`
+ * the sync and the raw baseline each run twice in the order sync, raw, raw, sync (ABBA), so what still
+ * drifts over the minutes (other work on the shared cores, the disk's writeback) weighs on both sides
+ * alike; the rates are each side's objects over its seconds, all rounds pooled. The raw baseline PUTs the
+ * objects the first sync wrote, read back from its server. The last sync round's server is returned
+ * running (`server`, the caller stops it), with that round's state, for the no-change sync.
  */
-async function benchServer(name, server, { vdirsyncer, rounds }) {
-  log(`${name}: onoffice-sync backfill of ${N}`);
-  const syncs = [await syncRound(name, server, { round: 1, calendar: 'oos' })];
+async function benchServer(name, start, { about, vdirsyncer, rounds }) {
+  const startups = [];
+  const fresh = async (what) => {
+    log(`${name}: starting a fresh server for ${what}`);
+    const t0 = performance.now();
+    const server = await start();
+    startups.push((performance.now() - t0) / 1000);
+    return server;
+  };
+  /** `use` on a server of its own, stopped after. */
+  const onFresh = async (what, use) => {
+    const server = await fresh(what);
+    try {
+      return await use(server);
+    } finally {
+      await server.stop();
+    }
+  };
 
-  const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password });
-  const synced = await target.ensureCalendar({ path: 'oos', displayName: 'onOffice' });
-  const listed = await target.listObjects(synced);
-  const objects = (await target.fetchObjects(synced, listed.map((object) => object.href))).map((object) => ({
-    name: decodeURIComponent(object.href.slice(object.href.lastIndexOf('/') + 1)),
-    data: object.data,
-  }));
+  let syncServer = await fresh('the backfill');
+  try {
+    log(`${name}: onoffice-sync backfill of ${N}`);
+    const syncs = [await syncRound(name, syncServer, 1)];
+    const target = targetOf(syncServer);
+    const synced = await target.ensureCalendar({ path: 'oos', displayName: 'onOffice' });
+    const listed = await target.listObjects(synced);
+    const objects = (await target.fetchObjects(synced, listed.map((object) => object.href))).map((object) => ({
+      name: decodeURIComponent(object.href.slice(object.href.lastIndexOf('/') + 1)),
+      data: object.data,
+    }));
 
-  log(`${name}: raw PUT baseline of ${objects.length}`);
-  const raws = [await rawRound(target, objects, server, 'raw')];
-  if (rounds === 2) {
-    log(`${name}: raw PUT baseline of ${objects.length}, round 2`);
-    raws.push(await rawRound(target, objects, server, 'raw2'));
-    log(`${name}: onoffice-sync backfill of ${N}, round 2`);
-    syncs.push(await syncRound(name, server, { round: 2, calendar: 'oos2' }));
+    const raws = [];
+    for (let round = 1; round <= rounds; round++) {
+      raws.push(await onFresh(`the raw baseline${round > 1 ? `, round ${round}` : ''}`, (server) => {
+        log(`${name}: raw PUT baseline of ${objects.length}${round > 1 ? `, round ${round}` : ''}`);
+        return rawRound(server, objects);
+      }));
+    }
+    if (rounds === 2) {
+      await syncServer.stop();
+      syncServer = undefined; // stopped: the finally below must not stop it again if the next start fails
+      syncServer = await fresh('the backfill, round 2');
+      log(`${name}: onoffice-sync backfill of ${N}, round 2`);
+      syncs.push(await syncRound(name, syncServer, 2));
+    }
+
+    const created = sum(syncs, (entry) => entry.summary.created);
+    const syncSeconds = sum(syncs, (entry) => entry.seconds);
+    const beforePushSeconds = sum(syncs, (entry) => entry.beforePushSeconds);
+    const failed = sum(syncs, (entry) => entry.summary.failedItems.length);
+    const rawCount = sum(raws, (entry) => entry.count);
+    const rawSeconds = sum(raws, (entry) => entry.seconds);
+    const rawFailed = sum(raws, (entry) => entry.failed);
+    const rawRetried = sum(raws, (entry) => entry.retried);
+    const syncRate = created / syncSeconds;
+    const rawRate = rawCount / rawSeconds;
+    const area = `a. backfill ${name}`;
+    const order = syncs.length > 1 ? `, ${syncs.length} rounds each, in the order sync, raw, raw, sync` : '';
+    row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY}${order})`, `${fmt(syncRate)} obj/s (${perRound(syncs, (entry) => entry.summary.created, (entry) => entry.seconds)}${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
+    row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${perRound(raws, (entry) => entry.count, (entry) => entry.seconds)}${rawRetried ? `, ${rawRetried} resets put again` : ''}${rawFailed ? `, ${rawFailed} failed` : ''})`);
+    row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.95', rawCount > 0 && syncRate / rawRate >= 0.95);
+    // A seeded calendar's objects are named <uid>.ics (onoffice-12@onoffice-sync.ics), one-at-a-time creates onoffice-12.ics.
+    const seededObjects = objects.filter((object) => object.name.includes('@')).length;
+    row(area, 'how the sync wrote them (seedEmptyCalendars)', seededObjects > 0 ? `${seededObjects} in one PUT of the whole calendar, ${objects.length - seededObjects} one PUT each` : `one PUT each (the server took no collection PUT)`);
+    const pushRate = created / Math.max(0.001, syncSeconds - beforePushSeconds);
+    row(area, 'of the CLI run: process start + onOffice poll, then plan + PUTs (push / raw)', `${fmt(beforePushSeconds)} s, then ${fmt(syncSeconds - beforePushSeconds)} s (${fmt(pushRate / rawRate, 2)})`);
+    for (const entry of raws) if (entry.count !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${entry.count}`, 'equal', false);
+    if (syncs.some((entry) => entry.summary.created !== syncs[0].summary.created)) row(area, 'rounds differ', `sync created ${syncs.map((entry) => entry.summary.created).join(' and ')}`, 'equal', false);
+    if (vdirsyncer) {
+      const { vdirSeconds, vdirCount } = await onFresh('vdirsyncer', async (server) => {
+        log(`${name}: vdirsyncer of ${objects.length}`);
+        const vdirTarget = targetOf(server);
+        const vdirCalendar = await vdirTarget.ensureCalendar({ path: 'vdir', displayName: 'vdirsyncer' });
+        settleDisk();
+        const seconds = runVdirsyncer(name, vdirCalendar.url, withUidPrefix(objects, 'vdir-'), server);
+        return { vdirSeconds: seconds, vdirCount: await countObjects(vdirTarget, vdirCalendar) };
+      });
+      const vdirRate = vdirCount / vdirSeconds;
+      row(area, 'vdirsyncer 0.19 sync from a filesystem storage', `${fmt(vdirRate)} obj/s (${vdirCount} in ${fmt(vdirSeconds)} s)`);
+      const vdirGoal = VDIRSYNCER_GOALS[name];
+      row(area, 'onoffice-sync / vdirsyncer', fmt(syncRate / vdirRate, 2), vdirGoal ? `>= ${fmt(vdirGoal, 2)}` : '', vdirGoal ? syncRate / vdirRate >= vdirGoal : undefined);
+      if (vdirCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, vdirsyncer ${vdirCount}`, 'equal', false);
+    }
+    row(area, `server start-ups (${about}; a fresh, empty server for each of the ${startups.length} rounds)`, `${startups.map((seconds) => fmt(seconds)).join(', ')} s`);
+    const last = syncs.at(-1);
+    const server = syncServer;
+    syncServer = undefined;
+    return { server, config: last.config, file: last.file, backfillRequests: syncs[0].requests, backfillActions: syncs[0].actions, records: syncs[0].summary.read };
+  } finally {
+    await syncServer?.stop();
   }
-
-  const created = sum(syncs, (entry) => entry.summary.created);
-  const syncSeconds = sum(syncs, (entry) => entry.seconds);
-  const beforePushSeconds = sum(syncs, (entry) => entry.beforePushSeconds);
-  const failed = sum(syncs, (entry) => entry.summary.failedItems.length);
-  const rawCount = sum(raws, (entry) => entry.count);
-  const rawSeconds = sum(raws, (entry) => entry.seconds);
-  const rawFailed = sum(raws, (entry) => entry.failed);
-  const rawRetried = sum(raws, (entry) => entry.retried);
-  const syncRate = created / syncSeconds;
-  const rawRate = rawCount / rawSeconds;
-  const area = `a. backfill ${name}`;
-  const order = syncs.length > 1 ? `, ${syncs.length} rounds each, in the order sync, raw, raw, sync` : '';
-  row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY}${order})`, `${fmt(syncRate)} obj/s (${perRound(syncs, (entry) => entry.summary.created, (entry) => entry.seconds)}${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
-  row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${perRound(raws, (entry) => entry.count, (entry) => entry.seconds)}${rawRetried ? `, ${rawRetried} resets put again` : ''}${rawFailed ? `, ${rawFailed} failed` : ''})`);
-  row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.95', rawCount > 0 && syncRate / rawRate >= 0.95);
-  // A seeded calendar's objects are named <uid>.ics (onoffice-12@onoffice-sync.ics), one-at-a-time creates onoffice-12.ics.
-  const seededObjects = objects.filter((object) => object.name.includes('@')).length;
-  row(area, 'how the sync wrote them (seedEmptyCalendars)', seededObjects > 0 ? `${seededObjects} in one PUT of the whole calendar, ${objects.length - seededObjects} one PUT each` : `one PUT each (the server took no collection PUT)`);
-  const pushRate = created / Math.max(0.001, syncSeconds - beforePushSeconds);
-  row(area, 'of the CLI run: process start + onOffice poll, then plan + PUTs (push / raw)', `${fmt(beforePushSeconds)} s, then ${fmt(syncSeconds - beforePushSeconds)} s (${fmt(pushRate / rawRate, 2)})`);
-  for (const entry of raws) if (entry.count !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, raw ${entry.count}`, 'equal', false);
-  if (syncs.some((entry) => entry.summary.created !== syncs[0].summary.created)) row(area, 'rounds differ', `sync created ${syncs.map((entry) => entry.summary.created).join(' and ')}`, 'equal', false);
-  if (vdirsyncer) {
-    log(`${name}: vdirsyncer of ${objects.length}`);
-    const vdirCalendar = await target.ensureCalendar({ path: 'vdir', displayName: 'vdirsyncer' });
-    settleDisk();
-    const vdirSeconds = runVdirsyncer(name, vdirCalendar.url, withUidPrefix(objects, 'vdir-'), server);
-    const vdirCount = await countObjects(target, vdirCalendar);
-    const vdirRate = vdirCount / vdirSeconds;
-    row(area, 'vdirsyncer 0.19 sync from a filesystem storage', `${fmt(vdirRate)} obj/s (${vdirCount} in ${fmt(vdirSeconds)} s)`);
-    const vdirGoal = VDIRSYNCER_GOALS[name];
-    row(area, 'onoffice-sync / vdirsyncer', fmt(syncRate / vdirRate, 2), vdirGoal ? `>= ${fmt(vdirGoal, 2)}` : '', vdirGoal ? syncRate / vdirRate >= vdirGoal : undefined);
-    if (vdirCount !== objects.length) row(area, 'object counts differ', `sync ${objects.length}, vdirsyncer ${vdirCount}`, 'equal', false);
-  }
-  const last = syncs.at(-1);
-  return { config: last.config, file: last.file, backfillRequests: syncs[0].requests, backfillActions: syncs[0].actions, records: syncs[0].summary.read };
 }
 
 /** Issue 17: onoffice-sync against vdirsyncer syncing the same objects from a filesystem storage. */
@@ -402,28 +443,22 @@ const OTHER_SERVERS = [
 const chosen = process.env.BENCH_SERVERS?.split(',').map((name) => name.trim().toLowerCase());
 
 try {
-  const radicale = await startRadicale();
-  let radicaleRun;
+  // One round: each takes minutes on Radicale (its per-UID check under the write lock), and the seed's
+  // margin over raw is far beyond what drift moves.
+  const radicaleRun = await benchServer('Radicale', () => startRadicale(), { about: 'Radicale 3, htpasswd auth', vdirsyncer: true, rounds: 1 });
   try {
-    // One round: each takes minutes on Radicale (its per-UID check under the write lock), and the seed's
-    // margin over raw is far beyond what drift moves.
-    radicaleRun = await benchServer('Radicale', radicale, { vdirsyncer: true, rounds: 1 });
     await benchNoChange(radicaleRun.config, radicaleRun.file);
   } finally {
-    await radicale.stop();
+    await radicaleRun.server.stop();
   }
   row('c. onOffice API use', `backfill of ${N} (${radicaleRun.records} records read)`, `${radicaleRun.backfillRequests} requests, ${radicaleRun.backfillActions} actions`, `bound ceil(${N}/500) = ${Math.ceil(N / 500)}`);
   for (const { name, about, start, vdirsyncer, rounds = 2 } of OTHER_SERVERS.filter((server) => (chosen ? chosen.includes(server.name.toLowerCase()) : server.byDefault !== false))) {
-    log(`${name}: starting (${about})`);
-    const t0 = performance.now();
-    const server = await start();
-    row(`a. backfill ${name}`, `server start-up (${about})`, `${fmt((performance.now() - t0) / 1000)} s`);
+    const run = await benchServer(name, start, { about, vdirsyncer: vdirsyncer === true, rounds });
     try {
-      const run = await benchServer(name, server, { vdirsyncer: vdirsyncer === true, rounds });
       const noOp = await measureNoOpSync(run.config);
       row(`b. no-change sync (${name})`, 'CalDAV requests (of which writes), onOffice requests', `${noOp.caldav} (${noOp.writes}): ${noOp.byMethod}; ${noOp.onoffice}`, '0 writes', noOp.writes === 0);
     } finally {
-      await server.stop();
+      await run.server.stop();
     }
   }
   await benchBurst(radicaleRun.config.stateDb);
