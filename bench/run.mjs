@@ -193,7 +193,7 @@ const perRound = (list, count, seconds) => list.map((entry) => `${count(entry)} 
 /**
  * Backfill, then the raw baseline, then (`vdirsyncer`) vdirsyncer, each round on a freshly started, empty
  * server of its own (`start`), so no round meets a server the rounds before have filled: Sabre's and
- * SOGo's tables growing made a later round up to 60 % slower than an earlier one on the same server, a
+ * SOGo's tables growing made a later round 64 % slower than an earlier one on the same server, a
  * drift that is not linear and that even the order sync, raw, raw, sync did not cancel. With `rounds: 2`
  * the sync and the raw baseline each run twice in the order sync, raw, raw, sync (ABBA), so what still
  * drifts over the minutes (other work on the shared cores, the disk's writeback) weighs on both sides
