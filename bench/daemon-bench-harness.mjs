@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findFreePort, startRadicale } from '../test/support/caldav-servers.mjs';
-import { readServiceNodeFlags } from './read-service-node-flags.mjs';
+import { readServiceRuntime } from './read-service-runtime.mjs';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 export const distDir = resolve(process.env.DIST_DIR ?? join(repoDir, 'dist'));
@@ -59,15 +59,16 @@ export async function startDaemonBench({ name, appointments, daemon: daemonSetti
     { mode: 0o600 },
   );
 
-  // The daemon runs with the flags the systemd units start node with.
+  // The daemon runs with the flags and runtime variables (MALLOC_ARENA_MAX) the systemd units start node with.
   // BENCH_DAEMON_NODE_ARGS: more Node.js flags after them, for a diagnosis only (--expose-gc,
   // --heapsnapshot-signal=SIGUSR2, --diagnostic-dir=…); the figures the bench prints are without them.
   const mainJs = join(distDir, 'cli', 'main.js');
-  const nodeArgs = [...readServiceNodeFlags(), ...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const runtime = readServiceRuntime();
+  const nodeArgs = [...runtime.nodeFlags, ...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   // BENCH_DAEMON_OUTPUT: a file that gets every line the daemon writes (with --trace-gc, its GC lines).
   const outputFile = process.env.BENCH_DAEMON_OUTPUT;
   const child = spawn(process.execPath, [...nodeArgs, mainJs, 'daemon', '--config', configFile], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runtime.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createLineWatcher();

@@ -15,7 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readServiceNodeFlags } from './read-service-node-flags.mjs';
+import { readServiceRuntime } from './read-service-runtime.mjs';
 
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = resolve(process.env.DIST_DIR ?? './dist');
@@ -101,9 +101,10 @@ if (childDb) {
 
 /** One GET, timed from here, from a feed server started in a new process over `dbPath`. */
 async function getFromNewProcess(dbPath, token) {
-  // With the flags of the systemd units: the daemon serves the feeds.
-  const child = spawn(process.execPath, [...readServiceNodeFlags(), fileURLToPath(import.meta.url)], {
-    env: { ...process.env, DIST_DIR: distDir, MIGRATIONS_DIR: migrationsDir, FEED_BENCH_CHILD_DB: dbPath },
+  // With the flags and runtime variables of the systemd units: the daemon serves the feeds.
+  const { nodeFlags, env } = readServiceRuntime();
+  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, ...env, DIST_DIR: distDir, MIGRATIONS_DIR: migrationsDir, FEED_BENCH_CHILD_DB: dbPath },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readServiceNodeFlags } from './read-service-node-flags.mjs';
+import { readServiceRuntime } from './read-service-runtime.mjs';
 
 const distDir = resolve(process.env.DIST_DIR ?? './dist');
 const migrationsDir = resolve(process.env.MIGRATIONS_DIR ?? './migrations');
@@ -80,10 +80,10 @@ if (process.argv[2] === '--emulator') {
       const server = spawn(process.execPath, [fileURLToPath(import.meta.url), '--emulator', String(count), shape], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
       const emulator = (await lines.next()).value;
-      // The case process runs with the Node.js flags of the systemd units, where a backfill runs (the
-      // daemon's first run, or the one-shot unit's).
-      const nodeFlags = readServiceNodeFlags();
-      const out = execFileSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--case', emulator], { env: process.env, maxBuffer: 16 * 1024 * 1024 });
+      // The case process runs with the Node.js flags and runtime variables of the systemd units, where a
+      // backfill runs (the daemon's first run, or the one-shot unit's).
+      const { nodeFlags, env } = readServiceRuntime();
+      const out = execFileSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--case', emulator], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
       const { rows } = JSON.parse(out.toString());
       server.stdin.write('count\n');
       const seen = JSON.parse((await lines.next()).value);
