@@ -245,15 +245,20 @@ async function benchServer(name, start, { about, vdirsyncer, rounds }) {
       data: object.data,
     }));
 
-    // Only the server of the round being measured runs: the first round's stops once its objects are read.
+    // The last sync round's server stays running (returned for the no-change sync); every other sync
+    // round's stops once it is done, the first's once its objects are read. With one round that is the
+    // first, so it runs beside the raw round; with more, only the round being measured has a server.
+    const order = roundOrder(rounds);
+    const lastSync = order.lastIndexOf('sync');
     const stopSyncServer = async () => {
       const server = syncServer;
       syncServer = undefined; // stopped: the finally below must not stop it again if the next start fails
       await server.stop();
     };
-    if (rounds > 1) await stopSyncServer();
+    if (lastSync !== 0) await stopSyncServer();
     const raws = [];
-    for (const step of roundOrder(rounds).slice(1)) {
+    for (const [index, step] of order.entries()) {
+      if (index === 0) continue; // the first sync, above
       if (step === 'raw') {
         const round = raws.length + 1;
         raws.push(await onFresh(`the raw baseline${round > 1 ? `, round ${round}` : ''}`, (server) => {
@@ -262,10 +267,10 @@ async function benchServer(name, start, { about, vdirsyncer, rounds }) {
         }));
       } else {
         const round = syncs.length + 1;
-        if (syncServer) await stopSyncServer();
         syncServer = await fresh(`the backfill, round ${round}`);
         log(`${name}: onoffice-sync backfill of ${N}, round ${round}`);
         syncs.push(await syncRound(name, syncServer, round));
+        if (index !== lastSync) await stopSyncServer();
       }
     }
 
@@ -280,8 +285,8 @@ async function benchServer(name, start, { about, vdirsyncer, rounds }) {
     const syncRate = created / syncSeconds;
     const rawRate = rawCount / rawSeconds;
     const area = `a. backfill ${name}`;
-    const order = syncs.length > 1 ? `, ${syncs.length} rounds each, in the order ${roundOrder(rounds).join(', ')}` : '';
-    row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY}${order})`, `${fmt(syncRate)} obj/s (${perRound(syncs, (entry) => entry.summary.created, (entry) => entry.seconds)}${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
+    const inOrder = syncs.length > 1 ? `, ${syncs.length} rounds each, in the order ${order.join(', ')}` : '';
+    row(area, `onoffice-sync (CLI, poll+render+PUT, concurrency ${CONCURRENCY}${inOrder})`, `${fmt(syncRate)} obj/s (${perRound(syncs, (entry) => entry.summary.created, (entry) => entry.seconds)}${failed ? `, ${failed} failed` : ''})`, '0 failed', failed === 0);
     row(area, `raw fetch PUT baseline (same objects, concurrency ${CONCURRENCY})`, `${fmt(rawRate)} obj/s (${perRound(raws, (entry) => entry.count, (entry) => entry.seconds)}${rawRetried ? `, ${rawRetried} resets or 5xx put again` : ''}${rawFailed ? `, ${rawFailed} failed` : ''})`);
     row(area, 'onoffice-sync / raw', fmt(syncRate / rawRate, 2), '>= 0.95', rawCount > 0 && syncRate / rawRate >= 0.95);
     // A seeded calendar's objects are named <uid>.ics (onoffice-12@onoffice-sync.ics), one-at-a-time creates onoffice-12.ics.
