@@ -317,7 +317,6 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
   // with nothing to plan never needs.
   let render: RenderOptions | undefined;
   const progress = createPushProgress(`push ${targetConfig.name}`, session.chunks.total, options.onProgress);
-  let offset = 0;
   let planned = false;
   /** One group's plan: rendered, prepared and compared together, its renderings dropped afterwards. */
   const planGroup = (group: readonly number[]): SyncPlan => {
@@ -368,9 +367,8 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
       options.onPlan?.(plan, calendars);
       const counts = countActions(plan);
       for (const kind of ['create', 'update', 'delete', 'unchanged'] as const) result.plan[kind] += counts[kind];
-      offset += chunk.length;
       if (dryRun) continue;
-      progress.planned(offset - chunk.length, chunk.length, plan);
+      progress.planned(chunk.length, plan);
       // The seeder keeps the creates it gathers; they are written with their calendar's seed.
       const written: SyncPlan = seeder ? { actions: seeder.take(plan.actions), unchanged } : plan;
       if (written.actions.length === 0) {

@@ -160,13 +160,28 @@ describe('createPushProgress', () => {
     const tracker = createPushProgress('push default', 5, (p) => reports.push(p.done));
     const action = (appointmentId: number) => ({ appointmentId }) as SyncPlan['actions'][number];
     // Appointments 1–3 of a chunk of 3; 2 has two objects (two calendars), 3 is unchanged.
-    tracker.planned(0, 3, { actions: [action(1), action(2), action(2)], unchanged: 1 });
+    tracker.planned(3, { actions: [action(1), action(2), action(2)], unchanged: 1 });
     tracker.settled(action(2));
     tracker.settled(action(1));
     tracker.settled(action(2));
-    tracker.planned(3, 2, { actions: [action(5)], unchanged: 1 });
+    tracker.planned(2, { actions: [action(5)], unchanged: 1 });
     tracker.settled(action(5));
     expect(reports).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps counting a chunk still being written while the next one is planned, and never passes the total', () => {
+    const reports: number[] = [];
+    const tracker = createPushProgress('push default', 4, (p) => reports.push(p.done));
+    const action = (appointmentId: number) => ({ appointmentId }) as SyncPlan['actions'][number];
+    tracker.planned(2, { actions: [action(1), action(2)], unchanged: 0 });
+    tracker.settled(action(1));
+    // The second chunk is planned while appointment 2 of the first is still in flight.
+    tracker.planned(2, { actions: [action(3), action(4), action(4)], unchanged: 0 });
+    tracker.settled(action(2));
+    tracker.settled(action(3));
+    tracker.settled(action(4));
+    tracker.settled(action(4));
+    expect(reports).toEqual([0, 1, 1, 2, 3, 4]);
   });
 });
 
