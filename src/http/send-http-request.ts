@@ -4,6 +4,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../domain/classify-error.js';
 import type { LimitedBody } from './read-limited-body.js';
+import { createConnectionReuseRule } from './create-connection-reuse-rule.js';
 
 /** One HTTP request as the project's clients send it: the body is text, the answer is read as text. */
 export interface HttpRequest {
@@ -58,13 +59,23 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
  * One keep-alive agent per scheme for the process, with the settings of Node's own global agent
  * (keep-alive, the most recently used socket first, idle sockets closed after 5 s: below the 5 s
  * keepAliveTimeout of a node:http server such as the emulator, so a socket is not reused as the server
- * closes it).
+ * closes it), and one per scheme without keep-alive for the origins that close after each answer. Only
+ * an agent without keep-alive keeps Node from pooling the socket: a `Connection: close` header alone
+ * does not, when the answer does not repeat it (SOGo's does not).
  */
-let agents: { http: HttpAgent; https: HttpsAgent } | null = null;
-function agentsForProcess(): { http: HttpAgent; https: HttpsAgent } {
+interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+  readonly httpClosing: HttpAgent;
+  readonly httpsClosing: HttpsAgent;
+}
+let agents: Agents | null = null;
+function agentsForProcess(): Agents {
   agents ??= {
     http: new HttpAgent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 }),
     https: new HttpsAgent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 }),
+    httpClosing: new HttpAgent({ keepAlive: false }),
+    httpsClosing: new HttpsAgent({ keepAlive: false }),
   };
   return agents;
 }
@@ -105,6 +116,11 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
 }
 
+/** Which origins close every connection after its answer (SOGo), for the process, as the agents are. */
+const reuseRule = createConnectionReuseRule();
+/** Answers each kept-alive connection gave so far (what the rule is told when one hangs up). */
+const answersOn = new WeakMap<object, number>();
+
 /** Methods a client may send again when a kept-alive connection broke under them (RFC 9110 §9.2.2). */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PROPFIND', 'REPORT']);
 /** A pool holds a few idle sockets: each may turn out closed by the server, then a new one is made. */
@@ -115,7 +131,8 @@ const MAX_STALE_SOCKETS = 8;
  * that closes connections after each answer without saying so (SOGo) does it as the next request goes out,
  * and the request fails before any answer (ECONNRESET, "socket hang up"). Node's docs name
  * `request.reusedSocket` for exactly this retry; browsers do the same. Only for idempotent methods: a POST
- * may have reached the server, and its own caller decides.
+ * may have reached the server, and its own caller decides. Once an origin is seen to close after every
+ * answer (create-connection-reuse-rule.ts), its requests skip the doomed first attempt.
  */
 async function sendOnce(url: string, request: HttpRequest): Promise<HttpAnswer> {
   for (let stale = 0; ; stale += 1) {
@@ -145,22 +162,32 @@ function sendOnSocket(url: string, request: HttpRequest): Promise<HttpAnswer> {
       outcome();
     };
     const send = secure ? httpsRequest : httpRequest;
-    const req = send(target, { method: request.method, headers, agent: secure ? agentsForProcess().https : agentsForProcess().http });
+    // An origin that closes after each answer gets a new connection at once (sent with Connection: close).
+    const pool = agentsForProcess();
+    const agent = reuseRule.mayReuse(target.origin) ? (secure ? pool.https : pool.http) : secure ? pool.httpsClosing : pool.httpClosing;
+    const req = send(target, { method: request.method, headers, agent });
     function onAbort(): void {
       finish(() => reject(signal!.reason));
       req.destroy();
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     let answered = false;
+    let socket: object | undefined;
+    req.on('socket', (assigned) => (socket = assigned));
     req.on('error', (error) => {
       // Failed before any answer on a socket used before: sendOnce may send it again.
-      if (!answered && req.reusedSocket) Object.assign(error, { reusedSocket: true });
+      if (!answered && req.reusedSocket) {
+        Object.assign(error, { reusedSocket: true });
+        reuseRule.hungUp(target.origin, (socket && answersOn.get(socket)) ?? 0);
+      }
       finish(() => reject(error));
     });
     req.on('response', (response) => {
       answered = true;
+      if (req.reusedSocket) reuseRule.answeredOnReuse(target.origin);
       readAnswer(response, request.maxBodyBytes ?? Infinity).then(
         (body) => {
+          if (socket) answersOn.set(socket, (answersOn.get(socket) ?? 0) + 1);
           if (body && 'tooLarge' in body) req.destroy();
           finish(() => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', url, headers: readHeaders(response.rawHeaders), body }));
         },

@@ -225,4 +225,29 @@ describe('the clients send through node:http, not fetch', () => {
     expect((error as { code?: string }).code).toBe('ECONNRESET');
     expect(server.connections()).toBe(2);
   });
+
+  it('sends to an origin that closes each connection after its answer without saying so on a new connection at once, once it has seen it three times', async () => {
+    // As SOGo answers a PUT: no Connection: close in the answer, and the connection closed after it. The
+    // server here closes when a second request comes in on a connection (the request races the close).
+    const perSocket = new WeakMap<object, number>();
+    let raced = 0;
+    let askedToClose = 0;
+    const server = await startServer((request, _body, response) => {
+      const served = (perSocket.get(request.socket) ?? 0) + 1;
+      perSocket.set(request.socket, served);
+      if (request.headers.connection === 'close') askedToClose += 1;
+      if (served > 1) {
+        raced += 1;
+        request.socket.destroy();
+        return;
+      }
+      response.setHeader('Connection', 'keep-alive');
+      response.end('ok');
+    });
+    for (let index = 0; index < 10; index++) expect((await sendHttpRequest(server.url, { method: 'PUT', body: `${index}` })).status).toBe(200);
+    // Three requests met a closed connection (and were sent again); the seven after them asked for a new one.
+    expect(raced).toBe(3);
+    expect(askedToClose).toBe(7);
+    expect(server.connections()).toBe(10);
+  });
 });
