@@ -11,6 +11,7 @@ import type { SyncAction, SyncPlan } from './plan-sync.js';
 import { hashIcs } from './plan-desired-objects.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
 import { UnresolvedCalendarError } from './unresolved-calendar-error.js';
+import { createGroupCommit } from '../store/create-group-commit.js';
 
 export interface ApplyResult {
   created: number;
@@ -42,12 +43,23 @@ export interface ApplyPlanOptions {
  * before its request and recorded with its outcome in one transaction, so a kill at any moment leaves
  * at most the in-flight items uncertain — and each of them resolves itself on the next run: a repeated
  * create meets 412 and adopts the object, a repeated delete meets 404 and counts as done.
+ *
+ * The journal entries and outcomes of one turn of the event loop share a commit (create-group-commit.ts):
+ * an item's request goes out once its entry is committed, and its outcome is committed with the entries
+ * of the items that follow it, so an outcome not yet committed when the process is killed leaves its
+ * item journalled: uncertain, and settled the same way on the next run.
  */
 export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult> {
   const { plan, target, calendars, repository, logger } = options;
   const result: ApplyResult = { created: 0, updated: 0, deleted: 0, recovered: 0, failed: [], quarantined: [] };
   const quarantine = options.quarantine;
   const queue = [...plan.actions];
+  const journal = createGroupCommit((work) => repository.transaction(work));
+  // A commit that failed fails the plan as the journal failing does: no write starts after it.
+  let journalFailure: { readonly error: unknown } | undefined;
+  const record = (write: () => void): void => {
+    journal.commit(write).catch((error: unknown) => (journalFailure ??= { error }));
+  };
 
   const runOne = async (action: SyncAction): Promise<void> => {
     const calendar = calendars.get(action.calendarKey);
@@ -58,14 +70,16 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
       result.quarantined.push({ ...item, error: 'refused by the server before; not sent again until it changes' });
       return;
     }
-    const outboxId = repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href });
+    const outboxId = await journal.commit(() => repository.beginOutbox({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, href }));
     try {
       if (action.kind === 'delete') {
         reachFailpoint('push.before-delete');
         await deleteWithRecovery(target, calendar, action.href, action.etag, () => (result.recovered += 1));
         reachFailpoint('push.after-delete');
-        repository.recordDeleted(action.calendarKey, action.uid);
-        quarantine?.release(action.calendarKey, action.uid);
+        record(() => {
+          repository.recordDeleted(action.calendarKey, action.uid);
+          quarantine?.release(action.calendarKey, action.uid);
+        });
         result.deleted += 1;
         return;
       }
@@ -75,19 +89,21 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
           ? await createWithRecovery(target, calendar, action.filename, action.uid, action.ics, logger, () => (result.recovered += 1))
           : await updateWithRecovery(target, calendar, action.href, action.etag, action.ics, logger, () => (result.recovered += 1));
       reachFailpoint('push.after-put');
-      repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
-      quarantine?.release(action.calendarKey, action.uid);
+      record(() => {
+        repository.recordWritten({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, href: written.href, etag: written.etag, hash: action.hash });
+        quarantine?.release(action.calendarKey, action.uid);
+      });
       if (action.kind === 'create') result.created += 1;
       else result.updated += 1;
     } catch (error) {
       const message = describeError(error);
       if (quarantine && action.kind !== 'delete' && isPermanentRefusal(error)) {
-        quarantine.record({ ...item, hash: action.hash, status: error.status, serverText: error.serverText || error.detail, error: message }, outboxId);
+        record(() => quarantine.record({ ...item, hash: action.hash, status: error.status, serverText: error.serverText || error.detail, error: message }, outboxId));
         result.quarantined.push({ ...item, error: message });
         logger.warn({ uid: action.uid, action: action.kind, status: error.status, err: message }, 'the server refused the object for good; quarantined until it changes');
         return;
       }
-      repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId);
+      record(() => repository.recordFailure({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message }, outboxId));
       result.failed.push({ calendarKey: action.calendarKey, uid: action.uid, appointmentId: action.appointmentId, action: action.kind, error: message });
       logger.warn({ uid: action.uid, action: action.kind, err: message }, 'could not write object; it is retried on the next run');
       if (failsEveryItem(error)) throw error;
@@ -102,6 +118,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
   let fatal: { readonly error: unknown } | undefined;
   const worker = async (): Promise<void> => {
     for (;;) {
+      fatal ??= journalFailure;
       if (fatal || options.shouldStop?.()) return;
       const action = queue.shift();
       if (!action) return;
@@ -114,6 +131,9 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<ApplyResult>
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+  // Every outcome queued is committed (commits run in order) before the plan returns.
+  await journal.commit(() => undefined).catch(() => undefined);
+  fatal ??= journalFailure;
   if (fatal) throw fatal.error;
   return result;
 }

@@ -198,6 +198,10 @@ export function createCaldavStateRepository(db: Database, now: () => Date = () =
         .get(range(target));
       return row?.n ?? 0;
     },
+    /** `work` in one transaction (nested calls become savepoints): a push's group commit (create-group-commit.ts). */
+    transaction(work: () => void): void {
+      db.transaction(work)();
+    },
     /** The object's state is now known: every journal row for it (also a killed run's) is settled. */
     recordWritten(object: KnownObject): void {
       db.transaction(() => {
