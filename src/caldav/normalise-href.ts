@@ -18,9 +18,20 @@ export function normaliseHref(href: string, base: string): string {
   return url.href;
 }
 
-/** The URL of a new object named `filename` in the calendar. */
+/** The calendar URL normalised last (a push names every object of one calendar): its URL is parsed once. */
+let lastCalendar: { readonly url: string; readonly normalised: string } | null = null;
+
+/**
+ * The URL of a new object named `filename` in the calendar: the calendar's normalised URL and the name as
+ * one encoded segment, which is what normalising the joined URL gives. A name of "." or ".." (a dot
+ * segment, which URL resolution removes) and a calendar URL with a query or fragment (which resolution
+ * drops) go through normaliseHref as before.
+ */
 export function resolveObjectUrl(calendarUrl: string, filename: string): string {
-  return normaliseHref(encodeURIComponent(filename), calendarUrl.endsWith('/') ? calendarUrl : `${calendarUrl}/`);
+  const base = calendarUrl.endsWith('/') ? calendarUrl : `${calendarUrl}/`;
+  if (filename === '.' || filename === '..' || /[?#]/.test(base)) return normaliseHref(encodeURIComponent(filename), base);
+  if (lastCalendar?.url !== base) lastCalendar = { url: base, normalised: normaliseHref(base, base) };
+  return `${lastCalendar.normalised}${encodeURIComponent(filename)}`;
 }
 
 export function withSlash(url: string): string {
