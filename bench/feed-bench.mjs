@@ -53,10 +53,10 @@ const config = parseConfig({
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const unlimited = { burst: 1e9, perSecond: 1e9 };
 
-function get(base, path, headers = {}) {
+function get(base, path, headers = {}, via = agent) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const req = request(`${base}${path}`, { agent, headers }, (res) => {
+    const req = request(`${base}${path}`, { agent: via, headers }, (res) => {
       let bytes = 0;
       res.on('data', (chunk) => (bytes += chunk.length));
       res.on('end', () =>
@@ -237,18 +237,34 @@ row(`304 (If-Modified-Since), median of ${requests}`, await measureRepeated(serv
 row(`cached 200 gzip, median of ${requests}`, await measureRepeated(server.url, { 'Accept-Encoding': 'gzip' }, 200), GOALS.cachedMs);
 // A 2 MB answer is bound by the transfer itself (client and server share this process), so the identity
 // row's goal is relative: within 1.2 × a bare node:http server sending one prebuilt Buffer of as many
-// bytes to the same client, measured just before it.
+// bytes to the same client. The two are asked in turn, one request each, so both medians come from the
+// same seconds, and each request on a new connection (as a subscriber polling every few minutes or hours
+// comes): over one kept-alive connection each, the same
+// code came out at 0.82, 1.13 and 1.44 × bare in three runs, as each connection's loopback buffers
+// settled at their own size for the rest of the run.
 const warmBody = Buffer.alloc(warm.bytes, 'A');
 const bare = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Length': warmBody.length }).end(warmBody));
 await new Promise((resolvePromise) => bare.listen(0, '127.0.0.1', resolvePromise));
-const bareMs = await measureRepeated(`http://127.0.0.1:${bare.address().port}`, {}, 200);
+const bareUrl = `http://127.0.0.1:${bare.address().port}`;
+const bareTimes = [];
+const identityTimes = [];
+const fresh = new Agent({ keepAlive: false });
+for (let i = 0; i < requests; i++) {
+  const [first, second] = i % 2 === 0 ? [bareUrl, server.url] : [server.url, bareUrl];
+  for (const base of [first, second]) {
+    const answer = await get(base, path, {}, fresh);
+    if (answer.status !== 200) throw new Error(`expected 200 from ${base === bareUrl ? 'the bare server' : 'the feed'}, got ${answer.status}`);
+    (base === bareUrl ? bareTimes : identityTimes).push(answer.ms);
+  }
+}
 bare.closeAllConnections();
 bare.close();
-row(`bare node:http, same ${warmBody.length} bytes, median of ${requests}`, bareMs, undefined, 'reference: transport only');
-const identityMs = await measureRepeated(server.url, {}, 200);
+const bareMs = median(bareTimes);
+const identityMs = median(identityTimes);
+row(`bare node:http, same ${warmBody.length} bytes, median of ${requests}, asked in turn with the feed, a new connection each`, bareMs, undefined, 'reference: transport only');
 rows.push({
   area: AREA,
-  measure: `cached 200 identity (${warm.bytes} bytes), median of ${requests}, against the bare server`,
+  measure: `cached 200 identity (${warm.bytes} bytes), median of ${requests}, against the bare server asked in turn (a new connection each)`,
   value: `${identityMs.toFixed(2)} ms = ${(identityMs / bareMs).toFixed(2)} × bare`,
   goal: '<= 1.2 × bare',
   met: identityMs <= 1.2 * bareMs ? 'yes' : 'MISSED',
