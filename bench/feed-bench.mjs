@@ -239,9 +239,9 @@ row(`cached 200 gzip, median of ${requests}`, await measureRepeated(server.url, 
 // row's goal is relative: within 1.2 × a bare node:http server sending one prebuilt Buffer of as many
 // bytes to the same client. The two are asked in turn, one request each, so both medians come from the
 // same seconds, and each request on a new connection (as a subscriber polling every few minutes or hours
-// comes): over one kept-alive connection each, the same
-// code came out at 0.82, 1.13 and 1.44 × bare in three runs, as each connection's loopback buffers
-// settled at their own size for the rest of the run.
+// comes): over one kept-alive connection each, the same code came out at 0.82, 1.13 and 1.44 × bare in
+// three runs, as if each connection kept the speed it had settled at for the rest of the run (not
+// explained further; a new connection per request gave 1.08-1.11 × in four).
 const warmBody = Buffer.alloc(warm.bytes, 'A');
 const bare = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Length': warmBody.length }).end(warmBody));
 await new Promise((resolvePromise) => bare.listen(0, '127.0.0.1', resolvePromise));
