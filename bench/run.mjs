@@ -4,8 +4,8 @@
 //   a. backfill of N generated appointments into each server of test/support/caldav-servers.mjs (Radicale,
 //      Xandikos, DAViCal, Cyrus, SOGo, Sabre/DAV): onoffice-sync (the CLI, end to end) vs a raw baseline PUTting the
 //      same objects with the same concurrency (>= 0.95x on every server; each round on a freshly started,
-//      empty server; on the servers after Radicale two or four rounds each in ABBA pairs, sync, raw, raw,
-//      sync, …, see benchServer), and for Radicale and DAViCal vs
+//      empty server; on the servers after Radicale two or eight rounds each in ABBA pairs, sync, raw, raw,
+//      sync, …, the goal on the median of the pairs' ratios, see benchServer), and for Radicale and DAViCal vs
 //      vdirsyncer (Debian package; >= 1.1x and >= 1.5x)
 //   b. an incremental sync with nothing to do: onOffice requests, CalDAV requests and writes, wall time
 //      in-process (< 150 ms) and as a process (< 300 ms) on Radicale; the requests of one such sync on
@@ -231,7 +231,8 @@ const perRound = (list, count, seconds) => list.map((entry) => `${count(entry)} 
  * drift that is not linear and that even the order sync, raw, raw, sync did not cancel. With `rounds` > 1
  * the sync and the raw baseline each run `rounds` times in ABBA pairs (roundOrder), so what still drifts
  * over the minutes (other work on the shared cores, the disk's writeback) weighs on both sides alike; the
- * rates are each side's objects over its seconds, all rounds pooled. The raw baseline PUTs the
+ * goal is decided on the median of the pairs' ratios (pairedRatios), the pooled rates (each side's
+ * objects over its seconds) printed beside it. The raw baseline PUTs the
  * objects the first sync wrote, read back from its server. The last sync round's server is returned
  * running (`server`, the caller stops it), with that round's state, for the no-change sync.
  */
