@@ -6,4 +6,9 @@ export interface KnownObject {
   readonly etag: string | null;
   readonly hash: string;
   readonly appointmentId: number;
+  /**
+   * A killed run's write was in flight here (push-to-target.ts readUncertainWrites): the object may or
+   * may not be on the server, with unknown content.
+   */
+  readonly uncertain?: boolean;
 }

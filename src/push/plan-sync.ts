@@ -70,6 +70,12 @@ export function planSync(input: PlanSyncInput): SyncPlan {
     const base = { calendarKey: object.calendarKey, uid: object.uid, appointmentId: object.appointmentId, ics: object.ics, hash: object.hash };
     if (!existing) {
       actions.push({ ...base, kind: 'create', filename: object.filename, reason: 'new' });
+    } else if (existing.uncertain) {
+      // A killed run's write, listed or not: written again at its href (a PUT without If-Match), never
+      // under a new name. A server may still be storing that write when this run lists the calendar (a
+      // seed answered after its client died): created under a second name, the object ended at two
+      // hrefs, and the journal, which settles a UID at one, left the other behind for good.
+      actions.push({ ...base, kind: 'update', href: existing.href, etag: null, reason: 'left unfinished by an interrupted run' });
     } else if (drift?.deleted.has(existing.href)) {
       actions.push({ ...base, kind: 'create', filename: object.filename, reason: 'deleted on the server' });
     } else if (drift?.changed.has(existing.href)) {

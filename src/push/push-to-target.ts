@@ -159,7 +159,7 @@ function readUncertainWrites(repository: CaldavStateRepository, pending: readonl
   for (const entry of pending) {
     const key = objectKey(entry.calendarKey, entry.uid);
     if (entry.action === 'delete' || repository.findKnown(entry.calendarKey, entry.uid)) continue;
-    uncertain.set(key, { calendarKey: entry.calendarKey, uid: entry.uid, href: entry.href, etag: null, hash: '', appointmentId: entry.appointmentId });
+    uncertain.set(key, { calendarKey: entry.calendarKey, uid: entry.uid, href: entry.href, etag: null, hash: '', appointmentId: entry.appointmentId, uncertain: true });
   }
   return [...uncertain.values()];
 }

@@ -57,4 +57,17 @@ describe('planSync', () => {
     const plan = planSync({ desired: [desired(1, 'a'), desired(1, 'a')], known: [], scope: 'all' });
     expect(plan.actions).toHaveLength(1);
   });
+
+  it('writes a killed run’s unfinished write again at its own href, listed or not, never under a new name', () => {
+    // Journalled at a seed's href (<uid>.ics), which a server may still be storing when the listing is read.
+    const unfinished = (appointmentId: number): KnownObject => ({ ...known(appointmentId, ''), href: `http://dav/cal/seeded-${appointmentId}.ics`, etag: null, uncertain: true });
+    const drift = new Map<string, Drift>([['t:cal', { deleted: new Set(['http://dav/cal/seeded-1.ics']), changed: new Map() }]]);
+    const plan = planSync({ desired: [desired(1, 'a'), desired(2, 'b')], known: [unfinished(1), unfinished(2)], scope: 'all', drift });
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'update', appointmentId: 1, href: 'http://dav/cal/seeded-1.ics', etag: null }),
+      expect.objectContaining({ kind: 'update', appointmentId: 2, href: 'http://dav/cal/seeded-2.ics', etag: null }),
+    ]);
+    // No longer wanted: deleted there, whatever the listing said.
+    expect(planSync({ desired: [], known: [unfinished(1)], scope: 'all', drift }).actions).toEqual([expect.objectContaining({ kind: 'delete', href: 'http://dav/cal/seeded-1.ics' })]);
+  });
 });
