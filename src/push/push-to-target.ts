@@ -15,7 +15,7 @@ import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncAction, type SyncPlan } from './plan-sync.js';
 import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
-import { planPushChunks, type PushChunks } from './plan-push-chunks.js';
+import { planPushChunks, rampUpChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import { createCalendarSeeder, hasRefusedSeed, selectSeedable, type CalendarSeeder, type SeededCalendar } from './create-calendar-seeder.js';
 import { maySeedCalendar } from './plan-seed.js';
@@ -71,6 +71,12 @@ const PUSH_CHUNK = 500;
  * size (bench/scale-bench.mjs at 100,000). A group's renderings die young; only its actions are kept.
  */
 const PLAN_GROUP = 25;
+
+/**
+ * The first chunk's first pieces (plan-push-chunks.ts rampUpChunks): a group, then four, then the rest
+ * of the chunk, so the first write waits for one group's planning, not a whole chunk's.
+ */
+const FIRST_CHUNKS = [PLAN_GROUP, 4 * PLAN_GROUP];
 
 export function createRenderOptions(config: Config, now: Date): RenderOptions {
   const today = DateTime.fromJSDate(now, { zone: config.timezone }).startOf('day');
@@ -224,7 +230,8 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
 
   const extra = new Set<number>([...pending.map((entry) => entry.appointmentId), ...drift.affected]);
   if (!full) for (const failure of repository.listFailures(targetConfig.name)) extra.add(failure.appointmentId);
-  const chunks = planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK });
+  const planned = planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK });
+  const chunks: PushChunks = { total: planned.total, chunks: rampUpChunks(planned.chunks, FIRST_CHUNKS) };
   return { routes, calendars, ctags, configHash, seqAtStart, full, chunks, uncertain, drift };
 }
 

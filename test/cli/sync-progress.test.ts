@@ -46,9 +46,10 @@ describe('sync progress', () => {
       const push = reports.filter((r) => r.phase === `push ${name}`);
       const total = push[0]!.total!;
       expect(total).toBeGreaterThan(500);
-      // Past the first chunk's unchanged ones, one appointment at a time up to the total.
+      // One appointment at a time up to the total, but for a step per chunk where its planning counts the
+      // appointments with nothing to write (four chunks: 25, 100 and 375 of the first 500, then 200).
       const steps = push.slice(1).map((r, i) => r.done - push[i]!.done);
-      expect(steps.filter((step) => step !== 1).length).toBeLessThanOrEqual(2);
+      expect(steps.filter((step) => step !== 1).length).toBeLessThanOrEqual(4);
       expect(push.at(-1)!.done).toBe(total);
       expect(push.length).toBeGreaterThan(total / 2);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppointmentSource } from '../../src/domain/appointment-source.js';
-import { planPushChunks, type KnownAppointmentIds } from '../../src/push/plan-push-chunks.js';
+import { planPushChunks, rampUpChunks, type KnownAppointmentIds } from '../../src/push/plan-push-chunks.js';
 
 /** A store of `live` appointments (id → change_seq) and objects recorded for `known` appointment ids. */
 function fakeStore(live: Map<number, number>, deleted: Map<number, number>, known: number[]) {
@@ -65,5 +65,40 @@ describe('planPushChunks', () => {
     expect(collect(planned.chunks)).toEqual([]);
     expect(planned.total).toBe(0);
     expect(reads.pages).toBe(0);
+  });
+});
+
+describe('rampUpChunks', () => {
+  const ids = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+  it('cuts the first chunk into the sizes given, then its rest, and leaves the later chunks as they are', () => {
+    const chunks = [ids(1, 500), ids(501, 500), ids(1001, 7)];
+    const ramped = collect(rampUpChunks(chunks, [25, 100]));
+    expect(ramped.map((chunk) => chunk.length)).toEqual([25, 100, 375, 500, 7]);
+    expect(ramped.flat()).toEqual(chunks.flat());
+  });
+
+  it('a first chunk smaller than the ramp stays whole where it ends, and nothing empty is yielded', () => {
+    expect(collect(rampUpChunks([ids(1, 30)], [25, 100])).map((chunk) => chunk.length)).toEqual([25, 5]);
+    expect(collect(rampUpChunks([ids(1, 25)], [25, 100])).map((chunk) => chunk.length)).toEqual([25]);
+    expect(collect(rampUpChunks([ids(1, 3)], [25, 100])).map((chunk) => chunk.length)).toEqual([3]);
+    expect(collect(rampUpChunks([], [25, 100]))).toEqual([]);
+  });
+
+  it('reads the chunks lazily: the page after the first is not read before the ramp is through', () => {
+    let pages = 0;
+    function* pagesOf(): Generator<number[]> {
+      for (let page = 0; page < 3; page += 1) {
+        pages += 1;
+        yield ids(page * 500 + 1, 500);
+      }
+    }
+    const ramped = rampUpChunks(pagesOf(), [25, 100]);
+    ramped.next();
+    ramped.next();
+    ramped.next();
+    expect(pages).toBe(1);
+    ramped.next();
+    expect(pages).toBe(2);
   });
 });
