@@ -173,7 +173,23 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     return { ctag: readText(props.getctag), readAt };
   }
 
-  async function findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
+  /** Lookups started by prefetchCalendar, by the spec's path, each taken up once. */
+  const foundAhead = new Map<string, Promise<{ url: string; calendar: CalendarRef | null }>>();
+
+  function prefetchCalendar(spec: CalendarSpec): void {
+    const found = lookUpCalendar(spec).then(({ url, calendar }) => ({ url, calendar: calendar && { ...calendar, ctagReadAt: now() } }));
+    // Never an unhandled rejection: a failed early lookup is simply done again when the run asks.
+    found.catch(() => undefined);
+    foundAhead.set(spec.path, found);
+  }
+
+  function findCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
+    const early = foundAhead.get(spec.path);
+    foundAhead.delete(spec.path);
+    return early ? early.catch(() => lookUpCalendar(spec)) : lookUpCalendar(spec);
+  }
+
+  async function lookUpCalendar(spec: CalendarSpec): Promise<{ url: string; calendar: CalendarRef | null }> {
     let url: string;
     if (/^https?:\/\//i.test(spec.path)) {
       url = withSlash(normaliseHref(spec.path, spec.path));
@@ -488,6 +504,7 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
     fetchObjects,
     fetchChanges: takeChanges,
     prefetchChanges,
+    prefetchCalendar,
     findObjectByUid,
     createObject,
     updateObject,

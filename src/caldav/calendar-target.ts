@@ -78,6 +78,13 @@ export interface CalendarTarget {
    */
   prefetchChanges?(url: string, syncToken: string | null, trustedCtag?: string | null): void;
   /**
+   * Starts findCalendar(spec) (the calendar home's discovery, then the calendar's PROPFIND; it creates
+   * nothing), for the next findCalendar or ensureCalendar of the same path to take up once: a first run,
+   * which has no calendar resolved before, discovers it while it polls onOffice. The calendar it finds
+   * carries `ctagReadAt`, the time that answer arrived. Optional.
+   */
+  prefetchCalendar?(spec: CalendarSpec): void;
+  /**
    * The object whose UID is exactly `uid`, with its data, or null: where a server refuses a create for
    * a UID already used and does not say by which object (Radicale's 409 names none). Found by a
    * calendar-query on UID (RFC 4791 §9.7.5); its text-match is a substring match and a server may

@@ -16,12 +16,12 @@ import { runAction } from './run-action.js';
  * start) loads none of them. A run that is no dry run loads them in two steps (runSyncCommand).
  */
 async function loadSyncMachinery() {
-  const [{ openStateStore }, { createSyncRuntime, prefetchKnownCalendars }, { runSync, summaryCounts }] = await Promise.all([
+  const [{ openStateStore }, { createSyncRuntime, prefetchCalendars }, { runSync, summaryCounts }] = await Promise.all([
     import('../store/open-state-store.js'),
     import('../app/create-sync-runtime.js'),
     import('../app/run-sync.js'),
   ]);
-  return { openStateStore, createSyncRuntime, prefetchKnownCalendars, runSync, summaryCounts };
+  return { openStateStore, createSyncRuntime, prefetchCalendars, runSync, summaryCounts };
 }
 
 const { Command } = loadCommander();
@@ -147,11 +147,11 @@ export async function runSyncCommand(
   progress: ProgressReporter = createProgressReporter(),
 ): Promise<number> {
   if (options.dryRun) return runDryRun(context, options, out);
-  const { createSyncRuntime, prefetchKnownCalendars } = await import('../app/create-sync-runtime.js');
+  const { createSyncRuntime, prefetchCalendars } = await import('../app/create-sync-runtime.js');
   const runtime = createSyncRuntime(context.config, context.logger);
   try {
     // An incremental run reads the calendars while it polls; a full one polls for long, and reads them after.
-    if (!options.full) prefetchKnownCalendars(runtime);
+    if (!options.full) prefetchCalendars(runtime);
     // The run's own modules (the poll, the push) load while those first answers are on their way.
     const { runSync, summaryCounts } = await import('../app/run-sync.js');
     const summary = await runSync(runtime, { full: options.full, forceDelete: options.forceDelete, onProgress: (p) => progress.report(labelProgress(p)) });

@@ -116,4 +116,36 @@ describe('reading a calendar ahead (prefetchChanges) against Radicale', () => {
     expect(changes.changed.map((object) => object.href)).toContain(`${calendar.url}moved.ics`);
     expect(again.methods).toEqual(['PROPFIND', 'REPORT']);
   });
+
+  it('looks a calendar up ahead (prefetchCalendar) without creating it; ensureCalendar takes the lookup up once', async () => {
+    // The requests of finding and creating a calendar without a lookup ahead: discovery, PROPFIND, MKCALENDAR, PROPFIND.
+    const plain = createCountingFetch();
+    await createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: plain.countingFetch }).ensureCalendar({ path: 'plain-new', displayName: 'New' });
+    const lookUp = plain.methods.indexOf('MKCALENDAR');
+    expect(lookUp).toBeGreaterThan(0);
+
+    const { countingFetch, methods, answers } = createCountingFetch();
+    const target = createCaldavTarget({ url: server.url, username: server.username, password: server.password, fetch: countingFetch });
+    target.prefetchCalendar!({ path: 'ahead-new', displayName: 'New' });
+    await answers(lookUp);
+    expect(methods).toEqual(plain.methods.slice(0, lookUp));
+    // Nothing was made ahead: the calendar is still missing.
+    expect((await writer().findCalendar({ path: 'ahead-new', displayName: 'New' })).calendar).toBeNull();
+    const made = await target.ensureCalendar({ path: 'ahead-new', displayName: 'New' });
+    expect(made).toMatchObject({ url: `${server.calendarHomeUrl}ahead-new/`, created: true });
+    expect(methods.slice(lookUp)).toEqual(plain.methods.slice(lookUp));
+
+    // A calendar that is there is answered from the lookup, with the time its answer came.
+    const before = Date.now();
+    target.prefetchCalendar!({ path: 'ahead', displayName: 'Ahead' });
+    await answers(methods.length + 1);
+    const asked = methods.length;
+    const found = await target.ensureCalendar({ path: 'ahead', displayName: 'Ahead' });
+    expect(found).toMatchObject({ url: calendar.url, ctagReadAt: expect.any(Number) });
+    expect(found.ctagReadAt!).toBeGreaterThanOrEqual(before);
+    expect(methods.length).toBe(asked);
+    // Taken up once: the next lookup asks again.
+    await target.findCalendar({ path: 'ahead', displayName: 'Ahead' });
+    expect(methods.slice(asked)).toEqual(['PROPFIND']);
+  });
 });

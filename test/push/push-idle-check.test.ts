@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prefetchKnownCalendars } from '../../src/app/create-sync-runtime.js';
+import { prefetchCalendars } from '../../src/app/create-sync-runtime.js';
 import { runSync } from '../../src/app/run-sync.js';
 import type { CalendarTarget } from '../../src/caldav/calendar-target.js';
 import type { CaldavTargetConfig } from '../../src/config/config-schema.js';
@@ -123,11 +123,30 @@ describe("the one-shot sync's prefetch", () => {
       const prefetching: CalendarTarget = { ...target, prefetchChanges: (url) => prefetched.push(url) };
       const prefetchRuntime = { ...runtime, now, targets: [{ config: runtime.targets[0]!.config, target: prefetching }] };
       setNow(checkedAt + 1000);
-      prefetchKnownCalendars(prefetchRuntime);
+      prefetchCalendars(prefetchRuntime);
       expect(prefetched).toEqual([]);
       setNow(checkedAt + INTERVAL_MS);
-      prefetchKnownCalendars(prefetchRuntime);
+      prefetchCalendars(prefetchRuntime);
       expect(prefetched).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('looks up, on a first run, the calendar of each route that none resolved before, and reads no changes ahead', async () => {
+    const { runtime, target, config, close } = await startMemorySync({ appointments: 3, seed: 13, prefix: 'oos-first-prefetch-' });
+    try {
+      const looked: string[] = [];
+      const read: string[] = [];
+      const prefetching: CalendarTarget = { ...target, prefetchCalendar: (spec) => looked.push(spec.path), prefetchChanges: (url) => read.push(url) };
+      prefetchCalendars({ ...runtime, targets: [{ config: config.caldav[0]!, target: prefetching }] });
+      expect(looked).toEqual([config.caldav[0]!.calendar]);
+      expect(read).toEqual([]);
+      // Once a run resolved it, the calendar is confirmed ahead instead of looked up.
+      await runSync(runtime);
+      looked.length = 0;
+      prefetchCalendars({ ...runtime, targets: [{ config: config.caldav[0]!, target: prefetching }] });
+      expect(looked).toEqual([]);
     } finally {
       await close();
     }
