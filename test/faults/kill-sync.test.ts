@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/emulator/create-seeded-random.js';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import { startEmulator } from '../support/sync-fixture.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeResult, findCalendarProblems, readJournal, runCli, spawnCli, useFaultServers } from './fault-harness.js';
 import { mutateEmulator } from './mutate-emulator.js';
 
@@ -72,6 +73,46 @@ describe('kill -9 of sync at random moments', () => {
       expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
     } finally {
       await flight.close();
+    }
+  }, 120_000);
+
+  it('leaves nothing behind when a killed run\'s seed reaches the server only after the next run listed the calendar', async () => {
+    const late = await startEmulator({ port: 0, seed: 23 });
+    const proxy = await startFaultProxy({ target: servers.radicale.url, seed: 23 });
+    try {
+      late.data.insertMany(generateAppointments({ count: 12, seed: 23 }).map((elements) => ({ ...elements, abgesagt: false, status: 'active' as const })));
+      const { file, stateDb } = servers.configFor('late-seed', { source: late, caldavUrl: proxy.url });
+      // The seed (the calendar's PUT carrying events; its probe carries none) is held by the proxy, and
+      // the run that sent it is killed: the seed is journalled, and reaches Radicale later.
+      proxy.holdWhen = ({ method, body }) => method === 'PUT' && body.includes('BEGIN:VEVENT') && body.split('BEGIN:VEVENT').length > 2;
+      const seeding = spawnCli(['sync', '--config', file]);
+      await proxy.waitForHeld(1);
+      seeding.child.kill('SIGKILL');
+      expect((await seeding.result).signal).toBe('SIGKILL');
+      proxy.holdWhen = null;
+      expect(readJournal(stateDb).outbox).toBe(12);
+
+      // The next run lists a calendar without the seed's objects, journals its first writes and is killed
+      // before sending one; then the seed lands (the calendar is still empty, so its If-Match holds).
+      const listing = await runCli(['sync', '--config', file], { ONOFFICE_SYNC_FAILPOINT: 'push.before-put' });
+      expect(listing.signal, describeResult(listing)).toBe('SIGKILL');
+      expect(await proxy.releaseHeld()).toEqual([201]);
+      const { config: direct } = servers.configFor('late-seed', { source: late });
+      expect((await findCalendarProblems(direct, late)).objects).toBe(12);
+
+      // Every appointment cancelled: the runs after must remove every object, wherever it was journalled.
+      for (const record of late.data.list()) late.data.cancel(record.id);
+      const next = await runCli(['sync', '--config', file]);
+      expect(next.code, describeResult(next)).toBe(0);
+      const full = await runCli(['sync', '--full', '--config', file]);
+      expect(full.code, describeResult(full)).toBe(0);
+      const { problems, objects } = await findCalendarProblems(direct, late);
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(objects).toBe(0);
+      expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+    } finally {
+      await proxy.close();
+      await late.close();
     }
   }, 120_000);
 });

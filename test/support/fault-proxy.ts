@@ -38,6 +38,15 @@ export interface FaultProxy {
   readonly counts: FaultProxyCounts;
   /** No faults from now on. */
   clearFaults(): void;
+  /**
+   * Requests this accepts are held: neither forwarded nor answered until releaseHeld(), as a request
+   * that reaches the server late (its client may be dead by then). null: none is held.
+   */
+  holdWhen: ((request: { method: string; path: string; body: string }) => boolean) | null;
+  /** Resolves once `count` requests are held; rejects after `limitMs` (a guard against hangs). */
+  waitForHeld(count: number, limitMs?: number): Promise<void>;
+  /** Forwards the held requests to the server, one after the other; resolves with the statuses it answered. */
+  releaseHeld(): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -70,6 +79,9 @@ export async function startFaultProxy(options: { target: string; seed: number; f
   const faults: FaultProxyFaults = { ...NO_FAULTS, ...options.faults };
   const counts: FaultProxyCounts = { requests: 0, forwarded: 0, http500: 0, http503: 0, timeouts: 0, forwardedThenFaulted: 0 };
   const hanging = new Set<ServerResponse>();
+  const held: Array<{ request: IncomingMessage; body: Buffer; response: ServerResponse }> = [];
+  const heldWaiters: Array<() => void> = [];
+  let holdWhen: FaultProxy['holdWhen'] = null;
 
   const pickFault = (method: string): Fault | null => {
     if (faults.methods.length > 0 && !faults.methods.includes(method)) return null;
@@ -83,6 +95,11 @@ export async function startFaultProxy(options: { target: string; seed: number; f
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     counts.requests += 1;
     const body = await readBody(request);
+    if (holdWhen?.({ method: request.method ?? 'GET', path: request.url ?? '/', body: body.toString('utf8') })) {
+      held.push({ request, body, response });
+      for (const wake of heldWaiters.splice(0)) wake();
+      return;
+    }
     const fault = pickFault(request.method ?? 'GET');
     const forwardFirst = fault !== null && random.next() < faults.afterForwardShare;
     if (fault === null || forwardFirst) {
@@ -128,8 +145,38 @@ export async function startFaultProxy(options: { target: string; seed: number; f
     faults,
     counts,
     clearFaults: () => Object.assign(faults, NO_FAULTS),
+    get holdWhen() {
+      return holdWhen;
+    },
+    set holdWhen(rule) {
+      holdWhen = rule;
+    },
+    async waitForHeld(count, limitMs = 60_000) {
+      const deadline = Date.now() + limitMs;
+      while (held.length < count) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`fault proxy: ${held.length} of ${count} requests held within ${limitMs} ms (a hang guard)`);
+        await new Promise<void>((resolve) => {
+          const guard = setTimeout(resolve, left);
+          heldWaiters.push(() => {
+            clearTimeout(guard);
+            resolve();
+          });
+        });
+      }
+    },
+    async releaseHeld() {
+      const statuses: number[] = [];
+      for (const { request, body, response } of held.splice(0)) {
+        const answer = await forward(target, request, body);
+        statuses.push(answer.status);
+        response.destroy();
+      }
+      return statuses;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const { response } of held.splice(0)) response.destroy();
         for (const response of hanging) response.destroy();
         server.close(() => resolve());
         server.closeAllConnections();
