@@ -2,12 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/emulator/create-seeded-random.js';
 import { generateAppointments } from '../../src/emulator/generate-appointments.js';
 import { startEmulator } from '../support/sync-fixture.js';
+import type { Config } from '../../src/config/config-schema.js';
+import type { Emulator } from '../../src/emulator/start-emulator.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeResult, findCalendarProblems, readJournal, runCli, spawnCli, useFaultServers } from './fault-harness.js';
 import { mutateEmulator } from './mutate-emulator.js';
 
 const APPOINTMENTS = 40;
 const KILLS = 8;
+
+/**
+ * Cancels every appointment of `source`, then runs `sync` and `sync --full`: each must succeed and leave
+ * the calendar (read with `config`) without an object and the state without a journal row or lock.
+ */
+async function expectEmptyOnceAllCancelled(source: Emulator, run: { file: string; config: Config; stateDb: string }): Promise<void> {
+  for (const record of source.data.list()) source.data.cancel(record.id);
+  const next = await runCli(['sync', '--config', run.file]);
+  expect(next.code, describeResult(next)).toBe(0);
+  const full = await runCli(['sync', '--full', '--config', run.file]);
+  expect(full.code, describeResult(full)).toBe(0);
+  const { problems, objects } = await findCalendarProblems(run.config, source);
+  expect(problems, problems.join('\n')).toEqual([]);
+  expect(objects).toBe(0);
+  expect(readJournal(run.stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+}
 
 /**
  * The one random-kill test (the deterministic ones are in crash-points.test.ts): `onoffice-sync sync`
@@ -62,15 +80,7 @@ describe('kill -9 of sync at random moments', () => {
       expect(readJournal(stateDb).outbox).toBeGreaterThan(0);
       expect((await findCalendarProblems(config, flight)).objects).toBeGreaterThanOrEqual(6);
 
-      for (const record of flight.data.list()) flight.data.cancel(record.id);
-      const next = await runCli(['sync', '--config', file]);
-      expect(next.code, describeResult(next)).toBe(0);
-      const full = await runCli(['sync', '--full', '--config', file]);
-      expect(full.code, describeResult(full)).toBe(0);
-      const { problems, objects } = await findCalendarProblems(config, flight);
-      expect(problems, problems.join('\n')).toEqual([]);
-      expect(objects).toBe(0);
-      expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+      await expectEmptyOnceAllCancelled(flight, { file, config, stateDb });
     } finally {
       await flight.close();
     }
@@ -101,15 +111,7 @@ describe('kill -9 of sync at random moments', () => {
       expect((await findCalendarProblems(direct, late)).objects).toBe(12);
 
       // Every appointment cancelled: the runs after must remove every object, wherever it was journalled.
-      for (const record of late.data.list()) late.data.cancel(record.id);
-      const next = await runCli(['sync', '--config', file]);
-      expect(next.code, describeResult(next)).toBe(0);
-      const full = await runCli(['sync', '--full', '--config', file]);
-      expect(full.code, describeResult(full)).toBe(0);
-      const { problems, objects } = await findCalendarProblems(direct, late);
-      expect(problems, problems.join('\n')).toEqual([]);
-      expect(objects).toBe(0);
-      expect(readJournal(stateDb)).toMatchObject({ outbox: 0, failures: 0, locks: 0 });
+      await expectEmptyOnceAllCancelled(late, { file, config: direct, stateDb });
     } finally {
       await proxy.close();
       await late.close();
