@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { DateTime } from 'luxon';
 import type { Appointment } from '../domain/appointment.js';
 import type { AppointmentRecord } from '../domain/appointment-record.js';
 import { hashAppointmentRecord } from '../domain/hash-appointment-record.js';
@@ -120,6 +121,14 @@ function isTouch(storedRawJson: string, record: AppointmentRecord): boolean {
   return stored.elements?.modified !== record.elements?.modified && hashAppointmentRecord(withoutModified(stored)) === hashAppointmentRecord(withoutModified(record));
 }
 
+/**
+ * The instant as `toUTC().toISO()` writes it ('2026-03-29T01:30:00.000Z', expanded years as '+010000-…'),
+ * the text start_utc/end_utc are compared as; Date builds it without luxon's zone and format work.
+ */
+function utcIso(instant: DateTime): string {
+  return new Date(instant.toMillis()).toISOString();
+}
+
 /** A usable appointment id: a positive safe integer, given as number or digits. */
 function readAppointmentId(id: unknown): number | null {
   const value = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : NaN;
@@ -138,6 +147,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     getRawJson: db.prepare('SELECT raw_json FROM appointments WHERE id = ?').pluck(),
     nextSeq: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value"),
     maxSeq: db.prepare("SELECT value FROM counters WHERE name = 'change_seq'"),
+    setSeq: db.prepare("UPDATE counters SET value = ? WHERE name = 'change_seq'"),
     insert: db.prepare(`INSERT INTO appointments
       (id, raw_json, content_hash, modified, status, start_utc, end_utc, first_seen, last_seen, deleted_at, revision, change_seq)
       VALUES (@id, @raw_json, @content_hash, @modified, @status, @start_utc, @end_utc, @now, @now, NULL, 0, @change_seq)`),
@@ -157,6 +167,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     releaseQuarantine: db.prepare('DELETE FROM quarantine WHERE record_id = ?'),
     counts: db.prepare("SELECT status, COUNT(*) AS n FROM appointments WHERE status != 'quarantined' GROUP BY status"),
     countQuarantine: db.prepare('SELECT COUNT(*) AS n FROM quarantine'),
+    anyQuarantine: db.prepare('SELECT EXISTS (SELECT 1 FROM quarantine)').pluck(),
     listQuarantine: db.prepare('SELECT * FROM quarantine ORDER BY first_seen, record_id'),
     changedSince: db.prepare('SELECT * FROM appointments WHERE change_seq > ? ORDER BY change_seq LIMIT ?'),
     startTimes: db.prepare(`SELECT json_extract(raw_json, '$.elements.start_dt') AS s FROM appointments
@@ -167,7 +178,18 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
 
   const nextSeq = (): number => (statements.nextSeq.get() as { value: number }).value;
 
-  function upsertOne(input: RecordUpsert, stamp: string, counts: UpsertCounts): void {
+  /**
+   * What one upsertRecords call reads once and writes once instead of per record (inside its
+   * transaction): the change_seq counter (an UPDATE … RETURNING per record was a tenth of a backfill's
+   * store time) and whether the quarantine holds anything (a DELETE per record to release it, almost
+   * always of nothing).
+   */
+  interface UpsertBatch {
+    seq: number;
+    quarantineMayHold: boolean;
+  }
+
+  function upsertOne(input: RecordUpsert, stamp: string, counts: UpsertCounts, batch: UpsertBatch): void {
     const { record, hash, outcome } = input;
     const recordId = String(record.id);
     const id = readAppointmentId(record.id);
@@ -182,6 +204,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
         statements.touchQuarantine.run(stamp, recordId);
       } else {
         statements.putQuarantine.run({ record_id: recordId, reason, raw_json: rawJson, content_hash: hash, modified, now: stamp });
+        batch.quarantineMayHold = true;
         counts.quarantined++;
       }
       // A record that never parsed gets a placeholder row so change_seq consumers learn of it; one with
@@ -189,7 +212,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       if (id !== null && !existing) {
         statements.insert.run({
           id, raw_json: rawJson, content_hash: hash, modified, status: 'quarantined',
-          start_utc: null, end_utc: null, now: stamp, change_seq: nextSeq(),
+          start_utc: null, end_utc: null, now: stamp, change_seq: ++batch.seq,
         });
       }
       return;
@@ -199,16 +222,16 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
     const status: StoredStatus = appointment.cancelled ? 'cancelled' : 'active';
     const row = {
       id, raw_json: rawJson, content_hash: hash, modified, status,
-      start_utc: appointment.start.toUTC().toISO(), end_utc: appointment.end.toUTC().toISO(), now: stamp,
+      start_utc: utcIso(appointment.start), end_utc: utcIso(appointment.end), now: stamp,
     };
-    if (statements.releaseQuarantine.run(recordId).changes > 0) counts.released++;
+    if (batch.quarantineMayHold && statements.releaseQuarantine.run(recordId).changes > 0) counts.released++;
     if (!existing) {
-      statements.insert.run({ ...row, change_seq: nextSeq() });
+      statements.insert.run({ ...row, change_seq: ++batch.seq });
       counts.created++;
       return;
     }
     if (existing.status === 'quarantined') {
-      statements.update.run({ ...row, revision: 0, change_seq: nextSeq() });
+      statements.update.run({ ...row, revision: 0, change_seq: ++batch.seq });
       counts.created++;
       return;
     }
@@ -218,7 +241,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       return;
     }
     const revision = existing.revision + (existing.content_hash === hash ? 0 : 1);
-    statements.update.run({ ...row, revision, change_seq: nextSeq() });
+    statements.update.run({ ...row, revision, change_seq: ++batch.seq });
     counts.updated++;
   }
 
@@ -227,7 +250,10 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       const counts: UpsertCounts = { created: 0, updated: 0, unchanged: 0, quarantined: 0, released: 0 };
       const stamp = now().toISOString();
       db.transaction(() => {
-        for (const input of records) upsertOne(input, stamp, counts);
+        const seqBefore = (statements.maxSeq.get() as { value: number }).value;
+        const batch: UpsertBatch = { seq: seqBefore, quarantineMayHold: statements.anyQuarantine.get() === 1 };
+        for (const input of records) upsertOne(input, stamp, counts, batch);
+        if (batch.seq !== seqBefore) statements.setSeq.run(batch.seq);
       })();
       return counts;
     },
