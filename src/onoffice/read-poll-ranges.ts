@@ -181,7 +181,8 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
   const measured = initial.filter((range) => range.measured);
   const span = measured.length > 0 ? { from: Math.min(...measured.map((r) => r.from)), to: Math.max(...measured.map((r) => r.to)) } : null;
   let alongside = sink.alongside;
-  while (queue.length > 0) {
+  /** The next request, planned from what the batches before it showed, and sent. */
+  const sendNext = () => {
     const target = planTarget(readDispersion(squares));
     const extra = alongside?.params ?? [];
     const { windows, rest } = planBatch(queue, density, Math.max(1, reader.batchSize - extra.length), { profile, target, maxRecords: REQUEST_RECORDS });
@@ -189,7 +190,16 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
     const planned = windows.map((window) =>
       density === null || !window.measured || fixed.has(window.from) ? null : density * weighWindow(window, profile),
     );
-    const pages = await reader.client.readCalendarBatch([...windows.map(reader.toParams), ...extra]);
+    const answer = reader.client.readCalendarBatch([...windows.map(reader.toParams), ...extra]);
+    // Awaited by the next turn of the loop; should this batch's commit throw first, never unhandled.
+    answer.catch(() => undefined);
+    return { target, extra, windows, rest, planned, answer };
+  };
+  let sent = queue.length > 0 ? sendNext() : null;
+  while (sent) {
+    const { target, extra, windows, rest, planned } = sent;
+    const pages = await sent.answer;
+    sent = null;
     tally.requests += 1;
     tally.actions += windows.length + extra.length;
     if (alongside) {
@@ -237,6 +247,12 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
       .filter((w): w is ReadWindow => w !== undefined)
       .sort((a, b) => a.from - b.from)[0];
     log.debug({ phase, actions: windows.length, capped: capped.length, records: records.length, density, target, counts: complete.map((c) => c.records) }, 'batch read');
+    // The next request goes out before this batch is stored: onOffice answers it while the records are
+    // parsed, hashed and written (a backfill's 2,000 took 75-190 ms there, cold), instead of after.
+    if (!failure && queue.length > 0) {
+      sent = sendNext();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     reader.transaction(() => sink.commit(records, firstPending));
     const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
     reader.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
