@@ -93,8 +93,14 @@ export interface PollChangesOptions {
   readonly forceDelete?: boolean;
   /** Write a row of its own in the run log (default true); runSync records the whole run instead. */
   readonly recordRun?: boolean;
-  /** Called after each committed batch (a good moment for the run lock's heartbeat). */
+  /** Called after each committed batch, or piece of one (a good moment for the run lock's heartbeat). */
   readonly onProgress?: (progress: PollProgress) => void;
+  /**
+   * A sweep stores each batch in transactions of at most this many records, with a turn of the event
+   * loop between them, so a push that follows the poll writes meanwhile (app/run-sync.ts). Default: a
+   * batch in one transaction.
+   */
+  readonly sweepPiece?: number;
 }
 
 export interface PollResult {
@@ -243,6 +249,7 @@ export async function pollChanges(options: PollChangesOptions): Promise<PollResu
         throw new PollCapExceededError(describeWindow(window), cntabsolute);
       },
       ...(alongside ? { alongside } : {}),
+      ...(options.sweepPiece ? { piece: options.sweepPiece } : {}),
     });
     return { ...days, startedAt };
   }

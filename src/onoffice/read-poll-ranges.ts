@@ -77,6 +77,12 @@ export interface PollSink {
   /** A capped window that cannot be cut: defer it (returns true) or throw. `starts`: its answer's start times. */
   readonly unsplittable: (window: ReadWindow, cntabsolute: number | null, starts: readonly number[]) => boolean;
   readonly alongside?: PollAlongside;
+  /**
+   * Records per transaction at most, with a turn of the event loop between them (default: the whole
+   * batch in one). Only for a sink whose commits need not be one: a backfill's sweep, where a push
+   * follows the poll (app/run-sync.ts) and would otherwise wait out a whole batch's store.
+   */
+  readonly piece?: number;
 }
 
 /**
@@ -253,9 +259,19 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
       sent = sendNext();
       await new Promise((resolve) => setImmediate(resolve));
     }
-    reader.transaction(() => sink.commit(records, firstPending));
     const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
-    reader.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
+    const report = (): void => reader.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
+    // In pieces where the sink asks for them, each its own transaction with a turn of the event loop
+    // after it; until the last one this batch's own first window is what is not done yet.
+    const piece = sink.piece ?? records.length;
+    for (let offset = 0; offset + piece < records.length; offset += piece) {
+      reader.transaction(() => sink.commit(records.slice(offset, offset + piece), windows[0]));
+      report();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const last = records.length - (records.length % piece || piece);
+    reader.transaction(() => sink.commit(last > 0 ? records.slice(last) : records, firstPending));
+    report();
     if (failure) throw failure;
   }
   return density;

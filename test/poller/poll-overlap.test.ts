@@ -63,3 +63,36 @@ describe('the poll sends its next request before it stores a batch', () => {
     expect(events.slice(0, 3)).toEqual(['sent 1', 'answered 1', 'sent 2']);
   });
 });
+
+describe('a sweep stored in pieces (sweepPiece)', () => {
+  it('commits each batch in transactions of at most that many records with a turn of the event loop between, and loses nothing', async () => {
+    harness = await startPollHarness({ count: 2000 });
+    const store = harness.store;
+    const transaction = store.transaction.bind(store);
+    const stored: number[] = [];
+    let turns = 0;
+    let turnedSinceCommit = true;
+    store.transaction = (fn) => {
+      const before = store.appointments.maxChangeSeq();
+      const result = transaction(fn);
+      stored.push(store.appointments.maxChangeSeq() - before);
+      // setImmediate callbacks run between the pieces: count the commits that had one before them.
+      if (turnedSinceCommit) turns += 1;
+      turnedSinceCommit = false;
+      setImmediate(() => (turnedSinceCommit = true));
+      return result;
+    };
+    const progress: number[] = [];
+    const result = await pollChanges({ client: harness.client, store, config: harness.config, now: harness.now, sweepPiece: 25, onProgress: (p) => progress.push(p.records) });
+    expect(result.created).toBeGreaterThan(1000);
+    expect(Math.max(...stored)).toBeLessThanOrEqual(25);
+    expect(stored.reduce((sum, count) => sum + count, 0)).toBe(result.created);
+    // Every piece but the few at a batch's start came after a turn of the event loop.
+    expect(turns).toBeGreaterThanOrEqual(Math.ceil(result.created / 25) - result.requests);
+    // Progress after each piece, never going back.
+    expect(progress.length).toBeGreaterThanOrEqual(Math.ceil(result.created / 25));
+    for (let index = 1; index < progress.length; index += 1) expect(progress[index]).toBeGreaterThanOrEqual(progress[index - 1]!);
+    const expected = harness.emulator.data.list().filter((record) => isInHorizon(record, horizonOf(harness!)));
+    expect(compareWithEmulator(harness, expected)).toEqual({ missing: [], stale: [], extra: [] });
+  });
+});
