@@ -177,7 +177,12 @@ export function createCaldavTarget(options: CaldavTargetOptions): CalendarTarget
   const foundAhead = new Map<string, Promise<{ url: string; calendar: CalendarRef | null }>>();
 
   function prefetchCalendar(spec: CalendarSpec): void {
-    const found = lookUpCalendar(spec).then(({ url, calendar }) => ({ url, calendar: calendar && { ...calendar, ctagReadAt: now() } }));
+    const found = lookUpCalendar(spec).then(({ url, calendar }) => {
+      // Not there: the run will make it, and MKCALENDAR goes through tsdav (~30 ms to load, more on a
+      // busy loop), so tsdav loads now, while the run waits for onOffice.
+      if (!calendar) loadTsdav().catch(() => undefined);
+      return { url, calendar: calendar && { ...calendar, ctagReadAt: now() } };
+    });
     // Never an unhandled rejection: a failed early lookup is simply done again when the run asks.
     found.catch(() => undefined);
     foundAhead.set(spec.path, found);
