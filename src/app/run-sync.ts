@@ -16,6 +16,7 @@ import type { SyncPlan } from '../push/plan-sync.js';
 import { resolveUserRoutes } from '../push/resolve-user-routes.js';
 import { pushToTarget, type PushResult } from '../push/push-to-target.js';
 import { reachFailpoint } from '../failpoint/reach-failpoint.js';
+import { createPollFeed, type PollFeed } from './create-poll-feed.js';
 
 /** Everything a sync run talks to, built once by createSyncRuntime (or by tests from real parts). */
 export interface SyncRuntime {
@@ -75,8 +76,16 @@ export interface SyncSummary {
 const LOCK_HEARTBEAT_MS = 60_000;
 
 /**
+ * Records a backfill's sweep stores per transaction while a push follows it: a few milliseconds of the
+ * event loop each, so the push's answers and next writes go through between them. With 100 (10-20 ms
+ * each, cold) the calendar's set-up requests waited behind them and the first PUT left no earlier.
+ */
+const STORE_PIECE = 25;
+
+/**
  * One sync run, the same for the one-shot command and the daemon: take the run lock, poll onOffice
- * into the state store, push every target, record the run. The lock keeps a `sync` and the daemon from
+ * into the state store, push every target, record the run (a first run pushes its first target while
+ * it polls: pushesWhilePolling). The lock keeps a `sync` and the daemon from
  * colliding; a lock left by a killed process is taken over by acquireLock.
  */
 export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): Promise<SyncSummary> {
@@ -88,22 +97,47 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
   const heartbeat = setInterval(() => lock.heartbeat(), LOCK_HEARTBEAT_MS);
   heartbeat.unref();
   try {
-    const poll = await pollChanges({
-      client: runtime.client,
-      store,
-      config,
-      now: runtime.now,
-      logger,
-      full,
-      forceDelete: options.forceDelete,
-      recordRun: false,
-      onProgress: (progress) => {
-        lock.heartbeat();
-        options.onProgress?.(progress);
-      },
-    });
-    reachFailpoint('sync.after-poll');
     const repositories = runRepositoriesOf(runtime);
+    const feed = pushesWhilePolling(runtime, options, { full, repositories }) ? createPollFeed() : undefined;
+    // The first target's push while the poll stores (pushesWhilePolling), begun once the poll's first
+    // answer is stored: onOffice has answered, and the calendar is set up while the rest is read.
+    let early: Promise<TargetPush> | undefined;
+    let pollFailed = false;
+    const startEarly = (): Promise<TargetPush> => {
+      const pushing = pushOneTarget(runtime, { ...options, shouldStop: () => pollFailed || options.shouldStop?.() === true }, { full, repositories }, runtime.targets[0]!, feed);
+      // Awaited after the poll; until then its failure must not count as unhandled.
+      pushing.catch(() => undefined);
+      return pushing;
+    };
+    let poll: PollResult;
+    try {
+      poll = await pollChanges({
+        client: runtime.client,
+        store,
+        config,
+        now: runtime.now,
+        logger,
+        full,
+        forceDelete: options.forceDelete,
+        recordRun: false,
+        ...(feed ? { sweepPiece: STORE_PIECE } : {}),
+        onProgress: (progress) => {
+          lock.heartbeat();
+          options.onProgress?.(progress);
+          if (!feed) return;
+          feed.stored();
+          early ??= startEarly();
+        },
+      });
+    } catch (error) {
+      // What the push wrote stays recorded; it stops at its next item, and the run fails with the poll's error.
+      pollFailed = true;
+      feed?.end();
+      await early?.catch(() => undefined);
+      throw error;
+    }
+    feed?.end();
+    reachFailpoint('sync.after-poll');
     const backLogger = logger.child({ module: 'two-way' });
     const writesBack = !options.dryRun && (config.imports.length > 0 || runtime.targets.some((entry) => entry.config.twoWay));
     // The way back's modules load only for a configuration that has one: a one-way run never needs them.
@@ -114,7 +148,8 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
         ? await (await import('../back/import-ics-feeds.js')).importIcsFeeds({ config, client: runtime.client, twoWay: repositories.twoWay, appointments: store.appointments, logger, now: runtime.now, fetch: runtime.importFetch, forceDelete: options.forceDelete, dryRun: options.dryRun, onPlan: options.onPullPlan ? (name, steps) => options.onPullPlan!('import', `import:${name}`, steps) : undefined })
         : [];
     const { quarantine } = repositories;
-    const { targets, twoWay } = await pushTargets(runtime, options, { full, repositories });
+    const first = early ? await early : undefined;
+    const { targets, twoWay } = await pushTargets(runtime, options, { full, repositories }, first);
     if (!options.dryRun) await runAfterPush(runtime.afterPush ?? [], logger);
     const failed = [...targets.flatMap((target) => target.failed), ...twoWay.flatMap((result) => result.failed), ...imports.flatMap((result) => result.failed)];
     // Counts of the small quarantine tables and one cursor row: the bookkeeping reads no appointment.
@@ -154,44 +189,82 @@ function startRun(store: StateStore, kind: string, logger: Logger): { lock: Retu
   }
 }
 
-/** Every target in turn (a two-way one pulls first); stops between targets when asked to. */
+/** What one target's push gave: its result, and for a two-way target what it carried back. */
+interface TargetPush {
+  readonly result: PushResult;
+  readonly twoWay?: TwoWayResult;
+}
+
+/**
+ * Whether the first target is pushed while the poll stores (a first run): a backfill stores its
+ * appointments in the poll's last batches (about 0.3 s at 2,000, cold), and a push that waited for the
+ * whole poll left the server idle for it and the poll. The push then takes the appointments as they are
+ * stored (push-to-target.ts `follow`), which is what a full push after the poll would take only where
+ * the target holds nothing and nothing else runs between poll and push: a backfill (no cursor yet, no
+ * reconciliation), a real run (not --dry-run), no ICS imports, a one-way first target with no object,
+ * journal row, failure or cursor of its own. Anything else pushes after the poll, as always.
+ */
+function pushesWhilePolling(runtime: SyncRuntime, options: SyncOptions, context: { full: boolean; repositories: RunRepositories }): boolean {
+  const first = runtime.targets[0];
+  if (!first || first.config.twoWay || options.dryRun || context.full || runtime.config.imports.length > 0) return false;
+  if (runtime.store.cursors.get(MODIFIED_CURSOR) !== undefined) return false;
+  const { caldav } = context.repositories;
+  const name = first.config.name;
+  return caldav.readPushState(name).pushedSeq === 0 && caldav.countKnown(name) === 0 && caldav.listPendingOutbox(name).length === 0 && caldav.listFailures(name).length === 0;
+}
+
+/** Every target in turn (a two-way one pulls first); stops between targets when asked to. `first`: the first target's push, already done. */
 async function pushTargets(
   runtime: SyncRuntime,
   options: SyncOptions,
   context: { full: boolean; repositories: RunRepositories },
+  first?: TargetPush,
 ): Promise<{ targets: PushResult[]; twoWay: TwoWayResult[] }> {
-  const { config, store, logger } = runtime;
-  const { caldav: repository, quarantine, source } = context.repositories;
   const targets: PushResult[] = [];
   const twoWay: TwoWayResult[] = [];
-  for (const { config: configuredTarget, target } of runtime.targets) {
-    if (options.shouldStop?.()) break;
-    const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
-    const hooks =
-      targetConfig.twoWay
-        ? (await import('../back/create-two-way-hooks.js')).createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.repositories.twoWay, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
-        : undefined;
-    targets.push(
-      await pushToTarget({
-        config,
-        targetConfig,
-        target,
-        repository,
-        quarantine,
-        source,
-        logger,
-        now: runtime.now,
-        full: context.full,
-        dryRun: options.dryRun,
-        onProgress: options.onProgress,
-        shouldStop: options.shouldStop,
-        onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
-        twoWay: hooks,
-      }),
-    );
-    if (hooks) twoWay.push({ target: targetConfig.name, ...hooks.counts });
+  for (const [index, entry] of runtime.targets.entries()) {
+    const done = index === 0 ? first : undefined;
+    if (!done && options.shouldStop?.()) break;
+    const pushed = done ?? (await pushOneTarget(runtime, options, context, entry));
+    targets.push(pushed.result);
+    if (pushed.twoWay) twoWay.push(pushed.twoWay);
   }
   return { targets, twoWay };
+}
+
+/** One target: its user routes resolved, its two-way hooks made, pushed (following the poll's `feed` when given). */
+async function pushOneTarget(
+  runtime: SyncRuntime,
+  options: SyncOptions,
+  context: { full: boolean; repositories: RunRepositories },
+  { config: configuredTarget, target }: SyncRuntime['targets'][number],
+  feed?: PollFeed,
+): Promise<TargetPush> {
+  const { config, store, logger } = runtime;
+  const { caldav: repository, quarantine, source } = context.repositories;
+  const targetConfig = await resolveUserRoutes({ targetConfig: configuredTarget, client: runtime.client, db: store.db, now: runtime.now, logger });
+  const hooks =
+    targetConfig.twoWay
+      ? (await import('../back/create-two-way-hooks.js')).createTwoWayHooks({ config, targetConfig, target, caldav: repository, twoWay: context.repositories.twoWay, appointments: store.appointments, source, client: runtime.client, logger, now: runtime.now, forceDelete: options.forceDelete, dryRun: options.dryRun, onPullPlan: options.onPullPlan ? (calendarKey, steps) => options.onPullPlan!(targetConfig.name, calendarKey, steps) : undefined })
+      : undefined;
+  const result = await pushToTarget({
+    config,
+    targetConfig,
+    target,
+    repository,
+    quarantine,
+    source,
+    logger,
+    now: runtime.now,
+    full: context.full,
+    dryRun: options.dryRun,
+    onProgress: options.onProgress,
+    shouldStop: options.shouldStop,
+    onPlan: options.onPlan ? (plan, calendars) => options.onPlan!(targetConfig.name, plan, calendars) : undefined,
+    twoWay: hooks,
+    follow: feed,
+  });
+  return { result, ...(hooks ? { twoWay: { target: targetConfig.name, ...hooks.counts } } : {}) };
 }
 
 /**

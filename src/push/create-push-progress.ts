@@ -7,11 +7,12 @@ import type { SyncAction, SyncPlan } from './plan-sync.js';
  * chunk is planned while the one before is still being written (push-to-target.ts), so the objects
  * still to settle are counted across chunks: a chunk's planning must not forget the one before's.
  */
-export function createPushProgress(phase: string, total: number, onProgress: ((progress: { phase: string; done: number; total: number }) => void) | undefined) {
+export function createPushProgress(phase: string, total: number | (() => number), onProgress: ((progress: { phase: string; done: number; total: number }) => void) | undefined) {
   /** Objects still to settle, by appointment, of every chunk planned so far. */
   const remaining = new Map<number, number>();
   let done = 0;
-  const report = (): void => onProgress?.({ phase, done, total });
+  // A push that follows its run's poll learns its total as the poll stores (plan-push-chunks.ts).
+  const report = (): void => onProgress?.({ phase, done, total: typeof total === 'number' ? total : total() });
   return {
     planned(chunkLength: number, plan: SyncPlan): void {
       const writing = new Map<number, number>();

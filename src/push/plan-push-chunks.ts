@@ -8,9 +8,28 @@ export interface KnownAppointmentIds {
 }
 
 export interface PushChunks {
-  /** How many appointments the chunks hold together (the progress total). */
+  /** How many appointments the chunks hold together (the progress total); grows while they follow a poll. */
+  readonly total: number | (() => number);
+  readonly chunks: Iterable<number[]> | AsyncIterable<number[]>;
+  /**
+   * The change sequence the chunks covered, once all were read: the target's cursor after the push.
+   * Absent: the store's sequence when the push began (seqAtStart).
+   */
+  readonly upTo?: () => number;
+}
+
+/** What planPushChunks plans: a known total, chunks read from the store as they are asked for. */
+export interface PlannedChunks extends PushChunks {
   readonly total: number;
   readonly chunks: Iterable<number[]>;
+}
+
+/** Appointments being stored while a push reads them (the poll of the same run). */
+export interface ChangeFeed {
+  /** No more will be stored: what the store holds now is all there is. */
+  readonly ended: boolean;
+  /** Resolves once more may have been stored, or the feed ended. */
+  changed(): Promise<void>;
 }
 
 export interface PlanPushChunksInput {
@@ -34,11 +53,11 @@ export interface PlanPushChunksInput {
  * and then what changed after the target's cursor, in change order — nothing more, so a run with
  * nothing changed reads nothing.
  */
-export function planPushChunks(input: PlanPushChunksInput): PushChunks {
+export function planPushChunks(input: PlanPushChunksInput): PlannedChunks {
   return input.full ? planFullChunks(input) : planChangedChunks(input);
 }
 
-function planFullChunks({ source, known, target, extra, chunkSize }: PlanPushChunksInput): PushChunks {
+function planFullChunks({ source, known, target, extra, chunkSize }: PlanPushChunksInput): PlannedChunks {
   const outside = [...extra].filter((id) => source.getAppointment(id) === null && known.listKnownAppointmentIdsAfter(target, id - 1, 1)[0] !== id);
   function* chunks(): Generator<number[]> {
     let after = 0;
@@ -57,7 +76,7 @@ function planFullChunks({ source, known, target, extra, chunkSize }: PlanPushChu
   return { total: known.countPushScope(target) + outside.length, chunks: chunks() };
 }
 
-function planChangedChunks({ source, pushedSeq, seqAtStart, extra, chunkSize }: PlanPushChunksInput): PushChunks {
+function planChangedChunks({ source, pushedSeq, seqAtStart, extra, chunkSize }: PlanPushChunksInput): PlannedChunks {
   const changedToo = [...extra].filter((id) => {
     const seq = source.getChangeSeq(id);
     return seq !== null && seq > pushedSeq && seq <= seqAtStart;
@@ -100,4 +119,56 @@ export function* rampUpChunks(chunks: Iterable<number[]>, sizes: readonly number
     }
     if (offset < chunk.length) yield chunk.slice(offset);
   }
+}
+
+/**
+ * The chunks of a first push that starts while its run's poll still stores what it reads: every change
+ * after `pushedSeq` in change order (on a target that holds nothing, every appointment the store holds,
+ * as a full push would take them), `sizes` first and then `chunkSize` at a time, a page as soon as it
+ * holds anything; once the store has nothing new it waits for the feed, and it ends when the feed has
+ * ended and a page read after that holds nothing. Store commits are in change order (one connection,
+ * synchronous transactions), so nothing stored is skipped; `upTo` is the last change read. `extra` go
+ * first, as in an incremental push.
+ */
+export function followChangedChunks(input: {
+  readonly source: AppointmentSource;
+  readonly feed: ChangeFeed;
+  readonly pushedSeq: number;
+  readonly extra: ReadonlySet<number>;
+  readonly sizes: readonly number[];
+  readonly chunkSize: number;
+}): PushChunks {
+  const { source, feed, pushedSeq, extra, sizes, chunkSize } = input;
+  let seq = pushedSeq;
+  // What the store holds so far, counted a new part at a time (a change stored again counts again, as
+  // its id comes again in a later page).
+  let total = extra.size;
+  let counted = pushedSeq;
+  const count = (): void => {
+    const latest = source.maxChangeSeq();
+    total += source.countChangedBetween(counted, latest);
+    counted = latest;
+  };
+  count();
+  async function* chunks(): AsyncGenerator<number[]> {
+    const first = [...extra];
+    for (let offset = 0; offset < first.length; offset += chunkSize) yield first.slice(offset, offset + chunkSize);
+    let index = 0;
+    for (;;) {
+      // Read before the page: a feed that had ended then is answered in full by this page.
+      const ended = feed.ended;
+      const page = source.listChangedAfter(seq, sizes[index] ?? chunkSize);
+      if (page.length === 0) {
+        if (ended) return;
+        await feed.changed();
+        continue;
+      }
+      index += 1;
+      seq = page.at(-1)!.changeSeq;
+      count();
+      const ids = page.map((change) => change.id).filter((id) => !extra.has(id));
+      if (ids.length > 0) yield ids;
+    }
+  }
+  return { total: () => total, chunks: chunks(), upTo: () => seq };
 }

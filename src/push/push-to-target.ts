@@ -15,7 +15,7 @@ import { createPushProgress } from './create-push-progress.js';
 import { planCalendarRoutes, planDesiredObjects, type CalendarRoute } from './plan-desired-objects.js';
 import { countActions, objectKey, planSync, type DesiredObject, type Drift, type SyncAction, type SyncPlan } from './plan-sync.js';
 import { detectDrift, NO_DRIFT, type DetectedDrift, type KnownLookup } from './detect-drift.js';
-import { planPushChunks, rampUpChunks, type PushChunks } from './plan-push-chunks.js';
+import { followChangedChunks, planPushChunks, rampUpChunks, type ChangeFeed, type PlannedChunks, type PushChunks } from './plan-push-chunks.js';
 import type { CaldavQuarantineRepository } from '../store/caldav-quarantine-repository.js';
 import { createCalendarSeeder, hasRefusedSeed, selectSeedable, type CalendarSeeder, type SeededCalendar } from './create-calendar-seeder.js';
 import { maySeedCalendar } from './plan-seed.js';
@@ -56,6 +56,11 @@ export interface PushOptions {
   /** Receives the plan before it is applied (dry runs print it). */
   readonly onPlan?: (plan: SyncPlan, calendars: ReadonlyMap<string, CalendarRef>) => void;
   readonly twoWay?: PushTwoWay;
+  /**
+   * The run's poll is still storing what it reads (a first run, app/run-sync.ts): the push takes the
+   * appointments as they are stored and ends once the feed has ended and all of it is written.
+   */
+  readonly follow?: ChangeFeed;
 }
 
 /** The URL a dry run gives a calendar that the real run would create. */
@@ -230,9 +235,14 @@ async function openPush(options: PushOptions, log: Logger): Promise<PushSession>
 
   const extra = new Set<number>([...pending.map((entry) => entry.appointmentId), ...drift.affected]);
   if (!full) for (const failure of repository.listFailures(targetConfig.name)) extra.add(failure.appointmentId);
-  const planned = planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK });
-  const chunks: PushChunks = { total: planned.total, chunks: rampUpChunks(planned.chunks, FIRST_CHUNKS) };
+  const chunks = options.follow
+    ? followChangedChunks({ source, feed: options.follow, pushedSeq: pushState.pushedSeq, extra, sizes: [...FIRST_CHUNKS, PUSH_CHUNK - FIRST_CHUNKS.reduce((sum, size) => sum + size, 0)], chunkSize: PUSH_CHUNK })
+    : rampUp(planPushChunks({ source, known: repository, target: targetConfig.name, full, pushedSeq: pushState.pushedSeq, seqAtStart, extra, chunkSize: PUSH_CHUNK }));
   return { routes, calendars, ctags, configHash, seqAtStart, full, chunks, uncertain, drift };
+}
+
+function rampUp(planned: PlannedChunks): PushChunks {
+  return { total: planned.total, chunks: rampUpChunks(planned.chunks, FIRST_CHUNKS) };
 }
 
 /** One target: resolve calendars, detect drift, plan and apply a chunk at a time, and move the target's cursor. */
@@ -265,7 +275,7 @@ export async function pushToTarget(options: PushOptions): Promise<PushResult> {
       if (seed) repository.saveSyncToken(calendarKey, seed.syncToken, seed.ctag);
       else repository.saveSyncToken(calendarKey, token, session.ctags.get(calendarKey));
     }
-    repository.savePushState(targetConfig.name, session.seqAtStart, session.configHash);
+    repository.savePushState(targetConfig.name, session.chunks.upTo?.() ?? session.seqAtStart, session.configHash);
   }
   return result;
 }
@@ -358,7 +368,7 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
   };
   let writing: Promise<boolean> | null = null;
   try {
-    for (const chunk of session.chunks.chunks) {
+    for await (const chunk of session.chunks.chunks) {
       if (options.shouldStop?.()) return true;
       const actions: SyncAction[] = [];
       let unchanged = 0;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppointmentSource } from '../../src/domain/appointment-source.js';
-import { planPushChunks, rampUpChunks, type KnownAppointmentIds } from '../../src/push/plan-push-chunks.js';
+import { followChangedChunks, planPushChunks, rampUpChunks, type KnownAppointmentIds } from '../../src/push/plan-push-chunks.js';
+import { createPollFeed } from '../../src/app/create-poll-feed.js';
 
 /** A store of `live` appointments (id → change_seq) and objects recorded for `known` appointment ids. */
 function fakeStore(live: Map<number, number>, deleted: Map<number, number>, known: number[]) {
@@ -100,5 +101,64 @@ describe('rampUpChunks', () => {
     expect(pages).toBe(1);
     ramped.next();
     expect(pages).toBe(2);
+  });
+});
+
+describe('followChangedChunks', () => {
+  /** Stores appointments with the next change_seq each, as the poll's commits do. */
+  const storing = (live: Map<number, number>) => {
+    let seq = Math.max(0, ...live.values());
+    return (...ids: number[]) => {
+      for (const id of ids) live.set(id, ++seq);
+    };
+  };
+  /** The change reads of a store that grows while it is read (fakeStore reads a copy made once). */
+  const growingSource = (live: Map<number, number>): AppointmentSource => ({
+    ...fakeStore(live, new Map(), []).source,
+    maxChangeSeq: () => Math.max(0, ...live.values()),
+    listChangedAfter: (seq, limit) => [...live].filter(([, changeSeq]) => changeSeq > seq).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id, changeSeq]) => ({ id, changeSeq })),
+    countChangedBetween: (after, upTo) => [...live.values()].filter((changeSeq) => changeSeq > after && changeSeq <= upTo).length,
+  });
+
+  it('takes what is stored in change order, small pieces first, waits while the poll stores, and ends once the feed ended and nothing is left', async () => {
+    const live = new Map<number, number>();
+    const store = storing(live);
+    const source = growingSource(live);
+    const feed = createPollFeed();
+    store(30, 10, 20, 40, 50);
+    const planned = followChangedChunks({ source, feed, pushedSeq: 0, extra: new Set(), sizes: [2, 3], chunkSize: 4 });
+    const chunks = (planned.chunks as AsyncIterable<number[]>)[Symbol.asyncIterator]();
+    expect((await chunks.next()).value).toEqual([30, 10]);
+    expect((await chunks.next()).value).toEqual([20, 40, 50]);
+    // Nothing new: the next chunk waits for the feed.
+    let next = chunks.next();
+    let settled = false;
+    void next.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    store(60, 5);
+    feed.stored();
+    expect((await next).value).toEqual([60, 5]);
+    expect(typeof planned.total === 'function' ? planned.total() : planned.total).toBe(7);
+    // What is stored as the feed ends is still read: the page after the end is read in full.
+    store(70, 80, 90, 100, 110);
+    feed.end();
+    expect((await chunks.next()).value).toEqual([70, 80, 90, 100]);
+    expect((await chunks.next()).value).toEqual([110]);
+    next = chunks.next();
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(planned.upTo?.()).toBe(12);
+  });
+
+  it('starts after the target cursor and puts the extra appointments first, once', async () => {
+    const live = new Map([[1, 1], [2, 2], [3, 3], [4, 4]]);
+    const { source } = fakeStore(live, new Map(), []);
+    const feed = createPollFeed();
+    feed.end();
+    const planned = followChangedChunks({ source, feed, pushedSeq: 1, extra: new Set([3, 9]), sizes: [], chunkSize: 10 });
+    const chunks: number[][] = [];
+    for await (const chunk of planned.chunks) chunks.push(chunk);
+    expect(chunks).toEqual([[3, 9], [2, 4]]);
+    expect(planned.upTo?.()).toBe(4);
   });
 });

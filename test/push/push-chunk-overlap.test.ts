@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSync } from '../../src/app/run-sync.js';
+import { pollChanges } from '../../src/onoffice/poll-changes.js';
 import type { CalendarTarget } from '../../src/caldav/calendar-target.js';
 import { startMemorySync } from '../support/sync-fixture.js';
 
@@ -45,6 +46,9 @@ describe('a push over several chunks', () => {
   it('plans the first chunk in small pieces, so its first write waits for one group of appointments, not a chunk', async () => {
     const { emulator, runtime, close } = await startMemorySync({ appointments: 2 * CHUNK + 100, seed: 22, prefix: 'oos-push-ramp-' });
     try {
+      // Polled first, so the run's push is a full push after its poll (a first run's push that follows
+      // its poll takes the appointments in change order as they are stored: push-while-polling.test.ts).
+      await pollChanges({ client: runtime.client, store: runtime.store, config: runtime.config, now: runtime.now });
       const plans: Array<{ actions: number; appointments: number; lowest: number; highest: number }> = [];
       const summary = await runSync(runtime, {
         onPlan: (_target, plan) => {
