@@ -103,8 +103,12 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     // answer is stored: onOffice has answered, and the calendar is set up while the rest is read.
     let early: Promise<TargetPush> | undefined;
     let pollFailed = false;
+    let pollEnded = false;
+    // Its progress is told once the poll's is over, so a progress display shows one phase after the other.
+    const onPushProgress = options.onProgress && ((progress: Parameters<NonNullable<SyncOptions['onProgress']>>[0]) => pollEnded && options.onProgress!(progress));
     const startEarly = (): Promise<TargetPush> => {
-      const pushing = pushOneTarget(runtime, { ...options, shouldStop: () => pollFailed || options.shouldStop?.() === true }, { full, repositories }, runtime.targets[0]!, feed);
+      const earlyOptions: SyncOptions = { ...options, shouldStop: () => pollFailed || options.shouldStop?.() === true, ...(onPushProgress ? { onProgress: onPushProgress } : {}) };
+      const pushing = pushOneTarget(runtime, earlyOptions, { full, repositories }, runtime.targets[0]!, feed);
       // Awaited after the poll; until then its failure must not count as unhandled.
       pushing.catch(() => undefined);
       return pushing;
@@ -132,10 +136,12 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     } catch (error) {
       // What the push wrote stays recorded; it stops at its next item, and the run fails with the poll's error.
       pollFailed = true;
+      pollEnded = true;
       feed?.end();
       await early?.catch(() => undefined);
       throw error;
     }
+    pollEnded = true;
     feed?.end();
     reachFailpoint('sync.after-poll');
     const backLogger = logger.child({ module: 'two-way' });

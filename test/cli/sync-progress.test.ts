@@ -42,8 +42,10 @@ describe('sync progress', () => {
       expect(r.share).toBeLessThanOrEqual(1);
       if (i > 0) expect(r.share!).toBeGreaterThanOrEqual(sweep[i - 1]!.share!);
     }
-    // The first target's push follows the first run's poll (app/run-sync.ts): its total grows with what
+    // The first target's push follows the first run's poll (app/run-sync.ts), but its progress is told
+    // once the poll's is over (a display shows one phase after the other); its total grows with what
     // the poll has stored, and ends at every appointment; it never goes back.
+    expect(reports.findIndex((r) => r.phase === 'push default')).toBeGreaterThan(reports.map((r) => r.phase).lastIndexOf('sweep'));
     const following = reports.filter((r) => r.phase === 'push default');
     expect(following.at(-1)!.total).toBe(700);
     expect(following.at(-1)!.done).toBe(700);
