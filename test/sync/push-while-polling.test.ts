@@ -37,13 +37,25 @@ function holdingClient(client: OnOfficeClient, holds: () => boolean, released: P
   });
 }
 
+/** A first run whose poll reads are held, from the moment appointments are stored, until the target's first create. */
+async function startHeldFirstRun(seed: number) {
+  let firstCreate!: () => void;
+  const created = new Promise<void>((resolve) => (firstCreate = resolve));
+  const run = await startFirstRun({ seed, target: { onOperation: (operation) => operation === 'createObject' && firstCreate() } });
+  return { run, client: holdingClient(run.runtime.client, () => run.store.appointments.maxChangeSeq() > 0, created) };
+}
+
+/** The calendar holds one object per active appointment, each UID once. */
+async function expectEachOnce(run: Awaited<ReturnType<typeof startFirstRun>>): Promise<void> {
+  const objects = run.target.readObjects(await run.calendarUrl());
+  expect(objects.length).toBe(run.active());
+  expect(new Set(objects.map((object) => /^UID:(.*)$/m.exec(object.data ?? '')?.[1])).size).toBe(run.active());
+}
+
 describe('a first run pushes while its poll still reads', () => {
   it('writes its first objects while a poll request is held, and ends with every appointment once and nothing left for the next run', async () => {
-    let firstCreate!: () => void;
-    const created = new Promise<void>((resolve) => (firstCreate = resolve));
-    const run = await startFirstRun({ seed: 41, target: { onOperation: (operation) => operation === 'createObject' && firstCreate() } });
+    const { run, client } = await startHeldFirstRun(41);
     try {
-      const client = holdingClient(run.runtime.client, () => run.store.appointments.maxChangeSeq() > 0, created);
       const summary = await runSync({ ...run.runtime, client });
       // A read that went out once appointments were stored waited for the first create, and got it.
       expect(client.heldUntilReleased).toBe(1);
@@ -51,9 +63,7 @@ describe('a first run pushes while its poll still reads', () => {
       expect(summary.poll.requests).toBeGreaterThan(2);
       expect(summary.failed).toEqual([]);
       expect(summary.targets[0]!.created).toBe(run.active());
-      const objects = run.target.readObjects(await run.calendarUrl());
-      expect(objects.length).toBe(run.active());
-      expect(new Set(objects.map((object) => /^UID:(.*)$/m.exec(object.data ?? '')?.[1])).size).toBe(run.active());
+      await expectEachOnce(run);
       // The target's cursor covers everything the poll stored: the next run writes nothing.
       const again = await runSync(run.runtime);
       expect(again.targets[0]!).toMatchObject({ created: 0, updated: 0, deleted: 0 });
@@ -77,12 +87,9 @@ describe('a first run pushes while its poll still reads', () => {
   }, 120_000);
 
   it('fails with the poll’s error when the poll fails after the push began, and the next run completes with each appointment once', async () => {
-    let firstCreate!: () => void;
-    const created = new Promise<void>((resolve) => (firstCreate = resolve));
-    const run = await startFirstRun({ seed: 43, target: { onOperation: (operation) => operation === 'createObject' && firstCreate() } });
+    const { run, client: held } = await startHeldFirstRun(43);
     try {
       // The read held until the push wrote, then failing as onOffice going away would.
-      const held = holdingClient(run.runtime.client, () => run.store.appointments.maxChangeSeq() > 0, created);
       const failing: OnOfficeClient = {
         ...held,
         async readCalendarBatch(params) {
@@ -99,9 +106,7 @@ describe('a first run pushes while its poll still reads', () => {
       expect(written).toBeLessThan(run.active());
       const summary = await runSync(run.runtime);
       expect(summary.failed).toEqual([]);
-      const objects = run.target.readObjects(await run.calendarUrl());
-      expect(objects.length).toBe(run.active());
-      expect(new Set(objects.map((object) => /^UID:(.*)$/m.exec(object.data ?? '')?.[1])).size).toBe(run.active());
+      await expectEachOnce(run);
       expect(summary.targets[0]!.created).toBe(run.active() - written);
     } finally {
       await run.close();
