@@ -105,9 +105,13 @@ export async function runSync(runtime: SyncRuntime, options: SyncOptions = {}): 
     let pollFailed = false;
     let pollEnded = false;
     // Its progress is told once the poll's is over, so a progress display shows one phase after the other.
-    const onPushProgress = options.onProgress && ((progress: Parameters<NonNullable<SyncOptions['onProgress']>>[0]) => pollEnded && options.onProgress!(progress));
+    const report = options.onProgress;
     const startEarly = (): Promise<TargetPush> => {
-      const earlyOptions: SyncOptions = { ...options, shouldStop: () => pollFailed || options.shouldStop?.() === true, ...(onPushProgress ? { onProgress: onPushProgress } : {}) };
+      const earlyOptions: SyncOptions = {
+        ...options,
+        shouldStop: () => pollFailed || options.shouldStop?.() === true,
+        ...(report ? { onProgress: (progress) => pollEnded && report(progress) } : {}),
+      };
       const pushing = pushOneTarget(runtime, earlyOptions, { full, repositories }, runtime.targets[0]!, feed);
       // Awaited after the poll; until then its failure must not count as unhandled.
       pushing.catch(() => undefined);

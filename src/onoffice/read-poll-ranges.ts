@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../log/create-logger.js';
 import type { AppointmentRecord } from '../domain/appointment-record.js';
 import type { OnOfficeClient, ReadCalendarPage, ReadCalendarParams } from './onoffice-client.js';
@@ -257,21 +258,21 @@ export async function readPollRanges(reader: PollReader, phase: PollProgress['ph
     // parsed, hashed and written (a backfill's 2,000 took 75-190 ms there, cold), instead of after.
     if (!failure && queue.length > 0) {
       sent = sendNext();
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     const share = span === null ? null : firstPending ? Math.max(0, firstPending.from - span.from) / (span.to - span.from + 1) : 1;
     const report = (): void => reader.onProgress?.({ phase, done: tally.records, total: null, requests: tally.requests, actions: tally.actions, records: tally.records, pendingWindows: queue.length, share });
     // In pieces where the sink asks for them, each its own transaction with a turn of the event loop
-    // after it; until the last one this batch's own first window is what is not done yet.
+    // between them; until the last one this batch's own first window is what is not done yet.
     const piece = sink.piece ?? records.length;
-    for (let offset = 0; offset + piece < records.length; offset += piece) {
-      reader.transaction(() => sink.commit(records.slice(offset, offset + piece), windows[0]));
+    for (let offset = 0; ; offset += piece) {
+      const last = offset + piece >= records.length;
+      const slice = offset === 0 && last ? records : records.slice(offset, offset + piece);
+      reader.transaction(() => sink.commit(slice, last ? firstPending : windows[0]));
       report();
-      await new Promise((resolve) => setImmediate(resolve));
+      if (last) break;
+      await nextTurn();
     }
-    const last = records.length - (records.length % piece || piece);
-    reader.transaction(() => sink.commit(last > 0 ? records.slice(last) : records, firstPending));
-    report();
     if (failure) throw failure;
   }
   return density;

@@ -82,8 +82,7 @@ function planChangedChunks({ source, pushedSeq, seqAtStart, extra, chunkSize }: 
     return seq !== null && seq > pushedSeq && seq <= seqAtStart;
   }).length;
   function* chunks(): Generator<number[]> {
-    const first = [...extra];
-    for (let offset = 0; offset < first.length; offset += chunkSize) yield first.slice(offset, offset + chunkSize);
+    yield* extraChunks(extra, chunkSize);
     let seq = pushedSeq;
     while (seq < seqAtStart) {
       const page = source.listChangedAfter(seq, chunkSize).filter((change) => change.changeSeq <= seqAtStart);
@@ -94,6 +93,12 @@ function planChangedChunks({ source, pushedSeq, seqAtStart, extra, chunkSize }: 
     }
   }
   return { total: extra.size - changedToo + source.countChangedBetween(pushedSeq, seqAtStart), chunks: chunks() };
+}
+
+/** The appointments pushed whatever changed, `chunkSize` at a time: the first chunks of a push by changes. */
+function* extraChunks(extra: ReadonlySet<number>, chunkSize: number): Generator<number[]> {
+  const ids = [...extra];
+  for (let offset = 0; offset < ids.length; offset += chunkSize) yield ids.slice(offset, offset + chunkSize);
 }
 
 /**
@@ -151,8 +156,7 @@ export function followChangedChunks(input: {
   };
   count();
   async function* chunks(): AsyncGenerator<number[]> {
-    const first = [...extra];
-    for (let offset = 0; offset < first.length; offset += chunkSize) yield first.slice(offset, offset + chunkSize);
+    yield* extraChunks(extra, chunkSize);
     let index = 0;
     for (;;) {
       // Read before the page: a feed that had ended then is answered in full by this page.

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import type { Config, CaldavTargetConfig } from '../config/config-schema.js';
 import type { AppointmentSource } from '../domain/appointment-source.js';
@@ -374,7 +375,7 @@ async function pushChunks(options: PushOptions, session: PushSession, result: Pu
       let unchanged = 0;
       for (let start = 0; start < chunk.length; start += PLAN_GROUP) {
         // The chunk before is being written: let its answers in and its next writes out between groups.
-        if (writing) await new Promise((resolve) => setImmediate(resolve));
+        if (writing) await nextTurn();
         const groupPlan = planGroup(chunk.slice(start, start + PLAN_GROUP));
         actions.push(...groupPlan.actions);
         unchanged += groupPlan.unchanged;

@@ -177,6 +177,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
   };
 
   const nextSeq = (): number => (statements.nextSeq.get() as { value: number }).value;
+  const readSeq = (): number => (statements.maxSeq.get() as { value: number }).value;
 
   /**
    * What one upsertRecords call reads once and writes once instead of per record (inside its
@@ -250,7 +251,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       const counts: UpsertCounts = { created: 0, updated: 0, unchanged: 0, quarantined: 0, released: 0 };
       const stamp = now().toISOString();
       db.transaction(() => {
-        const seqBefore = (statements.maxSeq.get() as { value: number }).value;
+        const seqBefore = readSeq();
         const batch: UpsertBatch = { seq: seqBefore, quarantineMayHold: statements.anyQuarantine.get() === 1 };
         for (const input of records) upsertOne(input, stamp, counts, batch);
         if (batch.seq !== seqBefore) statements.setSeq.run(batch.seq);
@@ -308,7 +309,7 @@ export function createAppointmentRepository(db: Database, now: () => Date): Appo
       return (statements.countQuarantine.get() as { n: number }).n;
     },
     maxChangeSeq() {
-      return (statements.maxSeq.get() as { value: number }).value;
+      return readSeq();
     },
     listQuarantine() {
       const rows = statements.listQuarantine.all() as Array<{
