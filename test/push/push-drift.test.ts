@@ -36,4 +36,25 @@ describe('drift detection', () => {
       await close();
     }
   });
+
+  it('does not read a calendar the run made before writing it, and the next run reads it from the start', async () => {
+    const { config, target, runtime, close } = await startMemorySync({ appointments: 12, seed: 6, prefix: 'oos-push-new-calendar-' });
+    try {
+      const first = await runSync(runtime);
+      expect(first.targets[0]!.created).toBeGreaterThan(2);
+      // MKCALENDAR made it: new and empty, nothing to list or report before the writes.
+      expect(target.requestCounts.fetchChanges).toBe(0);
+
+      // Someone deletes an object: the next run's read from the start misses nothing since.
+      const calendar = await target.ensureCalendar({ path: config.caldav[0]!.calendar, displayName: config.caldav[0]!.displayName });
+      const [gone] = await target.listObjects(calendar);
+      await target.deleteObject(calendar, gone!.href, gone!.etag);
+      const second = await runSync(runtime);
+      expect(target.requestCounts.fetchChanges).toBe(1);
+      expect(second.targets[0]).toMatchObject({ driftRepaired: 1, created: 1, updated: 0, deleted: 0 });
+      expect((await target.listObjects(calendar)).map((object) => object.href)).toContain(gone!.href);
+    } finally {
+      await close();
+    }
+  });
 });
