@@ -72,6 +72,18 @@ function writeConfig(name, caldav, extra = {}) {
 }
 
 /**
+ * An object's text as the sync PUT it: the calendar-data of a multiget comes through an XML parser, which
+ * turns every CRLF into LF (XML 1.0 §2.11) and drops the final line end, while the sync sends iCalendar's
+ * CRLF line ends (RFC 5545 §3.1). Restored, the baselines send the very bytes the sync sent (checked on
+ * Sabre: all 1,901 identical); left as read, they sent 4 % fewer bytes, which Sabre and SOGo stored
+ * measurably faster (LF/CRLF 0.96 on both in four ABBA pairs each).
+ */
+function asSent(data) {
+  const crlf = data.replace(/\r?\n/g, '\r\n');
+  return crlf.endsWith('\r\n') ? crlf : `${crlf}\r\n`;
+}
+
+/**
  * The same objects under other UIDs (and file names): Cyrus refuses a UID that another calendar of the
  * same user already holds, so the baselines' copies must not repeat the synced calendar's UIDs.
  */
@@ -265,7 +277,7 @@ async function benchServer(name, start, { about, vdirsyncer, rounds }) {
     const listed = await target.listObjects(synced);
     const objects = (await target.fetchObjects(synced, listed.map((object) => object.href))).map((object) => ({
       name: decodeURIComponent(object.href.slice(object.href.lastIndexOf('/') + 1)),
-      data: object.data,
+      data: asSent(object.data),
     }));
 
     // The last sync round's server stays running (returned for the no-change sync); every other sync
