@@ -27,9 +27,11 @@ export interface CaldavFetchOptions {
   transport?: HttpTransport;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** A monotonic clock in milliseconds for a write's latency (default performance.now). */
+  elapsed?: () => number;
   random?: () => number;
   logger?: Logger;
-  /** Told of every attempt: a reset, 503 or 429 is overload, an answer below 400 is fine. */
+  /** Told of every attempt: a reset, 503 or 429 is overload, an answer below 400 is fine (a write's with its latency). */
   onLoad?: (signal: LoadSignal) => void;
   /**
    * Admits each attempt of an object write (PUT, DELETE), so a retry waits for a free slot under the
@@ -141,6 +143,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
   const transport = options.fetch ? createFetchTransport(options.fetch) : (options.transport ?? sendHttpRequest);
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
+  const elapsed = options.elapsed ?? (() => performance.now());
   const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 3;
@@ -165,6 +168,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
     for (const [name, value] of Object.entries(authorizationFor(url, method))) headers[name.toLowerCase()] = value;
     let response: HttpAnswer;
     let body: string;
+    const sentAt = elapsed();
     try {
       response = await transport(url, {
         method,
@@ -189,7 +193,7 @@ export function createCaldavFetch(options: CaldavFetchOptions = {}): typeof fetc
       if (failed !== undefined) throw createCaldavHttpError({ method, url, status: failed, body: body.slice(0, MAX_ERROR_BODY) });
     }
     if (response.status >= 200 && response.status < 400) {
-      options.onLoad?.({ kind: 'ok' });
+      options.onLoad?.(GATED_METHODS.has(method) ? { kind: 'ok', latencyMs: elapsed() - sentAt } : { kind: 'ok' });
       // tsdav reports `response.url` as the href of non-multistatus answers: the one that answered.
       return { kind: 'response', response: new BufferedResponse(body, response.status, response.statusText, response.url || url, response.headers).asResponse() };
     }

@@ -27,23 +27,54 @@ describe('createAdaptiveConcurrency', () => {
     expect(controller.limit()).toBe(1);
   });
 
-  it('grows back by one after a window of successes, not before the burst settled, and not above the configured value', () => {
+  const write = (latencyMs: number) => ({ kind: 'ok', latencyMs }) as const;
+  /** One window of answered writes (16 at these limits): `first` the one that waited for nothing, the rest `others`. */
+  const window = (controller: { record: (signal: ReturnType<typeof write>) => void }, first: number, others: number) => {
+    for (let index = 0; index < 16; index++) controller.record(write(index === 0 ? first : others));
+  };
+
+  it('grows back by one per window of writes that waited for nothing, not in the burst\'s wake, and not above the configured value', () => {
     const { controller, advance } = setup(4);
     controller.record(overload);
     expect(controller.limit()).toBe(2);
-    for (let i = 0; i < 10; i++) controller.record(ok);
+    for (let i = 0; i < 40; i++) controller.record(write(5));
     expect(controller.limit()).toBe(2);
     advance(1000);
-    controller.record(ok);
-    controller.record(ok);
+    // Answers of reads (no latency) say nothing of the writes waiting.
+    for (let i = 0; i < 100; i++) controller.record(ok);
+    expect(controller.limit()).toBe(2);
+    for (let i = 0; i < 15; i++) controller.record(write(5));
+    expect(controller.limit()).toBe(2);
+    controller.record(write(5));
     expect(controller.limit()).toBe(3);
-    controller.record(ok);
-    controller.record(ok);
-    expect(controller.limit()).toBe(3);
-    controller.record(ok);
+    window(controller, 5, 5);
     expect(controller.limit()).toBe(4);
-    for (let i = 0; i < 50; i++) controller.record(ok);
+    for (let i = 0; i < 10; i++) window(controller, 5, 5);
     expect(controller.limit()).toBe(4);
+  });
+
+  it('comes down to two writes at once on a server that does one at a time, and stays there', () => {
+    const { controller } = setup(8);
+    const limits: number[] = [];
+    // Each write waits for the ones ahead of it: its latency grows with the limit (5 ms a write), but
+    // for one per window that found the server idle.
+    for (let round = 0; round < 40; round++) {
+      window(controller, 5, 5 * controller.limit());
+      limits.push(controller.limit());
+    }
+    expect(limits.slice(0, 6)).toEqual([7, 6, 5, 4, 3, 2]);
+    expect(new Set(limits.slice(6))).toEqual(new Set([2]));
+  });
+
+  it('keeps the configured concurrency where the latency does not grow with it (a server answering in parallel, a slow link)', () => {
+    const { controller, advance } = setup(8);
+    for (let round = 0; round < 20; round++) window(controller, 50, 54);
+    expect(controller.limit()).toBe(8);
+    controller.record(overload);
+    expect(controller.limit()).toBe(4);
+    advance(1000);
+    for (let round = 0; round < 4; round++) window(controller, 50, 54);
+    expect(controller.limit()).toBe(8);
   });
 
   it('honours Retry-After: no new write before it ran out', () => {

@@ -228,6 +228,19 @@ describe('write concurrency under overload (SOGo drops connections beyond its wo
     expect(server.peakServed()).toBeLessThanOrEqual(2);
   });
 
+  it('tells the controller each write\'s latency, and a read\'s answer without one', async () => {
+    let clock = 100;
+    const signals: unknown[] = [];
+    const fetchFake = (async (_input: unknown, init?: RequestInit) => {
+      clock += init?.method === 'PUT' ? 7 : 3;
+      return new Response(init?.method === 'PUT' ? null : '<d:multistatus xmlns:d="DAV:"/>', { status: init?.method === 'PUT' ? 201 : 207 });
+    }) as typeof fetch;
+    const davFetch = createCaldavFetch({ fetch: fetchFake, elapsed: () => clock, onLoad: (signal) => signals.push(signal) });
+    await davFetch('http://dav.test/cal/a.ics', { method: 'PUT', body: 'x' });
+    await davFetch('http://dav.test/cal/', { method: 'PROPFIND', body: '<x/>' });
+    expect(signals).toEqual([{ kind: 'ok', latencyMs: 7 }, { kind: 'ok' }]);
+  });
+
   it('gives a write reset while nothing else is in flight only its own retries', async () => {
     const { davFetch, server } = setup(4, 0, 2);
     await expect(davFetch('http://dav.test/cal/a.ics', { method: 'PUT', body: 'x' })).rejects.toBeInstanceOf(CaldavNetworkError);
