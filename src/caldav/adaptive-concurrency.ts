@@ -13,7 +13,8 @@
  *   workers that wait for it sleep in SQLite's busy handler) keeps its throughput with two or three in
  *   flight, and with eight loses it to the lock: 1,901 PUTs into Sabre took 8.9 s under this rule and
  *   10.5 s at a fixed 8 (4 ABBA pairs each), into SOGo 7.2 s and 7.8 s, into DAViCal 21.1 and 21.7 s,
- *   into Cyrus 11.8 and 11.5 s (a raw client with each limit; /tmp scratch, the numbers in the README).
+ *   into Cyrus 11.8 and 11.5 s (a plain client under either rule, one after the other; README, "How it
+ *   works").
  *   Over a slow link the round trip is in `base` too, so a server that answers in parallel keeps the
  *   configured concurrency there.
  *
