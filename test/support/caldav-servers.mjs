@@ -133,7 +133,7 @@ async function launchScript({ script, args, env = {}, marker, probeUrl, timeoutM
         child.off('exit', onExit);
         resolve();
       };
-      const onExit = (code) => reject(new Error(`${name} exited with ${code}:\n${output()}`));
+      const onExit = (code) => reject(Object.assign(new Error(`${name} exited with ${code}:\n${output()}`), { exitCode: code }));
       child.stdout?.on('data', onData);
       child.once('exit', onExit);
     });
@@ -242,17 +242,31 @@ export async function startDavical(options = {}) {
  * Cyrus IMAP 3.6 with its CalDAV module (httpd) and imapd on loopback, SASL users in a private sasldb;
  * the user's calendar home is /dav/calendars/user/NAME/. Needs root: cyrmaster runs as the cyrus user.
  */
+/**
+ * A port found free (findFreePort) can be taken by a parallel test's server before cyrmaster binds it;
+ * start-cyrus.sh then exits 75, having met another server on its IMAP port, and only that case is started
+ * again, on new ports (a few times at most).
+ */
+const PORT_TAKEN = 75;
+const CYRUS_STARTS = 3;
+
 export async function startCyrus() {
-  const [port, imapPort] = [await findFreePort(), await findFreePort()];
-  const password = createPassword();
-  const url = `http://127.0.0.1:${port}/dav/`;
-  const stop = await launchScript({
-    script: scriptPath('./start-cyrus.sh'),
-    args: [String(port), String(imapPort), TEST_USER, password],
-    marker: 'CYRUS_READY',
-    probeUrl: url,
-  });
-  return { url, calendarHomeUrl: `${url}calendars/user/${TEST_USER}/`, version: packageVersion('cyrus-caldav'), username: TEST_USER, password, stop };
+  for (let start = 1; ; start++) {
+    const [port, imapPort] = [await findFreePort(), await findFreePort()];
+    const password = createPassword();
+    const url = `http://127.0.0.1:${port}/dav/`;
+    try {
+      const stop = await launchScript({
+        script: scriptPath('./start-cyrus.sh'),
+        args: [String(port), String(imapPort), TEST_USER, password],
+        marker: 'CYRUS_READY',
+        probeUrl: url,
+      });
+      return { url, calendarHomeUrl: `${url}calendars/user/${TEST_USER}/`, version: packageVersion('cyrus-caldav'), username: TEST_USER, password, stop };
+    } catch (error) {
+      if (error?.exitCode !== PORT_TAKEN || start >= CYRUS_STARTS) throw error;
+    }
+  }
 }
 
 /**

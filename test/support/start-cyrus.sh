@@ -95,6 +95,15 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$imap_ready" ] || fail "imapd did not listen on 127.0.0.1:$imap_port"
+# The port was free when the test chose it; a server of a parallel test may have taken it before
+# cyrmaster bound it. Then what answers is not Cyrus: exit 75 (EX_TEMPFAIL), and the test starts it again
+# on new ports (startCyrus in caldav-servers.mjs).
+greeting=""
+IFS= read -r -t 10 greeting <&3 || true
+case "$greeting" in
+  '* OK'*) ;;
+  *) echo "start-cyrus: 127.0.0.1:$imap_port is answered by another server, not imapd (taken after it was chosen): ${greeting:0:80}" >&2; exit 75 ;;
+esac
 printf 'a LOGIN cyrus "%s"\r\nb CREATE user/%s\r\nc LOGOUT\r\n' "$admin_password" "$user" >&3
 answer="$(cat <&3)"
 exec 3>&-
