@@ -35,6 +35,12 @@ function spawnToEnd(args, env, cwd) {
   });
 }
 
+/**
+ * `rounds` rounds of each of `first` and `second` in ABBA pairs (first, second, second, first, ...), so a
+ * drift over the minutes weighs on both sides alike.
+ */
+export const abbaOrder = (first, second, rounds) => Array.from({ length: rounds }, (_, index) => (index % 2 === 0 ? [first, second] : [second, first])).flat();
+
 export const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : String(value));
 
 /**

@@ -9,7 +9,7 @@
 //   BENCH_SERVERS (default sabre,sogo,cyrus,davical), BENCH_N (default 1900), BENCH_CONCURRENCY (default 8),
 //   BENCH_PAIRS (default 2: four rounds each way)
 import { startCyrus, startDavical, startSabre, startSogo } from '../test/support/caldav-servers.mjs';
-import { createBenchTable, fmt, importDist } from './bench-support.mjs';
+import { abbaOrder, createBenchTable, fmt, importDist } from './bench-support.mjs';
 
 const { createCaldavTarget } = await importDist('caldav/caldav-target.js');
 
@@ -62,7 +62,7 @@ for (const key of chosen) {
   const server = SERVERS[key];
   if (!server) throw new Error(`BENCH_SERVERS: unknown server ${key} (${Object.keys(SERVERS).join(', ')})`);
   const seconds = { fixed: [], adaptive: [] };
-  const order = Array.from({ length: PAIRS * 2 }, (_, index) => (index % 2 === 0 ? ['fixed', 'adaptive'] : ['adaptive', 'fixed'])).flat();
+  const order = abbaOrder('fixed', 'adaptive', PAIRS * 2);
   for (const rule of order) {
     const running = await server.start();
     try {

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCyrus, startDavical, startRadicale, startSabre, startSogo, startXandikos } from '../test/support/caldav-servers.mjs';
-import { cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runCli, runNode } from './bench-support.mjs';
+import { abbaOrder, cliMain, createBenchTable, distDir, fmt, importDist, repoDir, runCli, runNode } from './bench-support.mjs';
 
 
 // The vdirsyncer comparison comes minutes into the run: without the tool, say so before anything starts.
@@ -214,7 +214,7 @@ async function rawRound(server, objects) {
  * always a sync: the raw baseline PUTs the objects it wrote.
  */
 function roundOrder(rounds) {
-  return Array.from({ length: rounds }, (_, index) => (index % 2 === 0 ? ['sync', 'raw'] : ['raw', 'sync'])).flat();
+  return abbaOrder('sync', 'raw', rounds);
 }
 
 /**

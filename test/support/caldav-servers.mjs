@@ -238,18 +238,16 @@ export async function startDavical(options = {}) {
   return { url, calendarHomeUrl: `${url}admin/`, version: packageVersion('davical'), username: 'admin', password, stop };
 }
 
-/**
- * Cyrus IMAP 3.6 with its CalDAV module (httpd) and imapd on loopback, SASL users in a private sasldb;
- * the user's calendar home is /dav/calendars/user/NAME/. Needs root: cyrmaster runs as the cyrus user.
- */
-/**
- * A port found free (findFreePort) can be taken by a parallel test's server before cyrmaster binds it;
- * start-cyrus.sh then exits 75, having met another server on its IMAP port, and only that case is started
- * again, on new ports (a few times at most).
- */
+/** start-cyrus.sh's exit when another server answered on the IMAP port it was given (see startCyrus). */
 const PORT_TAKEN = 75;
 const CYRUS_STARTS = 3;
 
+/**
+ * Cyrus IMAP 3.6 with its CalDAV module (httpd) and imapd on loopback, SASL users in a private sasldb;
+ * the user's calendar home is /dav/calendars/user/NAME/. Needs root: cyrmaster runs as the cyrus user.
+ * A port found free (findFreePort) can be taken by a parallel test's server before cyrmaster binds it;
+ * only that case is started again, on new ports, a few times at most.
+ */
 export async function startCyrus() {
   for (let start = 1; ; start++) {
     const [port, imapPort] = [await findFreePort(), await findFreePort()];
