@@ -10,10 +10,12 @@
  *   server's time for a write that waited for nothing) and `mean` the window's. Above QUEUE_HIGH one
  *   write less; below QUEUE_LOW one more, never above the configured concurrency. A server that does
  *   one write at a time (Sabre/Baikal on SQLite: every commit takes the file's lock, and the PHP
- *   workers that wait for it sleep in SQLite's busy handler) keeps its throughput with two or three in
- *   flight, and with eight loses it to the lock. `node bench/concurrency-bench.mjs` (1,900 PUTs, this
- *   rule against a fixed 8): Sabre 0.82 × the time, SOGo 1.00 ×, Cyrus and DAViCal 1.05 × (they gain
- *   a little from eight).
+ *   workers that wait for it sleep in SQLite's busy handler) keeps its throughput with three in flight
+ *   (there queue = limit − 1), and with eight loses it to the lock. The thresholds 1.2/2.4 leave a
+ *   server that answers two at a time (a two-core machine) at four; 0.8/1.6 took it to three and cost
+ *   Cyrus time. `node bench/concurrency-bench.mjs` (1,900 PUTs, this rule against a fixed 8, four
+ *   rounds each, one run): Sabre 0.69 × the time, SOGo 0.96 ×, Cyrus 1.00 ×, DAViCal 0.97 ×; with
+ *   0.8/1.6 on the same machine Sabre 0.89 ×, Cyrus 1.15 ×, DAViCal 0.98 ×.
  *   Over a slow link the round trip is in `base` too, so a server that answers in parallel keeps the
  *   configured concurrency there.
  *
@@ -44,9 +46,9 @@ export interface AdaptiveConcurrencyOptions {
 }
 
 /** Estimated requests waiting at the server: more than this, one write less at once... */
-const QUEUE_HIGH = 1.6;
+const QUEUE_HIGH = 2.4;
 /** ...fewer than this, one more (up to the configured concurrency). Between the two the limit stays. */
-const QUEUE_LOW = 0.8;
+const QUEUE_LOW = 1.2;
 /** A window is this many answered writes, or twice the limit when that is more. */
 const MIN_WINDOW = 16;
 /** `base` is the fastest answer of this many windows: it follows a server that became slower. */
