@@ -67,6 +67,18 @@ describe('createAdaptiveConcurrency', () => {
     expect(new Set(limits.slice(5))).toEqual(new Set([3]));
   });
 
+  it('comes down to four writes at once on a server that stores two at a time (two cores), and stays there', () => {
+    const { controller } = setup(8);
+    const limits: number[] = [];
+    // Each write waits for half of the ones ahead of it: there the queue is limit − 2, 2 at four.
+    for (let round = 0; round < 40; round++) {
+      window(controller, 5, (5 * controller.limit()) / 2);
+      limits.push(controller.limit());
+    }
+    expect(limits.slice(0, 4)).toEqual([7, 6, 5, 4]);
+    expect(new Set(limits.slice(4))).toEqual(new Set([4]));
+  });
+
   it('keeps the configured concurrency where the latency does not grow with it (a server answering in parallel, a slow link)', () => {
     const { controller, advance } = setup(8);
     for (let round = 0; round < 20; round++) window(controller, 50, 54);
